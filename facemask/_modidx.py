@@ -63,4 +63,11 @@ d = { 'settings': { 'branch': 'main',
                                'facemask.data.split_groups': ('data.html#split_groups', 'facemask/data.py'),
                                'facemask.data.store_path': ('data.html#store_path', 'facemask/data.py'),
                                'facemask.data.to_rgb': ('data.html#to_rgb', 'facemask/data.py'),
-                               'facemask.data.version_id': ('data.html#version_id', 'facemask/data.py')}}}
+                               'facemask.data.version_id': ('data.html#version_id', 'facemask/data.py')},
+            'facemask.pipeline': { 'facemask.pipeline._cache_path': ('pipeline.html#_cache_path', 'facemask/pipeline.py'),
+                                   'facemask.pipeline.augmenter': ('pipeline.html#augmenter', 'facemask/pipeline.py'),
+                                   'facemask.pipeline.image_arrays': ('pipeline.html#image_arrays', 'facemask/pipeline.py'),
+                                   'facemask.pipeline.label_indices': ('pipeline.html#label_indices', 'facemask/pipeline.py'),
+                                   'facemask.pipeline.make_tf_dataset': ('pipeline.html#make_tf_dataset', 'facemask/pipeline.py'),
+                                   'facemask.pipeline.model_input': ('pipeline.html#model_input', 'facemask/pipeline.py'),
+                                   'facemask.pipeline.split_arrays': ('pipeline.html#split_arrays', 'facemask/pipeline.py')}}}
