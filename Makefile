@@ -1,0 +1,49 @@
+# facemask: `make demo` installs and runs the main job, `make test` installs and runs every test.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+SHARED_DATA ?= $(abspath ../shared/data)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help setup test test-notebooks test-py check-export demo pins clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
+
+setup: $(VENV)/.installed  ## create .venv with facemask (editable) and the test tools
+
+$(VENV)/.installed: settings.ini setup.py
+	@test -n "$(PYTHON)" || { echo "Python 3.11 is required"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+test: setup check-export test-notebooks test-py  ## install if needed, then run every test
+
+check-export: setup  ## facemask/ must be exactly what the notebooks export
+	@before=$$(cat facemask/*.py | md5sum); $(BIN)/nbdev_export; after=$$(cat facemask/*.py | md5sum); \
+	 [ "$$before" = "$$after" ] || { echo "facemask/ was out of date with nbs/ (now re-exported): edit notebooks, never facemask/"; exit 1; }
+
+test-notebooks: setup  ## run every notebook's tests (nbdev_test)
+	$(BIN)/nbdev_test --n_workers 2
+
+test-py: setup  ## pytest: command line, bad-input corpus, packaging
+	$(BIN)/pytest tests
+
+demo: setup  ## import the real data (once), render the dataset insights
+	@if [ -d "$(SHARED_DATA)/faces" ]; then \
+	  $(BIN)/facemask data stats >/dev/null 2>&1 || $(BIN)/facemask data import "$(SHARED_DATA)/faces"; \
+	  $(BIN)/facemask data stats; \
+	  $(BIN)/facemask explore; \
+	else \
+	  echo "No data at $(SHARED_DATA)/faces: import a folder of class folders with"; \
+	  echo "  $(BIN)/facemask data import PATH   or   $(BIN)/facemask data fetch NAME --sha256 HEX"; \
+	fi
+
+pins:  ## write environment.yml and binder/requirements.txt from the pins in settings.ini
+	$(PYTHON) .ci/pins.py
+
+clean:  ## remove the virtual environment (data/ and outputs/ are kept)
+	rm -rf $(VENV)

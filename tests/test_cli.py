@@ -1,0 +1,83 @@
+"""The installed `facemask` console command, run as a user would, in a fresh FACEMASK_HOME."""
+import hashlib
+import http.server
+import functools
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from corpus import bad_input_corpus, make_class_tree
+
+FACEMASK = str(Path(sys.executable).parent / 'facemask')   # the console script of this environment
+COMMANDS = [[], ['data'], ['data', 'import'], ['data', 'stats'], ['data', 'list'], ['data', 'fetch'], ['explore']]
+
+
+def facemask(*args, check=True):
+    res = subprocess.run([FACEMASK, *map(str, args)], capture_output=True, text=True, timeout=300)
+    if check: assert res.returncode == 0, res.stderr
+    return res
+
+
+@pytest.mark.parametrize('cmd', COMMANDS, ids=lambda c: ' '.join(c) or 'facemask')
+def test_every_command_has_help(cmd):
+    out = facemask(*cmd, '--help').stdout
+    assert out.startswith('usage: facemask')
+
+
+def test_top_level_help_lists_subcommands():
+    out = facemask('--help').stdout
+    for cmd in ('data', 'explore'):
+        assert f'    {cmd} ' in out
+
+
+def test_import_then_stats(home, tmp_path):
+    src = make_class_tree(tmp_path / 'clinic', per_class=5)
+    for name, (data, _) in bad_input_corpus().items():
+        (src / 'with_mask' / name).write_bytes(data)
+    out = facemask('data', 'import', src).stdout
+    assert '21 added, 0 duplicates dropped, 5 rejected' in out
+    assert 'zero_bytes.jpg — empty file (0 bytes)' in out
+    stats = facemask('data', 'stats').stdout
+    assert 'clinic' in stats and 'mask_weared_incorrect' in stats
+    assert 'faces@' in facemask('data', 'list').stdout
+    assert (home / 'data' / 'datasets' / 'faces' / 'LATEST').exists()
+
+
+def test_errors_are_one_clear_line(home, tmp_path):
+    res = facemask('data', 'import', tmp_path / 'missing', check=False)
+    assert res.returncode == 1 and 'no such file or folder' in res.stderr and 'Traceback' not in res.stderr
+    (tmp_path / 'flat').mkdir()
+    res = facemask('data', 'import', tmp_path / 'flat', check=False)
+    assert res.returncode == 1 and 'no class folders found' in res.stderr
+    res = facemask('data', 'stats', check=False)
+    assert res.returncode == 1 and 'facemask data import' in res.stderr
+
+
+@pytest.fixture
+def served_zip(tmp_path):
+    "A loopback HTTP server serving a generated class-folder archive."
+    import shutil
+    site = make_class_tree(tmp_path / 'www' / 'masks', per_class=2, seed=3)
+    archive = shutil.make_archive(str(tmp_path / 'www' / 'masks'), 'zip', site.parent, 'masks')
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path / 'www'))
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f'http://127.0.0.1:{server.server_address[1]}/masks.zip', hashlib.sha256(open(archive, 'rb').read()).hexdigest()
+    server.shutdown()
+
+
+def test_fetch_verifies_checksum_then_imports(home, served_zip):
+    url, sha = served_zip
+    res = facemask('data', 'fetch', url, '--sha256', 'ab' * 32, check=False)
+    assert res.returncode == 1 and f'got {sha}' in res.stderr
+    assert not (home / 'data' / 'datasets').exists()
+    out = facemask('data', 'fetch', url, '--sha256', sha).stdout
+    assert '6 added' in out
+    assert facemask('data', 'fetch', url, check=False).returncode == 1
+
+
+def test_fetch_lists_known_sources():
+    assert 'chandrikadeb7' in facemask('data', 'fetch').stdout
