@@ -12,29 +12,9 @@ from pathlib import Path
 from .core import FacemaskError, outputs_dir
 
 # %% auto #0
-__all__ = ['notebooks_dir', 'execute_notebook', 'build_parser', 'main']
+__all__ = ['build_parser', 'main']
 
-# %% ../nbs/09_cli.ipynb #615ea6b4
-def notebooks_dir() -> Path:
-    "The folder of the parameterised notebooks (`nbs/` of the checkout)."
-    from facemask.core import project_root
-    return project_root()/'nbs'
-
-def execute_notebook(name: str, output: Path, parameters: dict, progress: bool = True) -> Path:
-    "Run `nbs/<name>` with papermill into `output`; a failing cell raises `FacemaskError` naming the record."
-    import papermill as pm
-    source = notebooks_dir()/name
-    if not source.exists(): raise FacemaskError(f'{source}: notebook not found (is facemask installed from a checkout?)')
-    output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        pm.execute_notebook(str(source), str(output), parameters=parameters, progress_bar=progress,
-                            cwd=str(notebooks_dir()), kernel_name='python3')
-    except pm.PapermillExecutionError as e:
-        raise FacemaskError(f'{name} failed in cell {e.exec_count}: {e.ename}: {e.evalue} (executed notebook: {output})') from None
-    return output
-
-# %% ../nbs/09_cli.ipynb #1fcdf4a2
+# %% ../nbs/09_cli.ipynb #6d585162
 def _data_import(args):
     from facemask.data import dataset_stats, import_dataset
     ds, report = import_dataset(args.src, name=args.name, extend_test=args.extend_test)
@@ -68,11 +48,61 @@ def _explore(args):
     from facemask.data import load_dataset
     ds = load_dataset(args.dataset)
     out = Path(args.out) if args.out else outputs_dir()/'explore'/f'{ds.name}@{ds.version}'
+    from facemask.runs import execute_notebook
     record = execute_notebook('explore.ipynb', out/'explore.ipynb', {'dataset': ds.ref, 'figures_dir': str(out)})
     print(f'insights for {ds.ref}: {record}')
     for png in sorted(out.glob('*.png')): print(f'  {png}')
 
-# %% ../nbs/09_cli.ipynb #34d36739
+# %% ../nbs/09_cli.ipynb #7346e468
+def _parse_params(pairs) -> dict:
+    import ast
+    params = {}
+    for name, value in pairs or []:
+        try: params[name] = ast.literal_eval(value)
+        except (ValueError, SyntaxError): params[name] = value   # a bare word such as cnn
+    return params
+
+def _print_run(run):
+    from facemask.evaluate import headline
+    print(f"run {run['run_id']}: {run['status']}" + (f" ({run['error']})" if run.get('error') else ''))
+    if run.get('metrics'):
+        h = run['metrics']['headline']
+        print('  test, real photos: ' + '  '.join(f'{k.removeprefix("real_")} {v:.3f}' for k, v in h.items() if k.startswith('real_') and v is not None)
+              + f"   all sources: macro_f1 {h['overall_macro_f1']:.3f}")
+    if run.get('decision'): print(f"  {'promoted' if run.get('production') else 'not promoted'}: {run['decision']['reason']}")
+
+def _train(args):
+    from facemask.runs import launch
+    from facemask.registry import production_run
+    run = launch('train.ipynb', 'train', _parse_params(args.param), extra={'margin': args.margin, 'auto_promote': not args.no_promote})
+    run['production'] = production_run() == run['run_id']
+    _print_run(run)
+    if run['status'] != 'succeeded': raise FacemaskError(f"run {run['run_id']} {run['status']}")
+
+def _runs(args):
+    import json
+    from facemask.registry import list_runs
+    runs = list_runs()
+    if args.json:
+        for r in runs: print(json.dumps({k: r[k] for k in ('run_id', 'kind', 'status', 'created', 'dataset', 'metrics', 'production', 'params', 'decision')}, default=str))
+        return
+    if not runs: print('no runs yet: `facemask train` starts one'); return
+    import pandas as pd
+    rows = [{'': '*' if r['production'] else '', 'run': r['run_id'], 'status': r['status'], 'created': r['created'], 'dataset': r['dataset'] or '',
+             **({k.removeprefix('real_'): round(v, 3) for k, v in r['metrics']['headline'].items() if v is not None} if r['metrics'] else {})}
+            for r in runs]
+    print(pd.DataFrame(rows).fillna('').to_string(index=False))
+    print('\n* = in production')
+
+def _promote(args):
+    from facemask.registry import promote
+    print(f'production is now {promote(args.run_id)}')
+
+def _rollback(args):
+    from facemask.registry import rollback
+    print(f'production is now {rollback()}')
+
+# %% ../nbs/09_cli.ipynb #2667bf1c
 def build_parser() -> argparse.ArgumentParser:
     "The `facemask` argument parser with all subcommands."
     from facemask import __version__
@@ -108,6 +138,22 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument('--dataset', help='dataset ref (default: newest "faces")')
     e.add_argument('--out', help='output folder (default: outputs/explore/<dataset>)')
     e.set_defaults(func=_explore)
+
+    t = sub.add_parser('train', help='train a model (papermill run of nbs/train.ipynb)',
+                       description='Train, evaluate and record a model; promote it if it beats production on the frozen test split.')
+    t.add_argument('-p', '--param', nargs=2, action='append', metavar=('NAME', 'VALUE'),
+                   help='training parameter, e.g. -p epochs 10 -p arch mobilenet (see nbs/train.ipynb)')
+    t.add_argument('--margin', type=float, default=0.005, help='macro-F1 gain needed to replace production (default: %(default)s)')
+    t.add_argument('--no-promote', action='store_true', help='record the decision but never promote')
+    t.set_defaults(func=_train)
+    r = sub.add_parser('runs', help='list runs and which one is in production', description='List every run with its test metrics.')
+    r.add_argument('--json', action='store_true', help='one JSON object per run')
+    r.set_defaults(func=_runs)
+    r = sub.add_parser('promote', help='put a run in production', description='Make a succeeded run the production model.')
+    r.add_argument('run_id', metavar='RUN_ID', help='run id (a unique prefix is enough)')
+    r.set_defaults(func=_promote)
+    r = sub.add_parser('rollback', help='return to the previous production model', description='Go back to the model served before the current one.')
+    r.set_defaults(func=_rollback)
     return p
 
 def main(argv=None) -> int:

@@ -18,9 +18,9 @@ import pandas as pd
 from .core import FacemaskError, outputs_dir
 
 # %% auto #0
-__all__ = ['SHIPPED', 'PROMOTION_MARGIN', 'STATUSES', 'SCHEMA', 'registry_path', 'runs_dir', 'connect', 'new_run_id', 'start_run',
-           'set_run_pid', 'finish_run', 'get_run', 'list_runs', 'running_runs', 'production_run', 'promote', 'rollback',
-           'production_log', 'promotion_decision']
+__all__ = ['SHIPPED', 'PROMOTION_MARGIN', 'STATUSES', 'SCHEMA', 'registry_path', 'runs_dir', 'connect', 'new_run_id',
+           'RunInProgress', 'start_run', 'set_run_pid', 'finish_run', 'get_run', 'list_runs', 'running_runs',
+           'production_run', 'promote', 'rollback', 'production_log', 'promotion_decision']
 
 # %% ../nbs/05a_registry.ipynb #7bc44e6b
 SHIPPED = 'shipped'   # production when no run was ever promoted: the model inside the package
@@ -60,7 +60,7 @@ def connect():
             raise
     finally: con.close()
 
-# %% ../nbs/05a_registry.ipynb #94226479
+# %% ../nbs/05a_registry.ipynb #574bd444
 def _process_start(pid: int) -> float | None:
     "Start time of a live process, or None if there is no such process."
     try:
@@ -72,11 +72,17 @@ def new_run_id(kind: str = 'train') -> str:
     "A sortable, unique run id: `<kind>-<UTC time>-<random>`."
     return f'{kind}-{datetime.now(timezone.utc):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:4]}'
 
+class RunInProgress(FacemaskError):
+    "Another run holds the machine: two trainings on two cores would both crawl."
+
 def start_run(kind: str, params: dict, dataset: str | None = None, run_id: str | None = None, pid: int | None = None) -> str:
-    "Register a new `running` run owned by process `pid` (default: this one); returns its id."
+    "Register a new `running` run owned by process `pid` (default: this one); refused while another run is alive."
     run_id = run_id or new_run_id(kind)
     pid = pid or os.getpid()
-    with connect() as con:
+    with connect() as con:   # check and insert in one transaction: two requests cannot both start
+        _sweep(con)
+        busy = con.execute("SELECT run_id, created FROM runs WHERE status='running'").fetchone()
+        if busy: raise RunInProgress(f'a run is already running (run {busy["run_id"]}, started at {busy["created"]})')
         con.execute('INSERT INTO runs (run_id, kind, status, created, pid, pid_started, dataset, params) VALUES (?,?,?,?,?,?,?,?)',
                     (run_id, kind, 'running', _now(), pid, _process_start(pid), dataset, json.dumps(params)))
     return run_id

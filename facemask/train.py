@@ -18,7 +18,7 @@ from .evaluate import REAL_PHOTO_SOURCE, INCORRECT
 from .pipeline import image_arrays, make_tf_dataset
 
 # %% auto #0
-__all__ = ['DEFAULT_PARAMS', 'resolve_params', 'training_indices', 'EpochLog', 'train_model', 'export_litert']
+__all__ = ['DEFAULT_PARAMS', 'resolve_params', 'training_indices', 'EpochLog', 'RealPhotoScore', 'train_model', 'export_litert']
 
 # %% ../nbs/04_train.ipynb #89fb92ca
 DEFAULT_PARAMS = {
@@ -81,7 +81,20 @@ class EpochLog(keras.callbacks.Callback):
     @property
     def history(self) -> pd.DataFrame: return pd.DataFrame(self.rows)
 
-# %% ../nbs/04_train.ipynb #7fe22fa2
+# %% ../nbs/04_train.ipynb #2cdf3c64
+class RealPhotoScore(keras.callbacks.Callback):
+    "Add `val_real_macro_f1` and `val_real_incorrect_recall` (real-photo validation images) to the epoch logs."
+    def __init__(self, images: np.ndarray, labels: np.ndarray):
+        super().__init__()
+        self.images, self.labels = images.astype(np.float32), labels
+    def on_epoch_end(self, epoch, logs=None):
+        from facemask.evaluate import classification_metrics
+        if logs is None or not len(self.labels): return
+        m = classification_metrics(self.labels, self.model.predict(self.images, batch_size=256, verbose=0).argmax(1))
+        logs['val_real_macro_f1'] = m['macro_f1']
+        if m['incorrect_recall'] is not None: logs['val_real_incorrect_recall'] = m['incorrect_recall']
+
+# %% ../nbs/04_train.ipynb #7646eb32
 def train_model(ds: Dataset, params: dict, run_dir: Path | None = None, initial_model=None, verbose: bool = True):
     "Train on `ds` with `params`; returns `(model, history)`. `initial_model` is fine-tuned instead of a new network."
     from facemask.model import build_model
@@ -97,11 +110,13 @@ def train_model(ds: Dataset, params: dict, run_dir: Path | None = None, initial_
     schedule = keras.optimizers.schedules.CosineDecay(params['learning_rate'], decay_steps=max(steps, 1))
     model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=params['weight_decay']),
                   loss='sparse_categorical_crossentropy', metrics=['accuracy'])
+    real_val = val[ds.manifest['source'].to_numpy()[val] == REAL_PHOTO_SOURCE]
     log = EpochLog(run_dir, params['epochs'], verbose)
     stop = keras.callbacks.EarlyStopping(monitor='val_loss', patience=params['patience'], restore_best_weights=True)
     model.fit(make_tf_dataset(images[train], labels[train], params['batch_size'], training=True, seed=params['seed']),
               validation_data=make_tf_dataset(images[val], labels[val], 256), epochs=params['epochs'],
-              class_weight=class_weights([CLASS_NAMES[i] for i in labels[train]]), callbacks=[log, stop], verbose=0)
+              class_weight=class_weights([CLASS_NAMES[i] for i in labels[train]]),
+              callbacks=[RealPhotoScore(images[real_val], labels[real_val]), log, stop], verbose=0)
     return model, log.history
 
 # %% ../nbs/04_train.ipynb #39c9b44b

@@ -1,0 +1,103 @@
+"""Training runs end to end through papermill on tiny generated data: promotion, a refused promotion, rollback, crashes."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from facemask.core import CLASS_NAMES
+
+FACEMASK = str(Path(sys.executable).parent / 'facemask')
+TINY = ['-p', 'epochs', '2', '-p', 'image_size', '32', '-p', 'width', '8', '-p', 'depth', '2']
+
+
+def facemask(*args, check=True):
+    res = subprocess.run([FACEMASK, *map(str, args)], capture_output=True, text=True, timeout=600)
+    if check: assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-3000:]
+    return res
+
+
+def runs():
+    return [json.loads(l) for l in facemask('runs', '--json').stdout.splitlines()]
+
+
+@pytest.fixture(scope='module')
+def toy_home(tmp_path_factory):
+    "A FACEMASK_HOME with a small colour-coded dataset named like the real-photo source."
+    home = tmp_path_factory.mktemp('home')
+    os.environ['FACEMASK_HOME'] = str(home)
+    src = tmp_path_factory.mktemp('src') / 'andrewmvd'
+    rng = np.random.default_rng(0)
+    for k, label in enumerate(CLASS_NAMES):
+        (src / label).mkdir(parents=True)
+        for i in range(24):
+            a = rng.integers(0, 80, (40, 40, 3)).astype(np.uint8)
+            a[..., k] += 170
+            a[rng.integers(0, 40, 6)] = rng.integers(0, 255, 3)
+            Image.fromarray(a).save(src / label / f'p{i}_0.png')
+    facemask('data', 'import', src)
+    yield home
+    del os.environ['FACEMASK_HOME']
+
+
+def test_run_is_recorded_with_all_its_files(toy_home):
+    out = facemask('train', *TINY).stdout
+    assert 'succeeded' in out
+    (run,) = runs()
+    assert run['status'] == 'succeeded' and run['run_id'].startswith('train-')
+    folder = toy_home / 'outputs' / 'runs' / run['run_id']
+    for name in ('train.ipynb', 'params.json', 'metrics.json', 'history.csv', 'model.keras', 'model.tflite',
+                 'history.png', 'confusion.png', 'misclassified.png', 'decision.json'):
+        assert (folder / name).stat().st_size > 0, name
+    metrics = json.loads((folder / 'metrics.json').read_text())
+    assert metrics['params']['epochs'] == 2 and metrics['epochs_trained'] == 2
+    assert set(metrics['headline']) == {'real_accuracy', 'real_macro_f1', 'real_incorrect_recall', 'overall_macro_f1'}
+    assert run['metrics']['headline'] == metrics['headline']
+
+
+def test_promotion_refused_then_rollback(toy_home):
+    before = [r for r in runs() if r['production']]
+    out = facemask('train', *TINY, '-p', 'seed', '1', '--margin', '1.0').stdout
+    assert 'not promoted' in out and 'does not beat production' in out
+    after = runs()
+    assert [r for r in after if r['production']] == before
+    refused = after[-1]
+    assert refused['decision']['promote'] is False
+    facemask('promote', refused['run_id'])
+    assert runs()[-1]['production']
+    facemask('rollback')
+    assert [r['run_id'] for r in runs() if r['production']] == [r['run_id'] for r in before]
+
+
+def test_failed_run_changes_nothing(toy_home):
+    production = [r['run_id'] for r in runs() if r['production']]
+    res = facemask('train', '-p', 'image_size', '2', check=False)   # too small for the network: fails while building
+    assert res.returncode == 1 and 'failed' in res.stderr
+    assert runs()[-1]['status'] == 'failed'
+    assert [r['run_id'] for r in runs() if r['production']] == production
+
+
+def test_kill_9_mid_run_then_next_run_succeeds(toy_home):
+    production = [r['run_id'] for r in runs() if r['production']]
+    proc = subprocess.Popen([FACEMASK, 'train', '-p', 'epochs', '40', '-p', 'image_size', '32', '-p', 'width', '8', '-p', 'depth', '2',
+                             '-p', 'patience', '40'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 240
+    progress = None
+    while time.time() < deadline and not progress:
+        progress = list((toy_home / 'outputs' / 'runs').glob('*/progress.jsonl'))
+        progress = [p for p in progress if not (p.parent / 'model.keras').exists()]
+        time.sleep(0.5)
+    assert progress, 'the run never started training'
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    killed = progress[0].parent.name
+    statuses = {r['run_id']: r['status'] for r in runs()}
+    assert statuses[killed] == 'failed'
+    assert [r['run_id'] for r in runs() if r['production']] == production
+    assert 'succeeded' in facemask('train', *TINY).stdout
