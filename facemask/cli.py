@@ -53,7 +53,7 @@ def _explore(args):
     print(f'insights for {ds.ref}: {record}')
     for png in sorted(out.glob('*.png')): print(f'  {png}')
 
-# %% ../nbs/09_cli.ipynb #7346e468
+# %% ../nbs/09_cli.ipynb #aa02a4c2
 def _parse_params(pairs) -> dict:
     import ast
     params = {}
@@ -65,7 +65,7 @@ def _parse_params(pairs) -> dict:
 def _print_run(run):
     from facemask.evaluate import headline
     print(f"run {run['run_id']}: {run['status']}" + (f" ({run['error']})" if run.get('error') else ''))
-    if run.get('metrics'):
+    if run.get('metrics') and 'headline' in run['metrics']:
         h = run['metrics']['headline']
         print('  test, real photos: ' + '  '.join(f'{k.removeprefix("real_")} {v:.3f}' for k, v in h.items() if k.startswith('real_') and v is not None)
               + f"   all sources: macro_f1 {h['overall_macro_f1']:.3f}")
@@ -79,6 +79,16 @@ def _train(args):
     _print_run(run)
     if run['status'] != 'succeeded': raise FacemaskError(f"run {run['run_id']} {run['status']}")
 
+def _tune(args):
+    from facemask.core import read_json
+    from facemask.registry import runs_dir
+    from facemask.runs import launch
+    run = launch('tune.ipynb', 'tune', {'dataset': args.dataset, 'max_trials': args.max_trials, 'epochs': args.epochs, 'seed': args.seed})
+    _print_run(run)
+    if run['status'] != 'succeeded': raise FacemaskError(f"run {run['run_id']} {run['status']}")
+    best = read_json(runs_dir()/run['run_id']/'best_params.json')
+    print(f"best score {run['metrics']['best_score']:.3f}; train with:\n  {best['command']}")
+
 def _runs(args):
     import json
     from facemask.registry import list_runs
@@ -89,7 +99,8 @@ def _runs(args):
     if not runs: print('no runs yet: `facemask train` starts one'); return
     import pandas as pd
     rows = [{'': '*' if r['production'] else '', 'run': r['run_id'], 'status': r['status'], 'created': r['created'], 'dataset': r['dataset'] or '',
-             **({k.removeprefix('real_'): round(v, 3) for k, v in r['metrics']['headline'].items() if v is not None} if r['metrics'] else {})}
+             **({k.removeprefix('real_'): round(v, 3) for k, v in r['metrics']['headline'].items() if v is not None}
+                if r['metrics'] and 'headline' in r['metrics'] else {})}
             for r in runs]
     print(pd.DataFrame(rows).fillna('').to_string(index=False))
     print('\n* = in production')
@@ -102,7 +113,7 @@ def _rollback(args):
     from facemask.registry import rollback
     print(f'production is now {rollback()}')
 
-# %% ../nbs/09_cli.ipynb #2667bf1c
+# %% ../nbs/09_cli.ipynb #d45bf444
 def build_parser() -> argparse.ArgumentParser:
     "The `facemask` argument parser with all subcommands."
     from facemask import __version__
@@ -146,6 +157,14 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('--margin', type=float, default=0.005, help='macro-F1 gain needed to replace production (default: %(default)s)')
     t.add_argument('--no-promote', action='store_true', help='record the decision but never promote')
     t.set_defaults(func=_train)
+    t = sub.add_parser('tune', help='search hyperparameters with keras-tuner (papermill run of nbs/tune.ipynb)',
+                       description='Hyperband search over architecture, width, learning rate, dropout and image size, scored on '
+                                   'the real-photo validation images; prints the `facemask train` command for the best.')
+    t.add_argument('--max-trials', type=int, default=6, metavar='N', help='candidates to train at most (default: %(default)s)')
+    t.add_argument('--epochs', type=int, default=8, help='most epochs per candidate (default: %(default)s)')
+    t.add_argument('--dataset', help='dataset ref (default: newest "faces")')
+    t.add_argument('--seed', type=int, default=0)
+    t.set_defaults(func=_tune)
     r = sub.add_parser('runs', help='list runs and which one is in production', description='List every run with its test metrics.')
     r.add_argument('--json', action='store_true', help='one JSON object per run')
     r.set_defaults(func=_runs)

@@ -18,7 +18,8 @@ from .evaluate import REAL_PHOTO_SOURCE, INCORRECT
 from .pipeline import image_arrays, make_tf_dataset
 
 # %% auto #0
-__all__ = ['DEFAULT_PARAMS', 'resolve_params', 'training_indices', 'EpochLog', 'RealPhotoScore', 'train_model', 'export_litert']
+__all__ = ['DEFAULT_PARAMS', 'resolve_params', 'training_indices', 'EpochLog', 'RealPhotoScore', 'training_data', 'compile_model',
+           'train_model', 'export_litert']
 
 # %% ../nbs/04_train.ipynb #89fb92ca
 DEFAULT_PARAMS = {
@@ -94,29 +95,40 @@ class RealPhotoScore(keras.callbacks.Callback):
         logs['val_real_macro_f1'] = m['macro_f1']
         if m['incorrect_recall'] is not None: logs['val_real_incorrect_recall'] = m['incorrect_recall']
 
-# %% ../nbs/04_train.ipynb #7646eb32
+# %% ../nbs/04_train.ipynb #ebb454ba
+def training_data(ds: Dataset, params: dict, image_size: int) -> dict:
+    "What `fit` needs: train/val `tf.data` pipelines, class weights and the real-photo validation arrays."
+    images, labels = image_arrays(ds, image_size, progress=False)
+    train = training_indices(ds, params['oversample_real_incorrect'])
+    val = np.flatnonzero(ds.manifest['split'].to_numpy() == 'val')
+    if not len(train) or not len(val): raise FacemaskError(f'{ds.ref}: training needs images in both the train and val splits')
+    real_val = val[ds.manifest['source'].to_numpy()[val] == REAL_PHOTO_SOURCE]
+    return {'train': make_tf_dataset(images[train], labels[train], params['batch_size'], training=True, seed=params['seed']),
+            'val': make_tf_dataset(images[val], labels[val], 256), 'steps_per_epoch': int(np.ceil(len(train) / params['batch_size'])),
+            'class_weight': class_weights([CLASS_NAMES[i] for i in labels[train]]),
+            'real_val': RealPhotoScore(images[real_val], labels[real_val]), 'calibration': np.asarray(images[train[:200]])}
+
+def compile_model(model, params: dict, steps_per_epoch: int):
+    "AdamW with cosine learning-rate decay over the run, sparse cross-entropy, accuracy."
+    schedule = keras.optimizers.schedules.CosineDecay(params['learning_rate'], decay_steps=max(steps_per_epoch * params['epochs'], 1))
+    model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=params['weight_decay']),
+                  loss='sparse_categorical_crossentropy', metrics=['accuracy'])
+    return model
+
 def train_model(ds: Dataset, params: dict, run_dir: Path | None = None, initial_model=None, verbose: bool = True):
     "Train on `ds` with `params`; returns `(model, history)`. `initial_model` is fine-tuned instead of a new network."
     from facemask.model import build_model
     params = resolve_params(params)
     keras.utils.set_random_seed(params['seed'])
     size = params['image_size'] if initial_model is None else initial_model.input_shape[1]
-    images, labels = image_arrays(ds, size, progress=verbose)
-    train = training_indices(ds, params['oversample_real_incorrect'])
-    val = np.flatnonzero(ds.manifest['split'].to_numpy() == 'val')
-    if not len(train) or not len(val): raise FacemaskError(f'{ds.ref}: training needs images in both the train and val splits')
+    if verbose: image_arrays(ds, size, progress=True)   # a progress bar while the cache is first built
+    data = training_data(ds, params, size)
     model = initial_model or build_model(params['arch'], size, params['width'], params['depth'], params['dropout'])
-    steps = int(np.ceil(len(train) / params['batch_size'])) * params['epochs']
-    schedule = keras.optimizers.schedules.CosineDecay(params['learning_rate'], decay_steps=max(steps, 1))
-    model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=params['weight_decay']),
-                  loss='sparse_categorical_crossentropy', metrics=['accuracy'])
-    real_val = val[ds.manifest['source'].to_numpy()[val] == REAL_PHOTO_SOURCE]
+    compile_model(model, params, data['steps_per_epoch'])
     log = EpochLog(run_dir, params['epochs'], verbose)
     stop = keras.callbacks.EarlyStopping(monitor='val_loss', patience=params['patience'], restore_best_weights=True)
-    model.fit(make_tf_dataset(images[train], labels[train], params['batch_size'], training=True, seed=params['seed']),
-              validation_data=make_tf_dataset(images[val], labels[val], 256), epochs=params['epochs'],
-              class_weight=class_weights([CLASS_NAMES[i] for i in labels[train]]),
-              callbacks=[RealPhotoScore(images[real_val], labels[real_val]), log, stop], verbose=0)
+    model.fit(data['train'], validation_data=data['val'], epochs=params['epochs'], class_weight=data['class_weight'],
+              callbacks=[data['real_val'], log, stop], verbose=0)
     return model, log.history
 
 # %% ../nbs/04_train.ipynb #39c9b44b

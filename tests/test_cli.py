@@ -12,7 +12,8 @@ import pytest
 from corpus import bad_input_corpus, make_class_tree
 
 FACEMASK = str(Path(sys.executable).parent / 'facemask')   # the console script of this environment
-COMMANDS = [[], ['data'], ['data', 'import'], ['data', 'stats'], ['data', 'list'], ['data', 'fetch'], ['explore']]
+COMMANDS = [[], ['data'], ['data', 'import'], ['data', 'stats'], ['data', 'list'], ['data', 'fetch'], ['explore'],
+            ['train'], ['tune'], ['runs'], ['promote'], ['rollback']]
 
 
 def facemask(*args, check=True):
@@ -29,7 +30,7 @@ def test_every_command_has_help(cmd):
 
 def test_top_level_help_lists_subcommands():
     out = facemask('--help').stdout
-    for cmd in ('data', 'explore'):
+    for cmd in ('data', 'explore', 'train', 'tune', 'runs', 'promote', 'rollback'):
         assert f'    {cmd} ' in out
 
 

@@ -101,3 +101,12 @@ def test_kill_9_mid_run_then_next_run_succeeds(toy_home):
     assert statuses[killed] == 'failed'
     assert [r['run_id'] for r in runs() if r['production']] == production
     assert 'succeeded' in facemask('train', *TINY).stdout
+
+
+def test_tune_records_best_params(toy_home):
+    out = facemask('tune', '--max-trials', '2', '--epochs', '2').stdout
+    assert 'train with:' in out and 'facemask train -p arch' in out
+    run = runs()[-1]
+    assert run['kind'] == 'tune' and run['status'] == 'succeeded'
+    best = json.loads((toy_home / 'outputs' / 'runs' / run['run_id'] / 'best_params.json').read_text())
+    assert best['params']['arch'] in ('cnn', 'mobilenet')
