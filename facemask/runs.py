@@ -14,8 +14,8 @@ from .data import Dataset
 from .registry import SHIPPED, finish_run, get_run, new_run_id, production_run, runs_dir, start_run
 
 # %% auto #0
-__all__ = ['MODEL_FILES', 'shipped_dir', 'model_dir', 'production_dir', 'load_model', 'save_model', 'evaluate_model',
-           'notebooks_dir', 'execute_notebook', 'launch']
+__all__ = ['MODEL_FILES', 'SOURCE_LICENCES', 'ARCH_TITLES', 'NON_COMMERCIAL', 'shipped_dir', 'model_dir', 'production_dir',
+           'load_model', 'save_model', 'evaluate_model', 'model_card', 'notebooks_dir', 'execute_notebook', 'launch']
 
 # %% ../nbs/05b_runs.ipynb #c2fe1069
 MODEL_FILES = ('model.keras', 'model.tflite', 'metrics.json')
@@ -59,6 +59,61 @@ def evaluate_model(model, ds: Dataset, split: str = 'test'):
     probabilities = model.predict(images.astype(np.float32), batch_size=256, verbose=0)
     sources = ds.manifest.loc[ds.manifest['split'] == split, 'source'].to_numpy()
     return evaluate_predictions(labels, probabilities, sources), probabilities, images, labels, sources
+
+# %% ../nbs/05b_runs.ipynb #519b8b9c
+SOURCE_LICENCES = {
+    'andrewmvd': 'Kaggle "Face Mask Detection" by andrewmvd, CC0 1.0 (real street photos; face crops)',
+    'maskedfacenet': 'MaskedFace-Net (Cabani et al., Smart Health 2021), CC BY-NC-SA 4.0: non-commercial, share-alike, cite the paper',
+    'chandrikadeb7': 'Face-Mask-Detection repository by chandrikadeb7 (repository MIT; image rights unclear: Bing, Kaggle, RMFD)',
+}
+
+ARCH_TITLES = {'cnn': 'compact CNN', 'mobilenet': 'MobileNetV2-style network'}
+NON_COMMERCIAL = {'maskedfacenet'}
+
+def _table(rows: list, columns: list) -> str:
+    lines = ['| ' + ' | '.join(columns) + ' |', '|' + '---|' * len(columns)]
+    return '\n'.join(lines + ['| ' + ' | '.join(str(r.get(c, '')) for c in columns) + ' |' for r in rows])
+
+def model_card(record: dict, ds: Dataset) -> str:
+    "Markdown model card from a run's `metrics.json` record and its dataset."
+    from facemask.core import CLASS_NAMES, CLASS_TITLES
+    from facemask.train import DEFAULT_PARAMS
+    test, params = record['test'], record['params']
+    changed = ' '.join(f'-p {k} {v}' for k, v in params.items() if k != 'dataset' and v != DEFAULT_PARAMS.get(k))
+    counts = ds.manifest.groupby(['source', 'split']).size().unstack(fill_value=0)
+    sources = [{'source': s, **{k: int(counts.at[s, k]) if k in counts else 0 for k in ('train', 'val', 'test')},
+                'licence': SOURCE_LICENCES.get(s, 'see where the data came from')} for s in counts.index]
+    def per_class(subset):
+        return [{'class': CLASS_TITLES[c], 'precision': f"{v['precision']:.3f}", 'recall': f"{v['recall']:.3f}", 'f1': f"{v['f1']:.3f}",
+                 'support': v['support']} for c, v in test[subset]['per_class'].items()]
+    h = record['headline']
+    fmt = lambda v: 'n/a' if v is None else f'{v:.3f}'
+    parts = [
+        f"# facemask model `{record['run_id']}`",
+        f"Classifies a face image as {', '.join(CLASS_TITLES[c].lower() for c in CLASS_NAMES)}. "
+        f"A {ARCH_TITLES.get(params['arch'], params['arch'])} trained from scratch at {params['image_size']} px on dataset `{record['dataset']}` "
+        f"({record['epochs_trained']} epochs, {record['train_seconds']/60:.1f} min on the machine that trained it).",
+        '## Licence of the weights\n' + ('Trained on data that includes MaskedFace-Net (CC BY-NC-SA 4.0): **use these weights for '
+        'non-commercial purposes only**, share derivatives alike, and cite Cabani et al. (2021).' if NON_COMMERCIAL & set(counts.index)
+        else 'See the licences of the data sources below.'),
+        '## Data\n' + _table(sources, ['source', 'train', 'val', 'test', 'licence']),
+        '## Reproduce\n```bash\nfacemask data import ../shared/data/faces\nfacemask train' + (f' {changed}' if changed else '') + '\n```',
+        '## Test metrics (frozen test split)\n' + _table([
+            {'subset': 'real photos (andrewmvd)', 'n': (test['real_photos'] or {}).get('n', 0), 'accuracy': fmt(h['real_accuracy']),
+             'macro-F1': fmt(h['real_macro_f1']), 'incorrect-mask recall': fmt(h['real_incorrect_recall'])},
+            {'subset': 'all sources', 'n': test['overall']['n'], 'accuracy': fmt(test['overall']['accuracy']),
+             'macro-F1': fmt(test['overall']['macro_f1']), 'incorrect-mask recall': fmt(test['overall']['incorrect_recall'])}],
+            ['subset', 'n', 'accuracy', 'macro-F1', 'incorrect-mask recall']),
+        '### Per class, all sources\n' + _table(per_class('overall'), ['class', 'precision', 'recall', 'f1', 'support']),
+    ]
+    if test['real_photos']: parts.append('### Per class, real photos\n' + _table(per_class('real_photos'), ['class', 'precision', 'recall', 'f1', 'support']))
+    parts.append('### Accuracy per source\n' + _table([{'source': s, 'n': v['n'], 'accuracy': f"{v['accuracy']:.3f}"} for s, v in test['per_source'].items()],
+                                                     ['source', 'n', 'accuracy']))
+    parts.append('## Limitations\nReal photos of incorrectly worn masks are rare (the real-photo test split has '
+                 f"{(test['real_photos'] or test['overall'])['per_class']['mask_weared_incorrect']['support']} of them), so that recall is "
+                 'an estimate with a wide margin. The model expects one face per image, cropped '
+                 'to the face as in the training data.')
+    return '\n\n'.join(parts) + '\n'
 
 # %% ../nbs/05b_runs.ipynb #eddb2566
 def notebooks_dir() -> Path:
