@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SHARED_DATA ?= $(abspath ../shared/data)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup test test-notebooks test-py check-export demo pins clean
+.PHONY: help setup test test-notebooks test-py check-export real-data demo bench pins clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -32,15 +32,19 @@ test-notebooks: setup  ## run every notebook's tests (nbdev_test)
 test-py: setup  ## pytest: command line, bad-input corpus, packaging
 	$(BIN)/pytest tests
 
-demo: setup  ## import the real data (once), render the dataset insights
-	@if [ -d "$(SHARED_DATA)/faces" ]; then \
-	  $(BIN)/facemask data stats >/dev/null 2>&1 || $(BIN)/facemask data import "$(SHARED_DATA)/faces"; \
-	  $(BIN)/facemask data stats; \
-	  $(BIN)/facemask explore; \
-	else \
+real-data: setup  ## import ../shared/data/faces once (later calls reuse it)
+	@if [ ! -d "$(SHARED_DATA)/faces" ]; then \
 	  echo "No data at $(SHARED_DATA)/faces: import a folder of class folders with"; \
-	  echo "  $(BIN)/facemask data import PATH   or   $(BIN)/facemask data fetch NAME --sha256 HEX"; \
-	fi
+	  echo "  $(BIN)/facemask data import PATH   or   $(BIN)/facemask data fetch NAME --sha256 HEX"; exit 1; fi
+	@$(BIN)/facemask data stats >/dev/null 2>&1 || $(BIN)/facemask data import "$(SHARED_DATA)/faces"
+
+demo: real-data  ## import the real data (once), render the dataset insights
+	$(BIN)/facemask data stats
+	$(BIN)/facemask explore
+
+bench: real-data  ## print measured figures: production model quality on the frozen test split
+	@echo "== production model on the frozen test split (real photos = andrewmvd) =="
+	$(BIN)/facemask evaluate
 
 pins:  ## write environment.yml and binder/requirements.txt from the pins in settings.ini
 	$(PYTHON) .ci/pins.py

@@ -53,7 +53,7 @@ def _explore(args):
     print(f'insights for {ds.ref}: {record}')
     for png in sorted(out.glob('*.png')): print(f'  {png}')
 
-# %% ../nbs/09_cli.ipynb #aa02a4c2
+# %% ../nbs/09_cli.ipynb #ef908f8b
 def _parse_params(pairs) -> dict:
     import ast
     params = {}
@@ -89,6 +89,25 @@ def _tune(args):
     best = read_json(runs_dir()/run['run_id']/'best_params.json')
     print(f"best score {run['metrics']['best_score']:.3f}; train with:\n  {best['command']}")
 
+def _evaluate(args):
+    import json
+    from facemask.data import load_dataset
+    from facemask.registry import SHIPPED, get_run, production_run
+    from facemask.runs import evaluate_model, load_model, model_dir
+    run_id = args.run_id or production_run()
+    if run_id != SHIPPED: run_id = get_run(run_id)['run_id']
+    if not (model_dir(run_id)/'model.keras').exists(): raise FacemaskError(f'{model_dir(run_id)}: no model.keras for {run_id}')
+    ds = load_dataset(args.dataset)
+    metrics = evaluate_model(load_model(model_dir(run_id)), ds, args.split)[0]
+    if args.json: print(json.dumps({'model': run_id, 'dataset': ds.ref, 'split': args.split, **metrics})); return
+    print(f'model {run_id} on the {args.split} split of {ds.ref}')
+    for subset in ('real_photos', 'overall'):
+        m = metrics[subset]
+        if not m: continue
+        recall = 'n/a' if m['incorrect_recall'] is None else f"{m['incorrect_recall']:.3f}"
+        print(f"  {subset.replace('_', ' '):12} n={m['n']:<5} accuracy {m['accuracy']:.3f}  macro-F1 {m['macro_f1']:.3f}  incorrect-mask recall {recall}")
+    for source, v in metrics['per_source'].items(): print(f"  {source:12} n={v['n']:<5} accuracy {v['accuracy']:.3f}")
+
 def _runs(args):
     import json
     from facemask.registry import list_runs
@@ -113,7 +132,7 @@ def _rollback(args):
     from facemask.registry import rollback
     print(f'production is now {rollback()}')
 
-# %% ../nbs/09_cli.ipynb #d45bf444
+# %% ../nbs/09_cli.ipynb #f4d650f3
 def build_parser() -> argparse.ArgumentParser:
     "The `facemask` argument parser with all subcommands."
     from facemask import __version__
@@ -168,6 +187,12 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser('runs', help='list runs and which one is in production', description='List every run with its test metrics.')
     r.add_argument('--json', action='store_true', help='one JSON object per run')
     r.set_defaults(func=_runs)
+    r = sub.add_parser('evaluate', help="a model's metrics on a dataset split", description='Evaluate a model (default: production) on a split of a dataset.')
+    r.add_argument('run_id', nargs='?', metavar='RUN_ID', help='run id or "shipped" (default: the production model)')
+    r.add_argument('--dataset', help='dataset ref (default: newest "faces")')
+    r.add_argument('--split', default='test', choices=['train', 'val', 'test'], help='(default: %(default)s)')
+    r.add_argument('--json', action='store_true', help='all metrics as one JSON object')
+    r.set_defaults(func=_evaluate)
     r = sub.add_parser('promote', help='put a run in production', description='Make a succeeded run the production model.')
     r.add_argument('run_id', metavar='RUN_ID', help='run id (a unique prefix is enough)')
     r.set_defaults(func=_promote)
