@@ -58,7 +58,7 @@ def headline(metrics: dict) -> dict:
     return {'real_accuracy': real['accuracy'], 'real_macro_f1': real['macro_f1'],
             'real_incorrect_recall': real['incorrect_recall'], 'overall_macro_f1': metrics['overall']['macro_f1']}
 
-# %% ../nbs/05_evaluate.ipynb #c1368291
+# %% ../nbs/05_evaluate.ipynb #b9007432
 @themed
 def plot_confusion(confusion_matrix, title: str = 'Confusion matrix'):
     "Counts and row-normalised heatmaps of a confusion matrix."
@@ -107,12 +107,13 @@ def plot_misclassified(images, y_true, probabilities, sources, max_images: int =
     wrong = wrong[np.argsort(-np.asarray(probabilities)[wrong, y_pred[wrong]])][:max_images]   # most confident mistakes first
     cols = 8
     rows = max(1, int(np.ceil(len(wrong) / cols)))
-    fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.7, rows * 2.1 + 0.6), layout='constrained', squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.9, rows * 2.3 + 0.6), layout='constrained', squeeze=False)
+    short = {'mask_weared_incorrect': 'incorrect', 'with_mask': 'mask', 'without_mask': 'no mask'}
     for ax in axes.flat: ax.axis('off')
     for ax, i in zip(axes.flat, wrong):
         ax.imshow(images[i])
         for side in ax.spines.values(): side.set(visible=True, color=CLASS_COLORS[CLASS_NAMES[y_pred[i]]], linewidth=3)
-        ax.set_title(f'true: {CLASS_TITLES[CLASS_NAMES[y_true[i]]]}\npred: {CLASS_TITLES[CLASS_NAMES[y_pred[i]]]} {probabilities[i, y_pred[i]]:.0%}\n{sources[i]}', fontsize=7)
+        ax.set_title(f'true: {short[CLASS_NAMES[y_true[i]]]}\npredicted: {short[CLASS_NAMES[y_pred[i]]]} {probabilities[i, y_pred[i]]:.0%}\n{sources[i]}', fontsize=8)
     if not len(wrong): axes.flat[0].text(0, 0.5, 'no mistakes', fontsize=14)
     fig.suptitle(f'{title} ({len(wrong)} shown, most confident first)')
     return fig
