@@ -53,7 +53,7 @@ def _explore(args):
     print(f'insights for {ds.ref}: {record}')
     for png in sorted(out.glob('*.png')): print(f'  {png}')
 
-# %% ../nbs/09_cli.ipynb #ef908f8b
+# %% ../nbs/09_cli.ipynb #b9f94e54
 def _parse_params(pairs) -> dict:
     import ast
     params = {}
@@ -128,11 +128,15 @@ def _promote(args):
     from facemask.registry import promote
     print(f'production is now {promote(args.run_id)}')
 
+def _ship(args):
+    from facemask.runs import ship
+    print(f'shipped {args.run_id} to {ship(args.run_id)} (commit it to ship it)')
+
 def _rollback(args):
     from facemask.registry import rollback
     print(f'production is now {rollback()}')
 
-# %% ../nbs/09_cli.ipynb #f4d650f3
+# %% ../nbs/09_cli.ipynb #6d43b783
 def build_parser() -> argparse.ArgumentParser:
     "The `facemask` argument parser with all subcommands."
     from facemask import __version__
@@ -196,6 +200,10 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser('promote', help='put a run in production', description='Make a succeeded run the production model.')
     r.add_argument('run_id', metavar='RUN_ID', help='run id (a unique prefix is enough)')
     r.set_defaults(func=_promote)
+    r = sub.add_parser('ship', help='copy a run into the package as the shipped model (maintainers)',
+                       description="Copy a succeeded run's model, LiteRT file, metrics and model card into facemask/shipped/.")
+    r.add_argument('run_id', metavar='RUN_ID', help='run id (a unique prefix is enough)')
+    r.set_defaults(func=_ship)
     r = sub.add_parser('rollback', help='return to the previous production model', description='Go back to the model served before the current one.')
     r.set_defaults(func=_rollback)
     return p

@@ -15,7 +15,8 @@ from .registry import SHIPPED, finish_run, get_run, new_run_id, production_run, 
 
 # %% auto #0
 __all__ = ['MODEL_FILES', 'SOURCE_LICENCES', 'ARCH_TITLES', 'NON_COMMERCIAL', 'shipped_dir', 'model_dir', 'production_dir',
-           'load_model', 'save_model', 'evaluate_model', 'model_card', 'notebooks_dir', 'execute_notebook', 'launch']
+           'load_model', 'save_model', 'ship', 'evaluate_model', 'model_card', 'notebooks_dir', 'execute_notebook',
+           'launch']
 
 # %% ../nbs/05b_runs.ipynb #c2fe1069
 MODEL_FILES = ('model.keras', 'model.tflite', 'metrics.json')
@@ -48,6 +49,20 @@ def save_model(model, run_dir: Path, calibration_images: np.ndarray) -> Path:
     tmp.replace(run_dir/'model.keras')
     export_litert(model, run_dir/'model.tflite', calibration_images)
     return run_dir/'model.keras'
+
+# %% ../nbs/05b_runs.ipynb #7674fb49
+def ship(run_id: str) -> Path:
+    "Copy a succeeded run's model files and model card into `facemask/shipped/`."
+    import shutil
+    run = get_run(run_id)
+    if run['status'] != 'succeeded': raise FacemaskError(f"run {run['run_id']} is {run['status']}: only succeeded runs can be shipped")
+    source, dest = model_dir(run['run_id']), shipped_dir()
+    dest.mkdir(exist_ok=True)
+    for name in (*MODEL_FILES, 'model_card.md'):
+        tmp = dest/f'.{name}.partial'
+        shutil.copyfile(source/name, tmp)
+        tmp.replace(dest/name)
+    return dest
 
 # %% ../nbs/05b_runs.ipynb #e3ee5696
 def evaluate_model(model, ds: Dataset, split: str = 'test'):
