@@ -18,10 +18,10 @@ from .evaluate import REAL_PHOTO_SOURCE, INCORRECT
 from .pipeline import image_arrays, make_tf_dataset
 
 # %% auto #0
-__all__ = ['DEFAULT_PARAMS', 'resolve_params', 'training_indices', 'EpochLog', 'RealPhotoScore', 'training_data', 'compile_model',
-           'train_model', 'export_litert']
+__all__ = ['DEFAULT_PARAMS', 'resolve_params', 'training_indices', 'mask_on_chin', 'synthesize_incorrect', 'EpochLog',
+           'RealPhotoScore', 'training_data', 'compile_model', 'train_model', 'export_litert']
 
-# %% ../nbs/04_train.ipynb #89fb92ca
+# %% ../nbs/04_train.ipynb #6fcc21e8
 DEFAULT_PARAMS = {
     'dataset': None,            # dataset ref; None: the newest version of "faces"
     'arch': 'cnn',              # 'cnn' or 'mobilenet'
@@ -35,6 +35,7 @@ DEFAULT_PARAMS = {
     'weight_decay': 1e-4,
     'patience': 6,              # early stopping on validation loss
     'oversample_real_incorrect': 4,
+    'synthetic_incorrect': 0,   # real bare faces with a real mask pasted on the chin, added as incorrect
     'seed': 0,
     'init': 'scratch',          # 'scratch' or 'production' (fine-tune the model in production)
 }
@@ -60,6 +61,26 @@ def training_indices(ds: Dataset, oversample_real_incorrect: int = 1) -> np.ndar
     train = np.flatnonzero(m['split'].to_numpy() == 'train')
     rare = train[(m['source'].to_numpy()[train] == REAL_PHOTO_SOURCE) & (m['label'].to_numpy()[train] == CLASS_NAMES[INCORRECT])]
     return np.concatenate([train] + [rare] * max(0, int(oversample_real_incorrect) - 1))
+
+# %% ../nbs/04_train.ipynb #39f98db2
+def mask_on_chin(face: np.ndarray, masked: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    "A bare face (uint8 HxWx3) with the mask of `masked` (same size) pasted below its nose, edges feathered."
+    h, w = face.shape[:2]
+    src_top = int(h * rng.uniform(0.50, 0.58))      # where the mask is on a face crop
+    dst_top = int(h * rng.uniform(0.64, 0.72))      # below the bare face's nose
+    rows = h - dst_top
+    fade_y = np.clip(np.arange(rows) / max(1, int(0.08 * h)), 0, 1)[:, None]
+    fade_x = np.clip(np.minimum(np.arange(w), w - 1 - np.arange(w)) / max(1, int(0.12 * w)), 0, 1)[None, :]
+    alpha = (fade_y * fade_x)[..., None]
+    out = face.astype(np.float32)
+    out[dst_top:] = alpha * masked[src_top:src_top + rows] + (1 - alpha) * out[dst_top:]
+    return out.round().astype(np.uint8)
+
+def synthesize_incorrect(images: np.ndarray, bare: np.ndarray, masked: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
+    "`n` synthetic incorrectly-worn masks from random (bare face, masked face) pairs of row indices."
+    if n <= 0 or not len(bare) or not len(masked): return np.zeros((0, *images.shape[1:]), np.uint8)
+    rng = np.random.default_rng(seed)
+    return np.stack([mask_on_chin(np.asarray(images[rng.choice(bare)]), np.asarray(images[rng.choice(masked)]), rng) for _ in range(n)])
 
 # %% ../nbs/04_train.ipynb #5f9ff534
 import keras
@@ -95,7 +116,7 @@ class RealPhotoScore(keras.callbacks.Callback):
         logs['val_real_macro_f1'] = m['macro_f1']
         if m['incorrect_recall'] is not None: logs['val_real_incorrect_recall'] = m['incorrect_recall']
 
-# %% ../nbs/04_train.ipynb #ebb454ba
+# %% ../nbs/04_train.ipynb #a95d46ce
 def training_data(ds: Dataset, params: dict, image_size: int) -> dict:
     "What `fit` needs: train/val `tf.data` pipelines, class weights and the real-photo validation arrays."
     images, labels = image_arrays(ds, image_size, progress=False)
@@ -103,9 +124,14 @@ def training_data(ds: Dataset, params: dict, image_size: int) -> dict:
     val = np.flatnonzero(ds.manifest['split'].to_numpy() == 'val')
     if not len(train) or not len(val): raise FacemaskError(f'{ds.ref}: training needs images in both the train and val splits')
     real_val = val[ds.manifest['source'].to_numpy()[val] == REAL_PHOTO_SOURCE]
-    return {'train': make_tf_dataset(images[train], labels[train], params['batch_size'], training=True, seed=params['seed']),
-            'val': make_tf_dataset(images[val], labels[val], 256), 'steps_per_epoch': int(np.ceil(len(train) / params['batch_size'])),
-            'class_weight': class_weights([CLASS_NAMES[i] for i in labels[train]]),
+    real_train = train[ds.manifest['source'].to_numpy()[train] == REAL_PHOTO_SOURCE]
+    synthetic = synthesize_incorrect(images, real_train[labels[real_train] == CLASS_NAMES.index('without_mask')],
+                                     real_train[labels[real_train] == CLASS_NAMES.index('with_mask')], params['synthetic_incorrect'], params['seed'])
+    train_images = np.concatenate([images[train], synthetic])
+    train_labels = np.concatenate([labels[train], np.full(len(synthetic), INCORRECT, labels.dtype)])
+    return {'train': make_tf_dataset(train_images, train_labels, params['batch_size'], training=True, seed=params['seed']),
+            'val': make_tf_dataset(images[val], labels[val], 256), 'steps_per_epoch': int(np.ceil(len(train_labels) / params['batch_size'])),
+            'class_weight': class_weights([CLASS_NAMES[i] for i in train_labels]),
             'real_val': RealPhotoScore(images[real_val], labels[real_val]), 'calibration': np.asarray(images[train[:200]])}
 
 def compile_model(model, params: dict, steps_per_epoch: int):

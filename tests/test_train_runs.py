@@ -110,3 +110,12 @@ def test_tune_records_best_params(toy_home):
     assert run['kind'] == 'tune' and run['status'] == 'succeeded'
     best = json.loads((toy_home / 'outputs' / 'runs' / run['run_id'] / 'best_params.json').read_text())
     assert best['params']['arch'] in ('cnn', 'mobilenet')
+
+
+def test_notebook_parameters_match_the_library_defaults():
+    import papermill as pm
+    from facemask.train import DEFAULT_PARAMS
+    params = pm.inspect_notebook(str(Path(__file__).parent.parent / 'nbs' / 'train.ipynb'))
+    assert set(params) == set(DEFAULT_PARAMS) | {'run_id', 'run_dir', 'margin', 'auto_promote'}
+    for name, default in DEFAULT_PARAMS.items():
+        assert eval(params[name]['default']) == default, name
