@@ -53,7 +53,7 @@ def _explore(args):
     print(f'insights for {ds.ref}: {record}')
     for png in sorted(out.glob('*.png')): print(f'  {png}')
 
-# %% ../nbs/09_cli.ipynb #b9f94e54
+# %% ../nbs/09_cli.ipynb #d75c5639
 def _parse_params(pairs) -> dict:
     import ast
     params = {}
@@ -108,6 +108,18 @@ def _evaluate(args):
         print(f"  {subset.replace('_', ' '):12} n={m['n']:<5} accuracy {m['accuracy']:.3f}  macro-F1 {m['macro_f1']:.3f}  incorrect-mask recall {recall}")
     for source, v in metrics['per_source'].items(): print(f"  {source:12} n={v['n']:<5} accuracy {v['accuracy']:.3f}")
 
+def _predict(args):
+    import json
+    from facemask.predict import Predictor
+    results = Predictor().predict_paths(args.paths, progress=not args.json and len(args.paths) > 1)
+    if not results: raise FacemaskError('no image files found in ' + ', '.join(args.paths))
+    for r in results:
+        if args.json: print(json.dumps(r))
+        elif 'error' in r: print(f"{r['file']}: error: {r['error']}")
+        else: print(f"{r['file']}: {r['label']:22} " + '  '.join(f'{c} {p:.3f}' for c, p in r['probabilities'].items()))
+    failed = sum('error' in r for r in results)
+    if failed: raise FacemaskError(f'{failed} of {len(results)} inputs could not be predicted')
+
 def _runs(args):
     import json
     from facemask.registry import list_runs
@@ -136,7 +148,7 @@ def _rollback(args):
     from facemask.registry import rollback
     print(f'production is now {rollback()}')
 
-# %% ../nbs/09_cli.ipynb #6d43b783
+# %% ../nbs/09_cli.ipynb #c2013998
 def build_parser() -> argparse.ArgumentParser:
     "The `facemask` argument parser with all subcommands."
     from facemask import __version__
@@ -188,6 +200,12 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('--dataset', help='dataset ref (default: newest "faces")')
     t.add_argument('--seed', type=int, default=0)
     t.set_defaults(func=_tune)
+    r = sub.add_parser('predict', help='classify images with the production model',
+                       description='Classify image files (a folder means every image in it) with the production model. '
+                                   'Exit status 1 if any input failed; the others are still predicted.')
+    r.add_argument('paths', nargs='+', metavar='PATH', help='image files or folders')
+    r.add_argument('--json', action='store_true', help='one JSON object per line: file, label, probabilities, model_version (or file, error)')
+    r.set_defaults(func=_predict)
     r = sub.add_parser('runs', help='list runs and which one is in production', description='List every run with its test metrics.')
     r.add_argument('--json', action='store_true', help='one JSON object per run')
     r.set_defaults(func=_runs)

@@ -18,7 +18,7 @@ __all__ = ['MODEL_FILES', 'SOURCE_LICENCES', 'ARCH_TITLES', 'NON_COMMERCIAL', 's
            'load_model', 'save_model', 'ship', 'evaluate_model', 'model_card', 'notebooks_dir', 'execute_notebook',
            'launch']
 
-# %% ../nbs/05b_runs.ipynb #c2fe1069
+# %% ../nbs/05b_runs.ipynb #5feb01c2
 MODEL_FILES = ('model.keras', 'model.tflite', 'metrics.json')
 
 def shipped_dir() -> Path:
@@ -44,6 +44,7 @@ def save_model(model, run_dir: Path, calibration_images: np.ndarray) -> Path:
     "Write `model.keras` (atomically) and the quantised `model.tflite` into `run_dir`."
     from facemask.train import export_litert
     run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
     tmp = run_dir/'.model.partial.keras'
     model.save(tmp)
     tmp.replace(run_dir/'model.keras')

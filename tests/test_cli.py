@@ -13,7 +13,7 @@ from corpus import bad_input_corpus, make_class_tree
 
 FACEMASK = str(Path(sys.executable).parent / 'facemask')   # the console script of this environment
 COMMANDS = [[], ['data'], ['data', 'import'], ['data', 'stats'], ['data', 'list'], ['data', 'fetch'], ['explore'],
-            ['train'], ['tune'], ['runs'], ['evaluate'], ['promote'], ['ship'], ['rollback']]
+            ['train'], ['tune'], ['predict'], ['runs'], ['evaluate'], ['promote'], ['ship'], ['rollback']]
 
 
 def facemask(*args, check=True):
@@ -30,7 +30,7 @@ def test_every_command_has_help(cmd):
 
 def test_top_level_help_lists_subcommands():
     out = facemask('--help').stdout
-    for cmd in ('data', 'explore', 'train', 'tune', 'runs', 'evaluate', 'promote', 'rollback'):
+    for cmd in ('data', 'explore', 'train', 'tune', 'predict', 'runs', 'evaluate', 'promote', 'rollback'):
         assert f'    {cmd} ' in out
 
 

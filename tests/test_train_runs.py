@@ -119,3 +119,19 @@ def test_notebook_parameters_match_the_library_defaults():
     assert set(params) == set(DEFAULT_PARAMS) | {'run_id', 'run_dir', 'margin', 'auto_promote'}
     for name, default in DEFAULT_PARAMS.items():
         assert eval(params[name]['default']) == default, name
+
+
+def test_predict_prints_json_lines_and_fails_only_for_bad_inputs(toy_home, tmp_path):
+    from corpus import bad_input_corpus
+    good = tmp_path / 'good.png'
+    Image.fromarray(np.full((40, 40, 3), (200, 40, 40), np.uint8)).save(good)
+    (tmp_path / 'broken.jpg').write_bytes(bad_input_corpus()['truncated.jpg'][0])
+    res = facemask('predict', good, tmp_path / 'broken.jpg', '--json', check=False)
+    assert res.returncode == 1 and '1 of 2 inputs could not be predicted' in res.stderr
+    ok, bad = [json.loads(l) for l in res.stdout.splitlines()]
+    assert set(ok) == {'file', 'label', 'probabilities', 'model_version'} and ok['label'] in CLASS_NAMES
+    assert abs(sum(ok['probabilities'].values()) - 1) < 1e-3
+    assert ok['model_version'] == [r['run_id'] for r in runs() if r['production']][0]
+    assert bad['file'].endswith('broken.jpg') and 'truncated' in bad['error']
+    folder = facemask('predict', tmp_path, '--json', check=False)   # a folder means every image in it
+    assert sorted(json.loads(l)['file'] for l in folder.stdout.splitlines()) == [str(tmp_path / 'broken.jpg'), str(good)]
