@@ -42,9 +42,11 @@ demo: real-data  ## import the real data (once), render the dataset insights
 	$(BIN)/facemask data stats
 	$(BIN)/facemask explore
 
-bench: real-data  ## print measured figures: production model quality on the frozen test split
+bench: real-data  ## print measured figures: model quality on the frozen test split, prediction latency
 	@echo "== production model on the frozen test split (real photos = andrewmvd) =="
 	$(BIN)/facemask evaluate
+	@echo "== prediction speed on real test images (this machine: $$(nproc) cores) =="
+	$(BIN)/facemask bench
 
 pins:  ## write environment.yml and binder/requirements.txt from the pins in settings.ini
 	$(PYTHON) .ci/pins.py

@@ -53,7 +53,7 @@ def _explore(args):
     print(f'insights for {ds.ref}: {record}')
     for png in sorted(out.glob('*.png')): print(f'  {png}')
 
-# %% ../nbs/09_cli.ipynb #d75c5639
+# %% ../nbs/09_cli.ipynb #dcd99a18
 def _parse_params(pairs) -> dict:
     import ast
     params = {}
@@ -120,6 +120,15 @@ def _predict(args):
     failed = sum('error' in r for r in results)
     if failed: raise FacemaskError(f'{failed} of {len(results)} inputs could not be predicted')
 
+def _bench(args):
+    from facemask.data import load_dataset
+    from facemask.predict import Predictor, benchmark
+    files = load_dataset(args.dataset).paths('test')[:args.images] if not args.paths else [str(p) for p in args.paths]
+    for backend in ('litert', 'keras'):
+        b = benchmark(Predictor(backend=backend), files, single=args.repeats)
+        print(f"{b['backend']:12} {b['image_size']} px  one image end to end p50 {b['end_to_end_ms_p50']:.2f} ms  p99 {b['end_to_end_ms_p99']:.2f} ms"
+              f"   model alone p50 {b['model_ms_p50']:.2f} ms  p99 {b['model_ms_p99']:.2f} ms   {b['images_per_second']:.0f} images/s over {b['images']} files")
+
 def _runs(args):
     import json
     from facemask.registry import list_runs
@@ -148,7 +157,7 @@ def _rollback(args):
     from facemask.registry import rollback
     print(f'production is now {rollback()}')
 
-# %% ../nbs/09_cli.ipynb #c2013998
+# %% ../nbs/09_cli.ipynb #79985958
 def build_parser() -> argparse.ArgumentParser:
     "The `facemask` argument parser with all subcommands."
     from facemask import __version__
@@ -206,6 +215,14 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument('paths', nargs='+', metavar='PATH', help='image files or folders')
     r.add_argument('--json', action='store_true', help='one JSON object per line: file, label, probabilities, model_version (or file, error)')
     r.set_defaults(func=_predict)
+    r = sub.add_parser('bench', help='measure prediction latency and throughput',
+                       description='Time the production model: one image end to end (p50/p99), the model alone, and images/s, '
+                                   'for the LiteRT fast path and the Keras model.')
+    r.add_argument('paths', nargs='*', metavar='PATH', help='image files (default: test images of the dataset)')
+    r.add_argument('--dataset', help='dataset ref (default: newest "faces")')
+    r.add_argument('--images', type=int, default=500, help='test images to use (default: %(default)s)')
+    r.add_argument('--repeats', type=int, default=300, help='single-image timings (default: %(default)s)')
+    r.set_defaults(func=_bench)
     r = sub.add_parser('runs', help='list runs and which one is in production', description='List every run with its test metrics.')
     r.add_argument('--json', action='store_true', help='one JSON object per run')
     r.set_defaults(func=_runs)

@@ -19,7 +19,7 @@ from .registry import SHIPPED, production_run, registry_path
 from .runs import model_dir
 
 # %% auto #0
-__all__ = ['Prediction', 'LiteRTModel', 'KerasModel', 'Predictor', 'expand_paths']
+__all__ = ['Prediction', 'LiteRTModel', 'KerasModel', 'Predictor', 'expand_paths', 'benchmark']
 
 # %% ../nbs/06_predict.ipynb #63c4e016
 @dataclass
@@ -125,3 +125,26 @@ def expand_paths(paths) -> list:
         if p.is_dir(): files += sorted(f for f in p.rglob('*') if f.is_file() and f.suffix.lower() in IMAGE_EXTENSIONS)
         else: files.append(p)
     return files
+
+# %% ../nbs/06_predict.ipynb #7dceb253
+def benchmark(predictor: Predictor, files: list, single: int = 300) -> dict:
+    "Latency (ms, p50/p99) of one image end to end and of the model alone, and images/s over `files`."
+    import time
+    files = [Path(f) for f in files]
+    if not files: raise FacemaskError('benchmark needs at least one image file')
+    payloads = [f.read_bytes() for f in files]
+    predictor.predict(payloads[0], 'warm-up')
+    def timed(fn, n):
+        out = []
+        for i in range(n):
+            t = time.perf_counter(); fn(i); out.append((time.perf_counter() - t) * 1000)
+        return np.percentile(out, [50, 99]).round(3).tolist()
+    e2e = timed(lambda i: predictor.predict(payloads[i % len(payloads)], 'bench'), single)
+    x = np.stack([model_input(open_image(payloads[0]), predictor.image_size)])
+    model_only = timed(lambda i: predictor.model(x), single)
+    t = time.perf_counter()
+    for i, data in enumerate(payloads): predictor.predict(data, 'bench')
+    throughput = len(payloads) / (time.perf_counter() - t)
+    return {'model_version': predictor.version, 'backend': type(predictor.model).__name__, 'image_size': predictor.image_size,
+            'end_to_end_ms_p50': e2e[0], 'end_to_end_ms_p99': e2e[1], 'model_ms_p50': model_only[0], 'model_ms_p99': model_only[1],
+            'images_per_second': round(throughput, 1), 'images': len(payloads)}
