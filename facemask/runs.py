@@ -16,9 +16,9 @@ from .registry import SHIPPED, finish_run, get_run, new_run_id, production_run, 
 # %% auto #0
 __all__ = ['MODEL_FILES', 'SOURCE_LICENCES', 'ARCH_TITLES', 'NON_COMMERCIAL', 'shipped_dir', 'model_dir', 'production_dir',
            'load_model', 'save_model', 'ship', 'evaluate_model', 'model_card', 'notebooks_dir', 'execute_notebook',
-           'launch']
+           'follow_progress', 'launch']
 
-# %% ../nbs/05b_runs.ipynb #5feb01c2
+# %% ../nbs/05b_runs.ipynb #233732cf
 MODEL_FILES = ('model.keras', 'model.tflite', 'metrics.json')
 
 def shipped_dir() -> Path:
@@ -41,12 +41,15 @@ def load_model(folder: Path):
     return keras.saving.load_model(Path(folder)/'model.keras', compile=False)
 
 def save_model(model, run_dir: Path, calibration_images: np.ndarray) -> Path:
-    "Write `model.keras` (atomically) and the quantised `model.tflite` into `run_dir`."
+    "Write `model.keras` (weights and architecture, without optimizer state) atomically, and the quantised `model.tflite`."
+    import keras
     from facemask.train import export_litert
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     tmp = run_dir/'.model.partial.keras'
-    model.save(tmp)
+    inference = keras.models.clone_model(model)   # uncompiled: the optimizer state would triple the file
+    inference.set_weights(model.get_weights())
+    inference.save(tmp)
     tmp.replace(run_dir/'model.keras')
     export_litert(model, run_dir/'model.tflite', calibration_images)
     return run_dir/'model.keras'
@@ -131,7 +134,7 @@ def model_card(record: dict, ds: Dataset) -> str:
                  'to the face as in the training data.')
     return '\n\n'.join(parts) + '\n'
 
-# %% ../nbs/05b_runs.ipynb #eddb2566
+# %% ../nbs/05b_runs.ipynb #a23394c9
 def notebooks_dir() -> Path:
     "The folder of the parameterised notebooks (`nbs/` of the checkout)."
     return project_root()/'nbs'
@@ -152,8 +155,24 @@ def execute_notebook(name: str, output: Path, parameters: dict, progress: bool =
         raise FacemaskError(f'{name} did not finish: {type(e).__name__}: {e} (executed notebook: {output})') from None
     return output
 
+def follow_progress(run_dir: Path, stop, interval: float = 1.0, out=None):
+    "Print each new line of `run_dir/progress.jsonl` (one per epoch) until `stop` (a threading.Event) is set."
+    import json, sys
+    out = out or sys.stdout
+    path, seen = Path(run_dir)/'progress.jsonl', 0
+    while True:
+        finished = stop.wait(interval)
+        lines = path.read_text().splitlines() if path.exists() else []
+        for line in lines[seen:]:
+            row = json.loads(line)
+            shown = '  '.join(f'{k} {v:.4f}' for k, v in row.items() if k not in ('epoch', 'seconds', 'learning_rate'))
+            print(f"epoch {row['epoch'] + 1}  {shown}  ({row['seconds']:.0f} s)", file=out, flush=True)
+        seen = len(lines)
+        if finished: return
+
 def launch(notebook: str, kind: str, params: dict, extra: dict | None = None, progress: bool = True) -> dict:
     "Register a run, execute `notebook` with `params` (recorded) and `extra` (settings), return the run's record."
+    import threading
     from facemask.train import resolve_params
     params = resolve_params(params) if kind in ('train', 'retrain') else dict(params)
     run_id = new_run_id(kind)
@@ -161,12 +180,19 @@ def launch(notebook: str, kind: str, params: dict, extra: dict | None = None, pr
     run_dir = runs_dir()/run_id
     run_dir.mkdir(parents=True, exist_ok=True)
     write_json(run_dir/'params.json', params)
+    if progress: print(f'run {run_id}: executing {notebook} into {run_dir}', flush=True)
+    stop = threading.Event()
+    follower = threading.Thread(target=follow_progress, args=(run_dir, stop), daemon=True)
+    if progress: follower.start()
     try:
-        execute_notebook(notebook, run_dir/notebook, {**params, **(extra or {}), 'run_id': run_id, 'run_dir': str(run_dir)}, progress)
+        execute_notebook(notebook, run_dir/notebook, {**params, **(extra or {}), 'run_id': run_id, 'run_dir': str(run_dir)}, progress=False)
     except BaseException as e:
         if get_run(run_id)['status'] == 'running':
             finish_run(run_id, 'cancelled' if isinstance(e, KeyboardInterrupt) else 'failed', error=str(e))
         raise
+    finally:
+        stop.set()
+        if progress: follower.join()
     run = get_run(run_id)
     if run['status'] == 'running':   # the notebook ended without recording its outcome
         finish_run(run_id, 'failed', error=f'{notebook} ended without recording a result')
