@@ -58,7 +58,7 @@ def headline(metrics: dict) -> dict:
     return {'real_accuracy': real['accuracy'], 'real_macro_f1': real['macro_f1'],
             'real_incorrect_recall': real['incorrect_recall'], 'overall_macro_f1': metrics['overall']['macro_f1']}
 
-# %% ../nbs/05_evaluate.ipynb #b9007432
+# %% ../nbs/05_evaluate.ipynb #fe666d92
 @themed
 def plot_confusion(confusion_matrix, title: str = 'Confusion matrix'):
     "Counts and row-normalised heatmaps of a confusion matrix."
@@ -66,7 +66,7 @@ def plot_confusion(confusion_matrix, title: str = 'Confusion matrix'):
     names = [CLASS_TITLES[c] for c in CLASS_NAMES]
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.6), layout='constrained')
     norm = cm / np.maximum(cm.sum(1, keepdims=True), 1)
-    for ax, data, fmt, sub in ((axes[0], cm, 'd', 'counts'), (axes[1], norm, '.2f', 'share of each true class (recall on the diagonal)')):
+    for ax, data, fmt, sub in ((axes[0], cm, 'd', 'counts'), (axes[1], norm, '.2f', 'share of each true class (diagonal = recall)')):
         sns.heatmap(data, annot=True, fmt=fmt, cmap='Blues', cbar=False, ax=ax, xticklabels=names, yticklabels=names,
                     vmin=0, vmax=(None if fmt == 'd' else 1), annot_kws={'size': 12})
         ax.set(xlabel='predicted', ylabel='true', title=sub)
@@ -76,12 +76,18 @@ def plot_confusion(confusion_matrix, title: str = 'Confusion matrix'):
 
 @themed
 def plot_history(history: pd.DataFrame, title: str = 'Training curves'):
-    "Loss and accuracy per epoch, training vs validation."
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4), layout='constrained')
+    "Loss and accuracy per epoch (training vs validation), and the real-photo validation scores when logged."
+    from matplotlib.ticker import MaxNLocator
+    real = [k for k in ('val_real_macro_f1', 'val_real_incorrect_recall') if k in history]
+    fig, axes = plt.subplots(1, 2 + bool(real), figsize=(6 * (2 + bool(real)), 4), layout='constrained')
     for ax, key in zip(axes, ('loss', 'accuracy')):
         for prefix, style in (('', '-'), ('val_', '--')):
             if prefix + key in history: ax.plot(history['epoch'] + 1, history[prefix + key], style, marker='o', ms=3, label=(prefix or 'train_').rstrip('_'))
         ax.set(xlabel='epoch', ylabel=key, title=key); ax.legend()
+    if real:
+        for key in real: axes[2].plot(history['epoch'] + 1, history[key], marker='o', ms=3, label=key.removeprefix('val_real_').replace('_', ' '))
+        axes[2].set(xlabel='epoch', ylim=(0, 1.02), title='real-photo validation'); axes[2].legend()
+    for ax in axes: ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.suptitle(title)
     return fig
 
