@@ -135,3 +135,20 @@ def test_predict_prints_json_lines_and_fails_only_for_bad_inputs(toy_home, tmp_p
     assert bad['file'].endswith('broken.jpg') and 'truncated' in bad['error']
     folder = facemask('predict', tmp_path, '--json', check=False)   # a folder means every image in it
     assert sorted(json.loads(l)['file'] for l in folder.stdout.splitlines()) == [str(tmp_path / 'broken.jpg'), str(good)]
+
+
+def test_predictor_handles_every_kind_of_upload(toy_home):
+    from corpus import bad_input_corpus, encode, noise_image
+    from facemask.data import ImageRejected
+    from facemask.predict import Predictor
+    predictor = Predictor()
+    corpus = {**bad_input_corpus(), 'large.jpg': (encode(noise_image(6000, 4000, seed=3)), None),
+              'photo.bmp': (encode(noise_image(50, 40, seed=4), 'BMP'), None),
+              'photo.tiff': (encode(noise_image(50, 40, seed=5), 'TIFF'), None)}
+    for name, (data, expected) in corpus.items():
+        if expected is None:
+            p = predictor.predict(data, name)
+            assert p.file == name and p.label in CLASS_NAMES, name
+        else:
+            with pytest.raises(ImageRejected, match=expected):
+                predictor.predict(data, name)
