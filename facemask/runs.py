@@ -79,14 +79,16 @@ def evaluate_model(model, ds: Dataset, split: str = 'test'):
     sources = ds.manifest.loc[ds.manifest['split'] == split, 'source'].to_numpy()
     return evaluate_predictions(labels, probabilities, sources), probabilities, images, labels, sources
 
-# %% ../nbs/05b_runs.ipynb #519b8b9c
+# %% ../nbs/05b_runs.ipynb #2bf5e3ec
 SOURCE_LICENCES = {
     'andrewmvd': 'Kaggle "Face Mask Detection" by andrewmvd, CC0 1.0 (real street photos; face crops)',
     'maskedfacenet': 'MaskedFace-Net (Cabani et al., Smart Health 2021), CC BY-NC-SA 4.0: non-commercial, share-alike, cite the paper',
     'chandrikadeb7': 'Face-Mask-Detection repository by chandrikadeb7 (repository MIT; image rights unclear: Bing, Kaggle, RMFD)',
 }
 
-ARCH_TITLES = {'cnn': 'compact CNN', 'mobilenet': 'MobileNetV2-style network'}
+ARCH_TITLES = {'onet': 'MTCNN ONet face network (Zhang et al., 2016; face-detector weights from the `mtcnn` package, MIT licence) '
+                       'fine-tuned with a new classifier head',
+               'cnn': 'compact CNN trained from scratch', 'mobilenet': 'MobileNetV2-style network trained from scratch'}
 NON_COMMERCIAL = {'maskedfacenet'}
 
 def _table(rows: list, columns: list) -> str:
@@ -96,9 +98,9 @@ def _table(rows: list, columns: list) -> str:
 def model_card(record: dict, ds: Dataset) -> str:
     "Markdown model card from a run's `metrics.json` record and its dataset."
     from facemask.core import CLASS_NAMES, CLASS_TITLES
-    from facemask.train import DEFAULT_PARAMS
-    test, params = record['test'], record['params']
-    changed = ' '.join(f'-p {k} {v}' for k, v in params.items() if k != 'dataset' and v != DEFAULT_PARAMS.get(k))
+    from facemask.train import resolve_params
+    test, params, defaults = record['test'], record['params'], resolve_params()
+    changed = ' '.join(f'-p {k} {v}' for k, v in params.items() if k != 'dataset' and v != defaults.get(k))
     counts = ds.manifest.groupby(['source', 'split']).size().unstack(fill_value=0)
     sources = [{'source': s, **{k: int(counts.at[s, k]) if k in counts else 0 for k in ('train', 'val', 'test')},
                 'licence': SOURCE_LICENCES.get(s, 'see where the data came from')} for s in counts.index]
@@ -110,7 +112,7 @@ def model_card(record: dict, ds: Dataset) -> str:
     parts = [
         f"# facemask model `{record['run_id']}`",
         f"Classifies a face image as {', '.join(CLASS_TITLES[c].lower() for c in CLASS_NAMES)}. "
-        f"A {ARCH_TITLES.get(params['arch'], params['arch'])} trained from scratch at {params['image_size']} px on dataset `{record['dataset']}` "
+        f"Architecture: {ARCH_TITLES.get(params['arch'], params['arch'])}, at {params['image_size']} px; trained on dataset `{record['dataset']}` "
         f"({record['epochs_trained']} epochs, {record['train_seconds']/60:.1f} min on the machine that trained it).",
         '## Licence of the weights\n' + ('Trained on data that includes MaskedFace-Net (CC BY-NC-SA 4.0): **use these weights for '
         'non-commercial purposes only**, share derivatives alike, and cite Cabani et al. (2021).' if NON_COMMERCIAL & set(counts.index)

@@ -21,16 +21,17 @@ from .train import compile_model, resolve_params, training_data
 # %% auto #0
 __all__ = ['sample_params', 'FaceMaskHyperModel', 'objective', 'tune']
 
-# %% ../nbs/04a_tune.ipynb #f54268cd
+# %% ../nbs/04a_tune.ipynb #d64a82e4
 def sample_params(hp: kt.HyperParameters, base: dict) -> dict:
     "Training parameters for one trial: `base` with the tuned values drawn from `hp`."
-    arch = hp.Choice('arch', ['cnn', 'mobilenet'])
+    arch = hp.Choice('arch', ['onet', 'cnn', 'mobilenet'])
     with hp.conditional_scope('arch', ['cnn']):
         cnn_width = hp.Choice('cnn_width', [16, 24, 32, 48]) if arch == 'cnn' else None
     with hp.conditional_scope('arch', ['mobilenet']):
         mobilenet_width = hp.Choice('mobilenet_width', [0.5, 0.75, 1.0]) if arch == 'mobilenet' else None
-    return resolve_params({**base, 'arch': arch, 'width': cnn_width or mobilenet_width,
-                           'image_size': hp.Choice('image_size', [64, 96]),
+    with hp.conditional_scope('arch', ['cnn', 'mobilenet']):   # onet has its fixed 48 px input
+        size = hp.Choice('image_size', [64, 96]) if arch != 'onet' else None
+    return resolve_params({**base, 'arch': arch, 'width': cnn_width or mobilenet_width, 'image_size': size,
                            'dropout': hp.Float('dropout', 0.1, 0.5, step=0.1),
                            'learning_rate': hp.Float('learning_rate', 3e-4, 3e-3, sampling='log')})
 
