@@ -14,13 +14,16 @@ from .core import FacemaskError, outputs_dir
 # %% auto #0
 __all__ = ['build_parser', 'main']
 
-# %% ../nbs/09_cli.ipynb #6d585162
-def _data_import(args):
-    from facemask.data import dataset_stats, import_dataset
-    ds, report = import_dataset(args.src, name=args.name, extend_test=args.extend_test)
-    print(report.summary(limit=args.show))
+# %% ../nbs/09_cli.ipynb #14cc6ae1
+def _print_import(ds, report, limit: int = 20):
+    from facemask.data import dataset_stats
+    print(report.summary(limit=limit))
     print(f'\ndataset {ds.ref}: {len(ds.manifest)} images\n')
     print(dataset_stats(ds).to_string())
+
+def _data_import(args):
+    from facemask.data import import_dataset
+    _print_import(*import_dataset(args.src, name=args.name, extend_test=args.extend_test), limit=args.show)
 
 def _data_stats(args):
     from facemask.data import dataset_stats, load_dataset
@@ -34,15 +37,12 @@ def _data_list(args):
     print(table.to_string(index=False) if len(table) else 'no datasets yet: run `facemask data import SRC`')
 
 def _data_fetch(args):
-    from facemask.data import KNOWN_SOURCES, dataset_stats, fetch_dataset
+    from facemask.data import KNOWN_SOURCES, fetch_dataset
     if args.source is None:
         for name, info in KNOWN_SOURCES.items(): print(f"{name:15} {info['classes']:28} {info['url']}\n{'':15} licence: {info['licence']}")
         return
     if not args.sha256: raise FacemaskError('--sha256 HEX is required: downloads are only imported when their checksum matches')
-    ds, report = fetch_dataset(args.source, args.sha256, name=args.name)
-    print(report.summary())
-    print(f'\ndataset {ds.ref}: {len(ds.manifest)} images\n')
-    print(dataset_stats(ds).to_string())
+    _print_import(*fetch_dataset(args.source, args.sha256, name=args.name))
 
 def _explore(args):
     from facemask.data import load_dataset

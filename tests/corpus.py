@@ -1,4 +1,4 @@
-"""Generated test images: a valid folder-per-class tree and the bad-input corpus every entry point must survive."""
+"""The bad-input corpus every entry point must survive (generated images; see facemask.testing for valid ones)."""
 import io
 import zipfile
 from pathlib import Path
@@ -7,29 +7,7 @@ import numpy as np
 from PIL import Image
 
 from facemask.core import CLASS_NAMES
-
-
-def noise_image(w=64, h=48, mode='RGB', seed=0):
-    "A smooth random image; different seeds give perceptually different images."
-    rng = np.random.default_rng(seed)
-    small = (rng.random((h // 8 + 1, w // 8 + 1, 3)) * 255).astype(np.uint8)
-    return Image.fromarray(small).resize((w, h), Image.BILINEAR).convert(mode)
-
-
-def encode(im, fmt='JPEG', **kw):
-    buf = io.BytesIO()
-    im.save(buf, fmt, **kw)
-    return buf.getvalue()
-
-
-def make_class_tree(root, per_class=6, seed=0, size=(48, 56)):
-    "A folder-per-class tree of distinct random JPEGs."
-    root = Path(root)
-    for k, label in enumerate(CLASS_NAMES):
-        (root / label).mkdir(parents=True, exist_ok=True)
-        for i in range(per_class):
-            noise_image(*size, seed=seed * 1000 + k * 100 + i).save(root / label / f'img{i}.jpg')
-    return root
+from facemask.testing import encode, noise_image
 
 
 # name -> (bytes, expected: None if it must be accepted, else a phrase of the rejection reason)

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from corpus import bad_input_corpus, make_class_tree
+from corpus import bad_input_corpus
+from facemask.testing import make_class_tree
 
 FACEMASK = str(Path(sys.executable).parent / 'facemask')   # the console script of this environment
 COMMANDS = [[], ['data'], ['data', 'import'], ['data', 'stats'], ['data', 'list'], ['data', 'fetch'], ['explore'],

@@ -3,9 +3,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from corpus import bad_input_corpus, make_class_tree, zip_slip_archive
+from corpus import bad_input_corpus, zip_slip_archive
 from facemask.core import data_dir
 from facemask.data import ImageRejected, import_dataset, open_image
+from facemask.testing import encode, make_class_tree, noise_image
 
 CORPUS = bad_input_corpus()
 
@@ -59,7 +60,6 @@ def test_oversized_zip_member_is_rejected(home, tmp_path, monkeypatch):
     monkeypatch.setattr(data, 'MAX_FILE_BYTES', 2000)
     archive = tmp_path / 'big.zip'
     import zipfile
-    from corpus import encode, noise_image
     with zipfile.ZipFile(archive, 'w') as z:
         z.writestr('with_mask/huge.png', encode(noise_image(400, 400, seed=1), 'PNG'))
         z.writestr('with_mask/small.jpg', encode(noise_image(40, 40, seed=2), quality=30))

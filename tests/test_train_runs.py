@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from facemask.core import CLASS_NAMES
+from facemask.testing import make_class_tree
 
 FACEMASK = str(Path(sys.executable).parent / 'facemask')
 TINY = ['-p', 'arch', 'cnn', '-p', 'epochs', '2', '-p', 'image_size', '32', '-p', 'width', '8', '-p', 'depth', '2']
@@ -32,15 +33,7 @@ def toy_home(tmp_path_factory):
     "A FACEMASK_HOME with a small colour-coded dataset named like the real-photo source."
     home = tmp_path_factory.mktemp('home')
     os.environ['FACEMASK_HOME'] = str(home)
-    src = tmp_path_factory.mktemp('src') / 'andrewmvd'
-    rng = np.random.default_rng(0)
-    for k, label in enumerate(CLASS_NAMES):
-        (src / label).mkdir(parents=True)
-        for i in range(24):
-            a = rng.integers(0, 80, (40, 40, 3)).astype(np.uint8)
-            a[..., k] += 170
-            a[rng.integers(0, 40, 6)] = rng.integers(0, 255, 3)
-            Image.fromarray(a).save(src / label / f'p{i}_0.png')
+    src = make_class_tree(tmp_path_factory.mktemp('src') / 'andrewmvd', 24, learnable=True, size=(40, 40))
     facemask('data', 'import', src)
     yield home
     del os.environ['FACEMASK_HOME']
@@ -109,7 +102,8 @@ def test_tune_records_best_params(toy_home):
     run = runs()[-1]
     assert run['kind'] == 'tune' and run['status'] == 'succeeded'
     best = json.loads((toy_home / 'outputs' / 'runs' / run['run_id'] / 'best_params.json').read_text())
-    assert best['params']['arch'] in ('cnn', 'mobilenet')
+    from facemask.model import ARCHITECTURES
+    assert best['params']['arch'] in ARCHITECTURES
 
 
 def test_notebook_parameters_match_the_library_defaults():
@@ -139,7 +133,8 @@ def test_predict_prints_json_lines_and_fails_only_for_bad_inputs(toy_home, tmp_p
 
 
 def test_predictor_handles_every_kind_of_upload(toy_home):
-    from corpus import bad_input_corpus, encode, noise_image
+    from corpus import bad_input_corpus
+    from facemask.testing import encode, noise_image
     from facemask.data import ImageRejected
     from facemask.predict import Predictor
     predictor = Predictor()
