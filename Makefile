@@ -47,6 +47,8 @@ bench: real-data  ## print measured figures: model quality on the frozen test sp
 	$(BIN)/facemask evaluate
 	@echo "== prediction speed on real test images (this machine: $$(nproc) cores) =="
 	$(BIN)/facemask bench
+	@echo "== group photos of the test split: face detection + labels =="
+	$(BIN)/facemask evaluate-faces
 
 pins:  ## write environment.yml and binder/requirements.txt from the pins in settings.ini
 	$(PYTHON) .ci/pins.py

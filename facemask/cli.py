@@ -53,7 +53,7 @@ def _explore(args):
     print(f'insights for {ds.ref}: {record}')
     for png in sorted(out.glob('*.png')): print(f'  {png}')
 
-# %% ../nbs/09_cli.ipynb #dcd99a18
+# %% ../nbs/09_cli.ipynb #f983a55c
 def _parse_params(pairs) -> dict:
     import ast
     params = {}
@@ -108,9 +108,33 @@ def _evaluate(args):
         print(f"  {subset.replace('_', ' '):12} n={m['n']:<5} accuracy {m['accuracy']:.3f}  macro-F1 {m['macro_f1']:.3f}  incorrect-mask recall {recall}")
     for source, v in metrics['per_source'].items(): print(f"  {source:12} n={v['n']:<5} accuracy {v['accuracy']:.3f}")
 
+def _predict_faces(args):
+    import json
+    from facemask.data import ImageRejected
+    from facemask.faces import draw_faces, predict_faces
+    from facemask.predict import Predictor, expand_paths
+    predictor, failed, files = Predictor(), 0, expand_paths(args.paths)
+    for f in files:
+        try: r = predict_faces(predictor, f)
+        except ImageRejected as e:
+            failed += 1
+            print(json.dumps({'file': str(f), 'error': e.reason}) if args.json else f'{f}: error: {e.reason}')
+            continue
+        if args.json: print(json.dumps(r)); continue
+        print(f"{f}: {len(r['faces'])} face(s)")
+        for face in r['faces']: print(f"  {face['box']}  {face['label']:22} {face['probabilities'][face['label']]:.3f}")
+        if args.draw:
+            from facemask.core import atomic_write
+            from facemask.data import open_image
+            out = Path(args.draw)/(Path(f).stem + '_faces.png')
+            with atomic_write(out) as fh: draw_faces(open_image(f), r['faces']).save(fh, 'PNG')
+            print(f'  drawn: {out}')
+    if failed: raise FacemaskError(f'{failed} of {len(files)} inputs could not be predicted')
+
 def _predict(args):
     import json
     from facemask.predict import Predictor
+    if args.faces: return _predict_faces(args)
     results = Predictor().predict_paths(args.paths, progress=not args.json and len(args.paths) > 1)
     if not results: raise FacemaskError('no image files found in ' + ', '.join(args.paths))
     for r in results:
@@ -128,6 +152,19 @@ def _bench(args):
         b = benchmark(Predictor(backend=backend), files, single=args.repeats)
         print(f"{b['backend']:12} {b['image_size']} px  one image end to end p50 {b['end_to_end_ms_p50']:.2f} ms  p99 {b['end_to_end_ms_p99']:.2f} ms"
               f"   model alone p50 {b['model_ms_p50']:.2f} ms  p99 {b['model_ms_p99']:.2f} ms   {b['images_per_second']:.0f} images/s over {b['images']} files")
+
+def _evaluate_faces(args):
+    from facemask.core import shared_data_dir
+    from facemask.data import load_dataset
+    from facemask.faces import evaluate_faces, test_photos
+    from facemask.predict import Predictor
+    folder = Path(args.photos) if args.photos else (shared_data_dir() or Path('../shared/data'))/'photos'/'andrewmvd'
+    if not (folder/'annotations.csv').exists(): raise FacemaskError(f'{folder}: no annotations.csv (file,xmin,ymin,xmax,ymax,label)')
+    photos = None if args.all_photos else test_photos(load_dataset(args.dataset).manifest)
+    r = evaluate_faces(Predictor(), folder/'images', folder/'annotations.csv', photos=photos)
+    print(f"{r['photos']} photos ({'all' if photos is None else 'test split only'}), {r['faces']} labelled faces: face recall (IoU >= 0.4) "
+          f"{r['face_recall']:.3f}, label accuracy on found faces {r['label_accuracy_on_found']:.3f}, {r['seconds_per_photo']:.2f} s/photo")
+    for c, v in r['per_class'].items(): print(f"  {c:22} faces {v['faces']:<5} recall {v['recall']:.3f}  label accuracy {v['label_accuracy']:.3f}")
 
 def _runs(args):
     import json
@@ -157,7 +194,7 @@ def _rollback(args):
     from facemask.registry import rollback
     print(f'production is now {rollback()}')
 
-# %% ../nbs/09_cli.ipynb #79985958
+# %% ../nbs/09_cli.ipynb #44bc1630
 def build_parser() -> argparse.ArgumentParser:
     "The `facemask` argument parser with all subcommands."
     from facemask import __version__
@@ -214,6 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    'Exit status 1 if any input failed; the others are still predicted.')
     r.add_argument('paths', nargs='+', metavar='PATH', help='image files or folders')
     r.add_argument('--json', action='store_true', help='one JSON object per line: file, label, probabilities, model_version (or file, error)')
+    r.add_argument('--faces', action='store_true', help='find the faces in each photo (MTCNN) and classify each')
+    r.add_argument('--draw', metavar='DIR', help='with --faces: save each photo with labelled boxes into DIR')
     r.set_defaults(func=_predict)
     r = sub.add_parser('bench', help='measure prediction latency and throughput',
                        description='Time the production model: one image end to end (p50/p99), the model alone, and images/s, '
@@ -232,6 +271,13 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument('--split', default='test', choices=['train', 'val', 'test'], help='(default: %(default)s)')
     r.add_argument('--json', action='store_true', help='all metrics as one JSON object')
     r.set_defaults(func=_evaluate)
+    r = sub.add_parser('evaluate-faces', help='face detection + labels on annotated group photos',
+                       description='Find and classify the faces of annotated photos (default: ../shared/data/photos/andrewmvd, '
+                                   'photos of the frozen test split): face recall at IoU >= 0.4 and label accuracy on found faces.')
+    r.add_argument('--photos', metavar='DIR', help='folder with images/ and annotations.csv')
+    r.add_argument('--dataset', help='dataset whose test split selects the photos (default: newest "faces")')
+    r.add_argument('--all-photos', action='store_true', help='use every photo (labels then include faces the model trained on)')
+    r.set_defaults(func=_evaluate_faces)
     r = sub.add_parser('promote', help='put a run in production', description='Make a succeeded run the production model.')
     r.add_argument('run_id', metavar='RUN_ID', help='run id (a unique prefix is enough)')
     r.set_defaults(func=_promote)

@@ -148,3 +148,12 @@ def test_predictor_handles_every_kind_of_upload(toy_home):
         else:
             with pytest.raises(ImageRejected, match=expected):
                 predictor.predict(data, name)
+
+
+def test_predict_faces_json(toy_home, tmp_path):
+    from facemask.testing import noise_image
+    photo = tmp_path / 'street.jpg'
+    noise_image(320, 240, seed=9).save(photo)
+    (line,) = facemask('predict', '--faces', '--json', photo).stdout.splitlines()
+    result = json.loads(line)
+    assert result['file'] == str(photo) and isinstance(result['faces'], list) and result['model_version']
