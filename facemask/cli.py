@@ -53,7 +53,7 @@ def _explore(args):
     print(f'insights for {ds.ref}: {record}')
     for png in sorted(out.glob('*.png')): print(f'  {png}')
 
-# %% ../nbs/09_cli.ipynb #f983a55c
+# %% ../nbs/09_cli.ipynb #cec584f7
 def _parse_params(pairs) -> dict:
     import ast
     params = {}
@@ -166,6 +166,17 @@ def _evaluate_faces(args):
           f"{r['face_recall']:.3f}, label accuracy on found faces {r['label_accuracy_on_found']:.3f}, {r['seconds_per_photo']:.2f} s/photo")
     for c, v in r['per_class'].items(): print(f"  {c:22} faces {v['faces']:<5} recall {v['recall']:.3f}  label accuracy {v['label_accuracy']:.3f}")
 
+def _app(args):
+    import subprocess, sys
+    from facemask.runs import notebooks_dir
+    dashboard = notebooks_dir()/'dashboard.ipynb'
+    if not dashboard.exists(): raise FacemaskError(f'{dashboard}: dashboard notebook not found')
+    print(f'facemask dashboard: http://{args.host}:{args.port}/  (Ctrl-C stops it)', flush=True)
+    cmd = [str(Path(sys.executable).parent/'voila'), str(dashboard), f'--port={args.port}', f'--Voila.ip={args.host}', '--no-browser',
+           '--theme=light', '--show_tracebacks=False', '--preheat_kernel=True', '--pool_size=1']
+    try: raise SystemExit(subprocess.call(cmd, cwd=str(notebooks_dir())))
+    except KeyboardInterrupt: pass
+
 def _runs(args):
     import json
     from facemask.registry import list_runs
@@ -194,7 +205,7 @@ def _rollback(args):
     from facemask.registry import rollback
     print(f'production is now {rollback()}')
 
-# %% ../nbs/09_cli.ipynb #44bc1630
+# %% ../nbs/09_cli.ipynb #b29b447d
 def build_parser() -> argparse.ArgumentParser:
     "The `facemask` argument parser with all subcommands."
     from facemask import __version__
@@ -262,6 +273,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument('--images', type=int, default=500, help='test images to use (default: %(default)s)')
     r.add_argument('--repeats', type=int, default=300, help='single-image timings (default: %(default)s)')
     r.set_defaults(func=_bench)
+    r = sub.add_parser('app', help='serve the Voilà dashboard', description='Serve nbs/dashboard.ipynb with Voilà (a preheated kernel).')
+    r.add_argument('--port', type=int, default=8866, help='(default: %(default)s)')
+    r.add_argument('--host', default='127.0.0.1', help='address to listen on (default: %(default)s)')
+    r.set_defaults(func=_app)
     r = sub.add_parser('runs', help='list runs and which one is in production', description='List every run with its test metrics.')
     r.add_argument('--json', action='store_true', help='one JSON object per run')
     r.set_defaults(func=_runs)

@@ -65,7 +65,7 @@ class KerasModel:
     def __call__(self, batch: np.ndarray) -> np.ndarray:
         return np.asarray(self.fn(batch.astype(np.float32)))
 
-# %% ../nbs/06_predict.ipynb #53c4aecd
+# %% ../nbs/06_predict.ipynb #538f1ae0
 class Predictor:
     "Classify face images with the production model (or the model in `folder`)."
     def __init__(self, folder: Path | None = None, backend: str = 'auto'):
@@ -96,6 +96,14 @@ class Predictor:
 
     @property
     def image_size(self) -> int: return int(self.model.size)
+
+    def keras_model(self):
+        "The Keras model of the version being served (for Grad-CAM), loaded once per version."
+        self._refresh()
+        if getattr(self, '_keras', (None, None))[0] != self.version:
+            folder = self.pinned or model_dir(self.version)
+            self._keras = (self.version, KerasModel(folder/'model.keras').model)
+        return self._keras[1]
 
     def probabilities(self, images: list) -> np.ndarray:
         "Class probabilities for PIL images (any size)."
