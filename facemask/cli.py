@@ -53,7 +53,7 @@ def _explore(args):
     print(f'insights for {ds.ref}: {record}')
     for png in sorted(out.glob('*.png')): print(f'  {png}')
 
-# %% ../nbs/09_cli.ipynb #cec584f7
+# %% ../nbs/09_cli.ipynb #8c11e51b
 def _parse_params(pairs) -> dict:
     import ast
     params = {}
@@ -63,7 +63,6 @@ def _parse_params(pairs) -> dict:
     return params
 
 def _print_run(run):
-    from facemask.evaluate import headline
     print(f"run {run['run_id']}: {run['status']}" + (f" ({run['error']})" if run.get('error') else ''))
     if run.get('metrics') and 'headline' in run['metrics']:
         h = run['metrics']['headline']

@@ -1,5 +1,4 @@
 """The bad-input corpus through the library's import: broken files are reported with reasons, odd-but-valid files are accepted."""
-import numpy as np
 import pytest
 from PIL import Image
 
