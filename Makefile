@@ -4,9 +4,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 SHARED_DATA ?= $(abspath ../shared/data)
+PORT ?= 8866
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup test test-notebooks test-py check-export real-data demo bench pins clean
+.PHONY: help setup test test-notebooks test-py check-export real-data demo insights bench pins clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -38,8 +39,11 @@ real-data: setup  ## import ../shared/data/faces once (later calls reuse it)
 	  echo "  $(BIN)/facemask data import PATH   or   $(BIN)/facemask data fetch NAME --sha256 HEX"; exit 1; fi
 	@$(BIN)/facemask data stats >/dev/null 2>&1 || $(BIN)/facemask data import "$(SHARED_DATA)/faces"
 
-demo: real-data  ## import the real data (once), render the dataset insights
-	$(BIN)/facemask data stats
+demo: setup  ## import the real data (once, if present), then serve the dashboard (Ctrl-C stops it)
+	@$(MAKE) --no-print-directory real-data || echo "(the dashboard still works with the shipped model)"
+	$(BIN)/facemask app --port $(PORT)
+
+insights: real-data  ## render the dataset insights (papermill notebook + figures under outputs/explore/)
 	$(BIN)/facemask explore
 
 bench: real-data  ## print measured figures: model quality on the frozen test split, prediction latency
