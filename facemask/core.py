@@ -15,18 +15,20 @@ from pathlib import Path
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 
 # %% auto #0
-__all__ = ['CLASS_NAMES', 'CLASS_TITLES', 'CLASS_COLORS', 'SPLITS', 'DEFAULT_IMAGE_SIZE', 'PROMOTION_MARGIN', 'IMAGE_EXTENSIONS',
-           'FacemaskError', 'project_root', 'home', 'data_dir', 'outputs_dir', 'shared_data_dir', 'atomic_write',
-           'write_json', 'read_json']
+__all__ = ['CLASS_NAMES', 'CLASS_TITLES', 'CLASS_COLORS', 'SPLITS', 'DEFAULT_IMAGE_SIZE', 'SCRATCH_IMAGE_SIZES',
+           'MODEL_INPUT_SIZES', 'PROMOTION_MARGIN', 'IMAGE_EXTENSIONS', 'FacemaskError', 'project_root', 'home',
+           'data_dir', 'outputs_dir', 'shared_data_dir', 'atomic_write', 'write_json', 'read_json']
 
-# %% ../nbs/00_core.ipynb #47a46250
+# %% ../nbs/00_core.ipynb #a33ee33d
 CLASS_NAMES = ('mask_weared_incorrect', 'with_mask', 'without_mask')
 CLASS_TITLES = {'mask_weared_incorrect': 'Mask worn incorrectly',
                 'with_mask': 'Mask worn correctly',
                 'without_mask': 'No mask'}
 CLASS_COLORS = {'mask_weared_incorrect': '#F2A541', 'with_mask': '#2E86AB', 'without_mask': '#C73E1D'}
 SPLITS = ('train', 'val', 'test')
-DEFAULT_IMAGE_SIZE = 96   # px, for the from-scratch CNNs
+DEFAULT_IMAGE_SIZE = 48   # px: the default model's input (ONet); the real-photo face crops are ~43 px
+SCRATCH_IMAGE_SIZES = (64, 96)   # px: inputs of the CNNs trained from scratch (96 their default), compared by the tuner
+MODEL_INPUT_SIZES = (DEFAULT_IMAGE_SIZE, *SCRATCH_IMAGE_SIZES)
 PROMOTION_MARGIN = 0.005  # macro-F1 a new run must gain over production to replace it
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.webp', '.bmp', '.gif', '.tif', '.tiff')
 
