@@ -7,7 +7,7 @@ SHARED_DATA ?= $(abspath ../shared/data)
 PORT ?= 8866
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup test test-notebooks test-py check-export real-data demo insights bench pins clean
+.PHONY: help setup test test-notebooks test-py check-export real-data demo insights bench bench-retrain pins clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -53,6 +53,9 @@ bench: real-data  ## print measured figures: model quality on the frozen test sp
 	$(BIN)/facemask bench
 	@echo "== group photos of the test split: face detection + labels =="
 	$(BIN)/facemask evaluate-faces
+
+bench-retrain: setup  ## time a one-click retraining with 200 new images on the full real data (a throw-away home; ~minutes)
+	$(BIN)/python tests/bench_retrain.py --faces "$(SHARED_DATA)/faces" --new 200
 
 pins:  ## write environment.yml and binder/requirements.txt from the pins in settings.ini
 	$(PYTHON) .ci/pins.py
