@@ -23,7 +23,7 @@ from .pipeline import model_input
 # %% auto #0
 __all__ = ['STYLE', 'HEADLINE_TITLES', 'gradcam_layer', 'gradcam', 'overlay', 'error_html', 'label_html', 'image_widget',
            'probability_bars', 'table_html', 'section', 'PredictTab', 'result_card', 'sample_images', 'DataTab',
-           'metric_tiles', 'ModelTab', 'build_app', 'render_on_first_visit']
+           'metric_tiles', 'ModelTab', 'build_app']
 
 # %% ../nbs/07_app.ipynb #19c5ec22
 def gradcam_layer(model) -> str:
@@ -178,7 +178,7 @@ def sample_images(n: int = 6) -> dict:
     picks = pd.concat([g.sample(min(len(g), max(1, n // len(CLASS_NAMES))), random_state=0) for _, g in test.groupby('label')])
     return {f"{r.label} · {r.source} · {Path(r.original).name}": (data_dir()/r.file).read_bytes() for r in picks.itertuples()}
 
-# %% ../nbs/07_app.ipynb #50a74424
+# %% ../nbs/07_app.ipynb #20c63332
 class DataTab:
     "Interactive dataset insights."
     def __init__(self):
@@ -191,6 +191,7 @@ class DataTab:
         self.out = widgets.Output()
         for w in (self.version, self.split, self.label, self.source): w.observe(lambda _: self.render(), 'value')
         self.widget = widgets.VBox([widgets.HBox([self.version, self.split]), widgets.HBox([self.label, self.source]), self.out])
+        self.render()
 
     def render(self):
         from facemask.data import dataset_stats, load_dataset
@@ -211,7 +212,7 @@ class DataTab:
                     display(fig)
             except FacemaskError as e: display(error_html(str(e)))
 
-# %% ../nbs/07_app.ipynb #ff37072e
+# %% ../nbs/07_app.ipynb #c7057ec7
 HEADLINE_TITLES = {'real_accuracy': 'accuracy · real photos', 'real_macro_f1': 'macro-F1 · real photos',
                    'real_incorrect_recall': 'incorrect-mask recall · real photos', 'overall_macro_f1': 'macro-F1 · all test images'}
 
@@ -230,6 +231,7 @@ class ModelTab:
         self.title = widgets.HTML()
         self.widget = widgets.VBox([widgets.HBox([self.title, self.refresh], layout=widgets.Layout(justify_content='space-between',
                                                                                                   align_items='center')), self.out])
+        self.render()
 
     def render(self):
         import pandas as pd
@@ -258,22 +260,11 @@ class ModelTab:
                 display(section('Runs (★ = in production)')); display(table_html(table.set_index('')))
             if (folder/'model_card.md').exists(): display(Markdown((folder/'model_card.md').read_text()))
 
-# %% ../nbs/07_app.ipynb #9d5d2b92
+# %% ../nbs/07_app.ipynb #21f91481
 def build_app(predictor=None) -> widgets.VBox:
     "The whole dashboard: header and the Predict, Data and Model tabs."
-    pages = {'Predict': PredictTab(predictor), 'Data': DataTab(), 'Model': ModelTab()}
-    tabs = widgets.Tab(children=[p.widget for p in pages.values()], titles=list(pages))
-    render_on_first_visit(tabs, list(pages.values()))
+    tabs = widgets.Tab(children=[PredictTab(predictor).widget, DataTab().widget, ModelTab().widget])
+    for i, title in enumerate(('Predict', 'Data', 'Model')): tabs.set_title(i, title)
     header = widgets.HTML(STYLE + '<div class="fm-title">😷 facemask</div><div class="fm-sub">Is the mask worn correctly? '
                           'Upload a face (or a group photo), explore the data, inspect the model.</div>')
     return widgets.VBox([header, tabs])
-
-def render_on_first_visit(tabs: widgets.Tab, pages: list):
-    "Call `pages[i].render()` (for pages that have one) the first time tab `i` is selected."
-    pending = {i for i, p in enumerate(pages) if hasattr(p, 'render')}
-    def on_select(change):
-        if change['new'] in pending:
-            pending.discard(change['new'])
-            pages[change['new']].render()
-    tabs.observe(on_select, 'selected_index')
-    on_select({'new': tabs.selected_index})
