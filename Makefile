@@ -8,7 +8,7 @@ PORT ?= 8866
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup chromium test test-notebooks test-py check-export real-data demo insights bench screenshots pins clean
+.PHONY: help setup chromium test test-notebooks test-py check-export real-data demo insights bench bench-retrain screenshots pins clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -62,6 +62,9 @@ bench: real-data chromium  ## print measured figures: model quality on the froze
 
 screenshots: real-data chromium  ## refresh the dashboard screenshots of the README (nbs/images/dashboard_*.png)
 	$(BIN)/python tests/screenshot_dashboard.py
+
+bench-retrain: setup  ## time a one-click retraining with 200 new images on the full real data (a throw-away home; ~minutes)
+	$(BIN)/python tests/bench_retrain.py --faces "$(SHARED_DATA)/faces" --new 200
 
 pins:  ## write environment.yml and binder/requirements.txt from the pins in settings.ini
 	$(PYTHON) .ci/pins.py

@@ -49,11 +49,12 @@ def overlay(im: Image.Image, heatmap: np.ndarray, alpha: float = 0.45) -> Image.
     colours = (plt.get_cmap('inferno')(np.asarray(Image.fromarray((heatmap * 255).astype(np.uint8)).resize(im.size, Image.BILINEAR)) / 255)[..., :3] * 255)
     return Image.fromarray((np.asarray(im.convert('RGB')) * (1 - alpha) + colours * alpha).astype(np.uint8))
 
-# %% ../nbs/07_app.ipynb #ebc93fa1
+# %% ../nbs/07_app.ipynb #aceda3d3
 STYLE = '''<style>
 .fm-title {font-size: 26px; font-weight: 700; margin: 6px 0 2px 0}
 .fm-sub {color: #555; margin-bottom: 10px}
 .fm-hint {color: #555; margin: 10px 2px}
+.fm-card {border: 1px solid #ddd; border-radius: 8px; padding: 10px 14px; margin: 6px 0; background: #fafafa}
 .fm-result {border: 1px solid #ddd; border-radius: 8px; padding: 8px 12px; margin: 6px 0; background: #fff}
 .fm-label {font-size: 20px; font-weight: 700; margin: 4px 0 8px 0}
 .fm-prob {display: flex; align-items: center; gap: 8px; margin: 4px 0; font-size: 14px}
@@ -101,7 +102,7 @@ def table_html(df) -> widgets.HTML:
 def section(title: str) -> widgets.HTML:
     return widgets.HTML(f'<div class="fm-section">{html.escape(title)}</div>')
 
-# %% ../nbs/07_app.ipynb #9718e405
+# %% ../nbs/07_app.ipynb #038007df
 class PredictTab:
     "Upload or pick images and see what the production model thinks, and why."
     HINT = ('Upload one or more photos of a face (JPEG, PNG, WebP, BMP, GIF, TIFF), or pick a sample: each gets the '
@@ -117,6 +118,7 @@ class PredictTab:
         self.samples = samples if samples is not None else sample_images()
         self.upload = widgets.FileUpload(accept='image/*', multiple=True, description='Upload images', button_style='primary',
                                          layout=widgets.Layout(width='200px'))
+        self.upload.add_class('fm-predict-upload')   # for the browser tests: the Retrain tab has an upload button too
         self.sample = widgets.Dropdown(options=['(pick a sample)', *self.samples], description='or try', layout=widgets.Layout(width='340px'))
         self.faces = widgets.Checkbox(description='find faces (group photo)', value=False, indent=False)
         self.status = widgets.HTML(f'<div class="fm-hint">{self.HINT}</div>')
@@ -212,7 +214,7 @@ class DataTab:
                     display(fig)
             except FacemaskError as e: display(error_html(str(e)))
 
-# %% ../nbs/07_app.ipynb #c7057ec7
+# %% ../nbs/07_app.ipynb #e139d7b7
 HEADLINE_TITLES = {'real_accuracy': 'accuracy · real photos', 'real_macro_f1': 'macro-F1 · real photos',
                    'real_incorrect_recall': 'incorrect-mask recall · real photos', 'overall_macro_f1': 'macro-F1 · all test images'}
 
@@ -226,12 +228,14 @@ class ModelTab:
     "The production model and the run history."
     def __init__(self):
         self.out = widgets.Output()
-        self.refresh = widgets.Button(description='refresh', icon='refresh', tooltip='read the registry again (after a training run)')
-        self.refresh.on_click(lambda _: self.render())
+        self.refresh_button = widgets.Button(description='refresh', icon='refresh', tooltip='read the registry again (after a training run)')
+        self.refresh_button.on_click(lambda _: self.render())
         self.title = widgets.HTML()
-        self.widget = widgets.VBox([widgets.HBox([self.title, self.refresh], layout=widgets.Layout(justify_content='space-between',
+        self.widget = widgets.VBox([widgets.HBox([self.title, self.refresh_button], layout=widgets.Layout(justify_content='space-between',
                                                                                                   align_items='center')), self.out])
         self.render()
+
+    def refresh(self): self.render()
 
     def render(self):
         import pandas as pd
@@ -260,11 +264,16 @@ class ModelTab:
                 display(section('Runs (★ = in production)')); display(table_html(table.set_index('')))
             if (folder/'model_card.md').exists(): display(Markdown((folder/'model_card.md').read_text()))
 
-# %% ../nbs/07_app.ipynb #21f91481
+# %% ../nbs/07_app.ipynb #564c3e34
 def build_app(predictor=None) -> widgets.VBox:
-    "The whole dashboard: header and the Predict, Data and Model tabs."
-    tabs = widgets.Tab(children=[PredictTab(predictor).widget, DataTab().widget, ModelTab().widget])
-    for i, title in enumerate(('Predict', 'Data', 'Model')): tabs.set_title(i, title)
+    "The whole dashboard: header and the Predict, Data, Model and Retrain tabs."
+    from facemask.retrain_app import RetrainTab
+    views = {'Predict': PredictTab(predictor), 'Data': DataTab(), 'Model': ModelTab(), 'Retrain': RetrainTab()}
+    tabs = widgets.Tab(children=[v.widget for v in views.values()], titles=list(views))
+    def refresh_selected(change):   # a preheated kernel built the page before it was opened: show the registry as it is now
+        view = list(views.values())[change['new']]
+        if hasattr(view, 'refresh'): view.refresh()
+    tabs.observe(refresh_selected, 'selected_index')
     header = widgets.HTML(STYLE + '<div class="fm-title">😷 facemask</div><div class="fm-sub">Is the mask worn correctly? '
-                          'Upload a face (or a group photo), explore the data, inspect the model.</div>')
+                          'Upload a face (or a group photo), explore the data, inspect the model, retrain it on new images.</div>')
     return widgets.VBox([header, tabs])

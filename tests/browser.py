@@ -32,6 +32,7 @@ CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networki
                  '--no-first-run', '--disable-sync', '--disable-quic']
 SERVER_START_S = 120      # Voilà up and its kernel preheated (TensorFlow import + build_app) on 2 busy cores
 PAGE_TIMEOUT_MS = 60_000  # any single wait in the page: a prediction, a tab's figures
+PREDICT_UPLOAD = 'button.fm-predict-upload'   # the Predict tab's upload button (the Retrain tab has its own)
 
 
 def free_port() -> int:
@@ -125,11 +126,11 @@ def chromium():
 
 
 def open_dashboard(browser: Browser, url: str, width: int = 1280, height: int = 900) -> Page:
-    "A new page on the dashboard, returned once it is interactive (the upload button is shown)."
+    "A new page on the dashboard, returned once it is interactive (the Predict tab's upload button is shown)."
     page = browser.new_page(viewport={'width': width, 'height': height})
     page.set_default_timeout(PAGE_TIMEOUT_MS)
     page.goto(url)
-    page.locator('button.widget-upload').wait_for(state='visible')
+    page.locator(PREDICT_UPLOAD).wait_for(state='visible')
     return page
 
 
@@ -140,14 +141,18 @@ def select_tab(page: Page, title: str):
     expect(tab).to_have_class(re.compile(r'\blm-mod-current\b'))
 
 
-def upload(page: Page, *files: Path | str) -> list[Locator]:
-    """Upload `files` with the Predict tab's button; return their result cards (a prediction or an error each), once shown.
-
-    The ipywidgets 8 file input only exists once the button is clicked. A card is found by the file name it
-    shows, so give each upload of a page a new name."""
+def choose_files(page: Page, button: str, files):
+    "Click the upload `button` (a selector) and choose `files`: the ipywidgets 8 file input only exists once it is clicked."
     with page.expect_file_chooser() as chooser:
-        page.locator('button.widget-upload').click()
+        page.locator(button).click()
     chooser.value.set_files([str(f) for f in files])
+
+
+def upload(page: Page, *files: Path | str) -> list[Locator]:
+    """Upload `files` on the Predict tab; return their result cards (a prediction or an error each), once shown.
+
+    A card is found by the file name it shows, so give each upload of a page a new name."""
+    choose_files(page, PREDICT_UPLOAD, files)
     cards = [result_card(page, Path(f).name) for f in files]
     for card in cards: card.wait_for(state='visible')
     return cards

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 from playwright.sync_api import expect
 
-from browser import FACEMASK, chromium, open_dashboard, select_tab, serve_dashboard, shown_result, upload
+from browser import FACEMASK, PREDICT_UPLOAD, chromium, open_dashboard, select_tab, serve_dashboard, shown_result, upload
 from facemask.predict import Predictor
 from facemask.testing import encode, learnable_image, make_class_tree, noise_image
 
@@ -68,6 +68,8 @@ def test_every_tab_shows_its_content(page):
     expect(page.locator('.fm-section:visible').first).to_contain_text('Production model: shipped')
     expect(page.locator('.fm-metric:visible')).to_have_count(4)
     expect(page.locator('.jp-OutputArea-output img:visible').first).to_be_visible()
+    select_tab(page, 'Retrain')
+    expect(page.locator('button.widget-upload:visible', has_text='Choose images')).to_be_visible()
     select_tab(page, 'Predict')
-    expect(page.locator('button.widget-upload')).to_be_visible()
+    expect(page.locator(PREDICT_UPLOAD)).to_be_visible()
     expect(page.locator('body')).not_to_contain_text('Traceback')
