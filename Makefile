@@ -5,9 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 SHARED_DATA ?= $(abspath ../shared/data)
 PORT ?= 8866
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup test test-notebooks test-py check-export real-data demo insights bench bench-retrain pins clean
+.PHONY: help setup chromium test test-notebooks test-py check-export real-data demo insights bench bench-retrain screenshots pins clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -21,6 +22,9 @@ $(VENV)/.installed: settings.ini setup.py
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 
+chromium:  ## Debian's chromium for the browser tests (installed with apt if missing)
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+
 test: setup check-export test-notebooks test-py  ## install if needed, then run every test
 
 check-export: setup  ## facemask/ must be exactly what the notebooks export
@@ -30,7 +34,7 @@ check-export: setup  ## facemask/ must be exactly what the notebooks export
 test-notebooks: setup  ## run every notebook's tests (nbdev_test)
 	$(BIN)/nbdev_test --n_workers 2
 
-test-py: setup  ## pytest: command line, bad-input corpus, packaging
+test-py: setup chromium  ## pytest: command line, bad-input corpus, training runs, the dashboard in a browser, packaging
 	$(BIN)/pytest tests
 
 real-data: setup  ## import ../shared/data/faces once (later calls reuse it)
@@ -46,13 +50,18 @@ demo: setup  ## import the real data (once, if present), then serve the dashboar
 insights: real-data  ## render the dataset insights (papermill notebook + figures under outputs/explore/)
 	$(BIN)/facemask explore
 
-bench: real-data  ## print measured figures: model quality on the frozen test split, prediction latency
+bench: real-data chromium  ## print measured figures: model quality on the frozen test split, prediction latency, dashboard timings
 	@echo "== production model on the frozen test split (real photos = andrewmvd) =="
 	$(BIN)/facemask evaluate
 	@echo "== prediction speed on real test images (this machine: $$(nproc) cores) =="
 	$(BIN)/facemask bench
 	@echo "== group photos of the test split: face detection + labels =="
 	$(BIN)/facemask evaluate-faces
+	@echo "== the dashboard in a browser (chromium) =="
+	$(BIN)/python tests/bench_dashboard.py
+
+screenshots: real-data chromium  ## refresh the dashboard screenshots of the README (nbs/images/dashboard_*.png)
+	$(BIN)/python tests/screenshot_dashboard.py
 
 bench-retrain: setup  ## time a one-click retraining with 200 new images on the full real data (a throw-away home; ~minutes)
 	$(BIN)/python tests/bench_retrain.py --faces "$(SHARED_DATA)/faces" --new 200

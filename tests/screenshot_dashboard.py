@@ -1,0 +1,40 @@
+"""Screenshots of the dashboard's tabs for the README (`nbs/images/dashboard_<tab>.png`), from the current FACEMASK_HOME.
+
+Usage: `python tests/screenshot_dashboard.py [OUT_DIR]` (default `nbs/images`). The Predict tab shows one
+test image of each class of the newest dataset."""
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from browser import chromium, open_dashboard, select_tab, serve_dashboard, upload  # noqa: E402
+from facemask.core import CLASS_NAMES, data_dir, home  # noqa: E402
+from facemask.data import load_dataset  # noqa: E402
+
+
+def one_face_per_class(folder: Path) -> list:
+    "The first test image of each class from a source of large face crops, copied to `folder` as `<class>.<ext>`."
+    m = load_dataset().manifest
+    test = m[(m['split'] == 'test') & (m['source'] != 'andrewmvd')]   # andrewmvd crops are ~43 px: too small to look at
+    files = []
+    for c in CLASS_NAMES:
+        src = data_dir() / test[test['label'] == c]['file'].iloc[0]
+        files.append(folder / f'{c}{src.suffix}')
+        files[-1].write_bytes(src.read_bytes())
+    return files
+
+
+def main(out: Path):
+    with tempfile.TemporaryDirectory() as tmp, serve_dashboard(home()) as dashboard, chromium() as browser:
+        page = open_dashboard(browser, dashboard.url, height=1000)
+        upload(page, *one_face_per_class(Path(tmp)))
+        page.screenshot(path=out / 'dashboard_predict.png')
+        for tab, figures in (('Data', 4), ('Model', 3)):
+            select_tab(page, tab)
+            page.locator('.jp-OutputArea-output img:visible').nth(figures - 1).wait_for()
+            page.screenshot(path=out / f'dashboard_{tab.lower()}.png')
+    print(f'screenshots written to {out}')
+
+
+if __name__ == '__main__':
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parents[1] / 'nbs' / 'images'))

@@ -1,0 +1,75 @@
+"""The Voilà dashboard in a real browser (Debian's chromium): upload, errors, every tab.
+
+One server and one page for the module (a Voilà kernel loads TensorFlow: starting one per test would
+cost more than the tests), in a FACEMASK_HOME with a small generated dataset and the shipped model.
+"""
+import os
+import subprocess
+
+import pytest
+from playwright.sync_api import expect
+
+from browser import FACEMASK, PREDICT_UPLOAD, chromium, open_dashboard, select_tab, serve_dashboard, shown_result, upload
+from facemask.predict import Predictor
+from facemask.testing import encode, learnable_image, make_class_tree, noise_image
+
+
+@pytest.fixture(scope='module')
+def dashboard_home(tmp_path_factory):
+    "A FACEMASK_HOME holding a small imported dataset (the Data tab needs one) and no runs: production is the shipped model."
+    h = tmp_path_factory.mktemp('home')
+    src = make_class_tree(tmp_path_factory.mktemp('src') / 'clinic', per_class=6, learnable=True, size=(40, 40))
+    subprocess.run([FACEMASK, 'data', 'import', str(src)], env={**os.environ, 'FACEMASK_HOME': str(h)},
+                   check=True, capture_output=True, timeout=300)
+    return h
+
+
+@pytest.fixture(scope='module')
+def page(dashboard_home):
+    with serve_dashboard(dashboard_home, log=dashboard_home / 'voila.log') as dashboard, chromium() as browser:
+        yield open_dashboard(browser, dashboard.url)
+
+
+@pytest.fixture
+def files(tmp_path):
+    "Images and a text file pretending to be one, each with a name no other upload of the page uses."
+    def write(name, data):
+        (tmp_path / name).write_bytes(data)
+        return tmp_path / name
+    return write
+
+
+def test_upload_shows_the_predictors_label_and_probabilities(page, files, monkeypatch, dashboard_home):
+    face = files('face.png', encode(learnable_image('with_mask', 64, 64, seed=5), 'PNG'))
+    noise = files('noise.jpg', encode(noise_image(80, 60, seed=7)))
+    monkeypatch.setenv('FACEMASK_HOME', str(dashboard_home))
+    predictor = Predictor()
+    cards = upload(page, face, noise)
+    for card, f in zip(cards, (face, noise)):
+        expected = predictor.predict(f.read_bytes(), f.name)
+        assert shown_result(card) == {'label': expected.label,
+                                      'probabilities': {c: f'{p:.1%}' for c, p in expected.probabilities.items()}}
+        expect(card.locator('img')).to_have_count(2)   # the image and its Grad-CAM overlay
+
+
+def test_a_bad_file_shows_an_error_not_a_traceback(page, files):
+    [card] = upload(page, files('notes.jpg', b'these are my notes, not a photo'))
+    assert shown_result(card) == {'error': '⚠ not an image (no known image format recognised)'}
+    expect(page.locator('body')).not_to_contain_text('Traceback')
+
+
+def test_every_tab_shows_its_content(page):
+    expect(page).to_have_title('facemask')
+    select_tab(page, 'Data')
+    expect(page.locator('.fm-section:visible').first).to_contain_text('18 images')
+    expect(page.locator('.fm-table:visible table')).to_contain_text('clinic')   # the source of the generated images
+    expect(page.locator('.jp-OutputArea-output img:visible').first).to_be_visible()   # the figures
+    select_tab(page, 'Model')
+    expect(page.locator('.fm-section:visible').first).to_contain_text('Production model: shipped')
+    expect(page.locator('.fm-metric:visible')).to_have_count(4)
+    expect(page.locator('.jp-OutputArea-output img:visible').first).to_be_visible()
+    select_tab(page, 'Retrain')
+    expect(page.locator('button.widget-upload:visible', has_text='Choose images')).to_be_visible()
+    select_tab(page, 'Predict')
+    expect(page.locator(PREDICT_UPLOAD)).to_be_visible()
+    expect(page.locator('body')).not_to_contain_text('Traceback')
