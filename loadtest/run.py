@@ -116,7 +116,7 @@ def plot(results: list, path: Path):
 
 
 def report(results: list, args, path: Path):
-    lines = [f'# facemask API load test', '',
+    lines = ['# facemask API load test', '',
              f'`{" ".join(["python loadtest/run.py", "--workers", *map(str, args.workers), "--users", *map(str, args.users), "--seconds", str(args.seconds)])}`'
              f' on {os.cpu_count()} cores (Locust runs beside the server). POST /predict with real-looking faces of varied size'
              ' as multipart forms, plus /health and one user sending group photos to /predict/faces.', '',
