@@ -7,7 +7,7 @@ SHARED_DATA ?= $(abspath ../shared/data)
 PORT ?= 8866
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup test test-notebooks test-py check-export real-data demo insights bench pins clean
+.PHONY: help setup test test-notebooks test-py check-export real-data demo insights bench loadtest serve pins clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -30,7 +30,7 @@ check-export: setup  ## facemask/ must be exactly what the notebooks export
 test-notebooks: setup  ## run every notebook's tests (nbdev_test)
 	$(BIN)/nbdev_test --n_workers 2
 
-test-py: setup  ## pytest: command line, bad-input corpus, packaging
+test-py: setup  ## pytest: command line, HTTP API, bad-input corpus, packaging
 	$(BIN)/pytest tests
 
 real-data: setup  ## import ../shared/data/faces once (later calls reuse it)
@@ -46,13 +46,21 @@ demo: setup  ## import the real data (once, if present), then serve the dashboar
 insights: real-data  ## render the dataset insights (papermill notebook + figures under outputs/explore/)
 	$(BIN)/facemask explore
 
-bench: real-data  ## print measured figures: model quality on the frozen test split, prediction latency
+bench: real-data  ## print measured figures: model quality on the frozen test split, prediction latency, API throughput
 	@echo "== production model on the frozen test split (real photos = andrewmvd) =="
 	$(BIN)/facemask evaluate
 	@echo "== prediction speed on real test images (this machine: $$(nproc) cores) =="
 	$(BIN)/facemask bench
 	@echo "== group photos of the test split: face detection + labels =="
 	$(BIN)/facemask evaluate-faces
+	@echo "== HTTP API under load: 2 workers, 32 Locust users for 10 s on loopback (make loadtest compares more) =="
+	$(BIN)/python loadtest/run.py --workers 2 --users 32 --seconds 10 --out outputs/loadtest/bench
+
+loadtest: setup  ## Locust against facemask serve on loopback: 1 vs 2 workers × 1/8/32 users, 10 s each (report + plot in outputs/loadtest/)
+	$(BIN)/python loadtest/run.py
+
+serve: setup  ## serve the HTTP API on 127.0.0.1:8000 (OpenAPI at /docs; Ctrl-C stops it)
+	$(BIN)/facemask serve --workers 2
 
 pins:  ## write environment.yml and binder/requirements.txt from the pins in settings.ini
 	$(PYTHON) .ci/pins.py
