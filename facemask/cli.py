@@ -53,7 +53,7 @@ def _explore(args):
     print(f'insights for {ds.ref}: {record}')
     for png in sorted(out.glob('*.png')): print(f'  {png}')
 
-# %% ../nbs/09_cli.ipynb #8c519083
+# %% ../nbs/09_cli.ipynb #fca4ce21
 def _parse_params(pairs) -> dict:
     import ast
     params = {}
@@ -186,7 +186,7 @@ def _serve(args):
     print(f'facemask API: http://{args.host}:{args.port}/docs  ({args.workers} worker(s), requests up to {limit / 2**20:g} MB, '
           f'changes {guarded}; Ctrl-C stops it)', flush=True)
     uvicorn.run('facemask.api:create_app', factory=True, host=args.host, port=args.port, workers=args.workers,
-                log_level=args.log_level, access_log=args.log_level == 'info')
+                http='facemask.api:NoDelayH11Protocol', log_level=args.log_level, access_log=args.log_level == 'info')
 
 def _runs(args):
     import json

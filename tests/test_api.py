@@ -135,9 +135,9 @@ def free_port() -> int:
 
 @pytest.fixture
 def server(home):
-    "`facemask serve` on a free loopback port, stopped by its PID."
+    "`facemask serve --workers 2` (as deployed) on a free loopback port, stopped by its PID."
     port = free_port()
-    proc = subprocess.Popen([FACEMASK, 'serve', '--port', str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen([FACEMASK, 'serve', '--port', str(port), '--workers', '2'], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f'http://127.0.0.1:{port}'
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
