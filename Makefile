@@ -7,7 +7,7 @@ SHARED_DATA ?= $(abspath ../shared/data)
 PORT ?= 8866
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup test test-notebooks test-py check-export real-data demo insights bench loadtest serve pins clean
+.PHONY: help setup test test-notebooks test-py check-export real-data demo insights bench bench-retrain loadtest serve pins clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -61,6 +61,9 @@ loadtest: setup  ## Locust against facemask serve on loopback: 1 vs 2 workers ×
 
 serve: setup  ## serve the HTTP API on 127.0.0.1:8000 (OpenAPI at /docs; Ctrl-C stops it)
 	$(BIN)/facemask serve --workers 2
+
+bench-retrain: setup  ## time a one-click retraining with 200 new images on the full real data (a throw-away home; ~minutes)
+	$(BIN)/python tests/bench_retrain.py --faces "$(SHARED_DATA)/faces" --new 200
 
 pins:  ## write environment.yml and binder/requirements.txt from the pins in settings.ini
 	$(PYTHON) .ci/pins.py

@@ -179,7 +179,7 @@ class DataTab:
                     display(fig)
             except FacemaskError as e: display(error_html(str(e)))
 
-# %% ../nbs/07_app.ipynb #000a7e1d
+# %% ../nbs/07_app.ipynb #045e685b
 class ModelTab:
     "The production model and the run history."
     def __init__(self):
@@ -188,6 +188,8 @@ class ModelTab:
         self.refresh.on_click(lambda _: self.render())
         self.widget = widgets.VBox([self.refresh, self.out])
         self.render()
+
+    def refresh(self): self.render()
 
     def render(self):
         import pandas as pd
@@ -215,11 +217,16 @@ class ModelTab:
                 display(Markdown('### Runs (★ = in production)')); display(table)
             if (folder/'model_card.md').exists(): display(Markdown((folder/'model_card.md').read_text()))
 
-# %% ../nbs/07_app.ipynb #21f91481
+# %% ../nbs/07_app.ipynb #564c3e34
 def build_app(predictor=None) -> widgets.VBox:
-    "The whole dashboard: header and the Predict, Data and Model tabs."
-    tabs = widgets.Tab(children=[PredictTab(predictor).widget, DataTab().widget, ModelTab().widget])
-    for i, title in enumerate(('Predict', 'Data', 'Model')): tabs.set_title(i, title)
+    "The whole dashboard: header and the Predict, Data, Model and Retrain tabs."
+    from facemask.retrain_app import RetrainTab
+    views = {'Predict': PredictTab(predictor), 'Data': DataTab(), 'Model': ModelTab(), 'Retrain': RetrainTab()}
+    tabs = widgets.Tab(children=[v.widget for v in views.values()], titles=list(views))
+    def refresh_selected(change):   # a preheated kernel built the page before it was opened: show the registry as it is now
+        view = list(views.values())[change['new']]
+        if hasattr(view, 'refresh'): view.refresh()
+    tabs.observe(refresh_selected, 'selected_index')
     header = widgets.HTML(STYLE + '<div class="fm-title">😷 facemask</div><div class="fm-sub">Is the mask worn correctly? '
-                          'Upload a face (or a group photo), explore the data, inspect the model.</div>')
+                          'Upload a face (or a group photo), explore the data, inspect the model, retrain it on new images.</div>')
     return widgets.VBox([header, tabs])

@@ -30,10 +30,10 @@ from .core import (CLASS_NAMES, IMAGE_EXTENSIONS, SPLITS, FacemaskError, atomic_
 __all__ = ['SUPPORTED_FORMATS', 'MIN_SIDE', 'MAX_PIXELS', 'MAX_FILE_BYTES', 'DIHEDRAL', 'DHASH_SIDE', 'NEAR_DUPLICATE_BITS',
            'CROP_NAME', 'DEFAULT_FRACTIONS', 'DEFAULT_DATASET', 'MANIFEST_COLUMNS', 'KNOWN_SOURCES', 'ImageRejected',
            'to_rgb', 'decode_image', 'open_image', 'dhash_variants', 'near_duplicate_pairs', 'format_dhashes',
-           'parse_dhashes', 'Candidate', 'ImportReport', 'iter_candidates', 'CheckedImage', 'check_candidate',
-           'store_path', 'crop_photo', 'assign_groups', 'split_groups', 'datasets_dir', 'Dataset', 'version_id',
-           'load_dataset', 'list_datasets', 'save_dataset', 'import_dataset', 'dataset_stats', 'class_weights',
-           'download', 'fetch_dataset']
+           'parse_dhashes', 'Candidate', 'ImportReport', 'unsupported_type', 'iter_candidates', 'CheckedImage',
+           'check_candidate', 'store_path', 'crop_photo', 'assign_groups', 'split_groups', 'datasets_dir', 'Dataset',
+           'version_id', 'load_dataset', 'list_datasets', 'save_dataset', 'check_candidates', 'import_dataset',
+           'dataset_stats', 'class_weights', 'download', 'fetch_dataset']
 
 # %% ../nbs/01_data.ipynb #190a1971
 SUPPORTED_FORMATS = ('JPEG', 'MPO', 'PNG', 'WEBP', 'BMP', 'GIF', 'TIFF')
@@ -141,7 +141,7 @@ def parse_dhashes(fields) -> np.ndarray:
     return np.array([[[int(h[k:k+16], 16) for k in range(0, 64, 16)] for h in f.split('-')] for f in fields],
                     dtype=np.uint64).reshape(-1, len(DIHEDRAL), DHASH_SIDE**2//64)
 
-# %% ../nbs/01_data.ipynb #7ae061e0
+# %% ../nbs/01_data.ipynb #a5696f6c
 @dataclass
 class Candidate:
     "One file offered for import."
@@ -170,6 +170,11 @@ class ImportReport:
 
 def _is_hidden(part: str) -> bool: return part.startswith('.') or part in ('__MACOSX', 'Thumbs.db')
 
+def unsupported_type(name: str) -> str | None:
+    "Why a file name cannot be an image we read, or None."
+    suffix = Path(name).suffix.lower()
+    return None if suffix in IMAGE_EXTENSIONS else f'unsupported file type "{suffix or "no extension"}"'
+
 def _folder_candidates(root: Path, report: ImportReport):
     "Candidates under a folder of class folders, or a folder of source folders."
     subdirs = [d for d in sorted(root.iterdir()) if d.is_dir() and not _is_hidden(d.name)]
@@ -186,9 +191,7 @@ def _folder_candidates(root: Path, report: ImportReport):
             if not (folder/label).is_dir(): continue
             for p in sorted((folder/label).rglob('*')):
                 if not p.is_file() or any(_is_hidden(x) for x in p.relative_to(folder).parts): continue
-                if p.suffix.lower() not in IMAGE_EXTENSIONS:
-                    report.reject(p, f'unsupported file type "{p.suffix or "no extension"}"')
-                    continue
+                if (why := unsupported_type(p.name)): report.reject(p, why); continue
                 yield Candidate(str(p), source, label, path=p)
 
 def _unsafe_member(info: zipfile.ZipInfo) -> str | None:
@@ -215,8 +218,7 @@ def _zip_candidates(path: Path, report: ImportReport):
             idx = [i for i, p in enumerate(parts[:-1]) if p in CLASS_NAMES]
             if not idx: report.reject(shown, 'not inside a class folder'); continue
             found = True
-            if Path(parts[-1]).suffix.lower() not in IMAGE_EXTENSIONS:
-                report.reject(shown, f'unsupported file type "{Path(parts[-1]).suffix or "no extension"}"'); continue
+            if (why := unsupported_type(parts[-1])): report.reject(shown, why); continue
             with zf.open(info) as f: data = f.read(MAX_FILE_BYTES + 1)   # the header's size may lie
             if len(data) > MAX_FILE_BYTES:
                 report.reject(shown, f'archive member too large (over {MAX_FILE_BYTES//2**20} MB)'); continue
@@ -388,10 +390,15 @@ def save_dataset(name: str, manifest: pd.DataFrame, meta: dict) -> Dataset:
     with atomic_write(datasets_dir()/name/'LATEST', 'w') as f: f.write(version + '\n')
     return Dataset(name, version, manifest, read_json(folder/'dataset.json'))
 
-# %% ../nbs/01_data.ipynb #b781eb5e
+# %% ../nbs/01_data.ipynb #a03be570
 def _check_or_reject(c: Candidate):
     try: return check_candidate(c)
     except ImageRejected as e: return e
+
+def check_candidates(candidates: list, progress: bool = True):
+    "Check `candidates` in threads (Pillow and hashing release the GIL); yields, in order, a `CheckedImage` or the `ImageRejected`."
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        yield from tqdm(pool.map(_check_or_reject, candidates), total=len(candidates), desc='checking images', unit='img', disable=not progress)
 
 def import_dataset(srcs, name: str = DEFAULT_DATASET, fractions: dict = DEFAULT_FRACTIONS,
                    extend_test: bool = False, progress: bool = True):
@@ -404,18 +411,16 @@ def import_dataset(srcs, name: str = DEFAULT_DATASET, fractions: dict = DEFAULT_
     old = parent.manifest if parent is not None else pd.DataFrame(columns=MANIFEST_COLUMNS)
     seen = dict(zip(old['sha256'], old['original']))
     rows = []
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        results = pool.map(_check_or_reject, candidates)
-        for res in tqdm(results, total=len(candidates), desc='checking images', unit='img', disable=not progress):
-            if isinstance(res, ImageRejected): report.reject(res.name, res.reason); continue
-            c = res.candidate
-            if res.sha256 in seen:
-                report.duplicates.append((c.name, f'same content as {seen[res.sha256]}')); continue
-            seen[res.sha256] = c.name
-            rows.append({'file': _store(res), 'sha256': res.sha256, 'source': c.source, 'label': c.label,
-                         'width': res.width, 'height': res.height, 'dhash': format_dhashes(res.dhashes),
-                         'original': c.name, 'split': ''})
-            report.added.append((c.name, c.label, c.source))
+    for res in check_candidates(candidates, progress):
+        if isinstance(res, ImageRejected): report.reject(res.name, res.reason); continue
+        c = res.candidate
+        if res.sha256 in seen:
+            report.duplicates.append((c.name, f'same content as {seen[res.sha256]}')); continue
+        seen[res.sha256] = c.name
+        rows.append({'file': _store(res), 'sha256': res.sha256, 'source': c.source, 'label': c.label,
+                     'width': res.width, 'height': res.height, 'dhash': format_dhashes(res.dhashes),
+                     'original': c.name, 'split': ''})
+        report.added.append((c.name, c.label, c.source))
     new = pd.DataFrame(rows, columns=MANIFEST_COLUMNS)
     manifest = pd.concat([old, new], ignore_index=True) if len(old) else new
     if not len(manifest): raise FacemaskError('nothing to import: no valid images found\n' + report.summary())

@@ -18,9 +18,9 @@ import pandas as pd
 from .core import PROMOTION_MARGIN, FacemaskError, outputs_dir
 
 # %% auto #0
-__all__ = ['SHIPPED', 'STATUSES', 'SCHEMA', 'registry_path', 'runs_dir', 'connect', 'new_run_id', 'RunInProgress', 'start_run',
-           'set_run_pid', 'finish_run', 'get_run', 'list_runs', 'running_runs', 'production_run', 'promote', 'rollback',
-           'production_log', 'promotion_decision']
+__all__ = ['SHIPPED', 'STATUSES', 'SCHEMA', 'registry_path', 'runs_dir', 'connect', 'new_run_id', 'RunInProgress', 'check_idle',
+           'start_run', 'set_run_pid', 'finish_run', 'get_run', 'list_runs', 'running_runs', 'production_run',
+           'promote', 'rollback', 'production_log', 'promotion_decision']
 
 # %% ../nbs/05a_registry.ipynb #87918227
 SHIPPED = 'shipped'   # production when no run was ever promoted: the model inside the package
@@ -59,12 +59,14 @@ def connect():
             raise
     finally: con.close()
 
-# %% ../nbs/05a_registry.ipynb #574bd444
+# %% ../nbs/05a_registry.ipynb #f7fead92
 def _process_start(pid: int) -> float | None:
     "Start time of a live process, or None if there is no such process."
     try:
         import psutil
-        return psutil.Process(pid).create_time()
+        process = psutil.Process(pid)
+        # an exited child its parent has not reaped yet is a zombie: dead, though its pid still answers
+        return None if process.status() == psutil.STATUS_ZOMBIE else process.create_time()
     except Exception: return None
 
 def new_run_id(kind: str = 'train') -> str:
@@ -74,14 +76,21 @@ def new_run_id(kind: str = 'train') -> str:
 class RunInProgress(FacemaskError):
     "Another run holds the machine: two trainings on two cores would both crawl."
 
+def _check_idle(con):
+    _sweep(con)
+    busy = con.execute("SELECT run_id, created FROM runs WHERE status='running'").fetchone()
+    if busy: raise RunInProgress(f'a run is already running (run {busy["run_id"]}, started at {busy["created"]})')
+
+def check_idle():
+    "Raise `RunInProgress` if a run is running (a quick answer before slower work that would end in `start_run`)."
+    with connect() as con: _check_idle(con)
+
 def start_run(kind: str, params: dict, dataset: str | None = None, run_id: str | None = None, pid: int | None = None) -> str:
     "Register a new `running` run owned by process `pid` (default: this one); refused while another run is alive."
     run_id = run_id or new_run_id(kind)
     pid = pid or os.getpid()
     with connect() as con:   # check and insert in one transaction: two requests cannot both start
-        _sweep(con)
-        busy = con.execute("SELECT run_id, created FROM runs WHERE status='running'").fetchone()
-        if busy: raise RunInProgress(f'a run is already running (run {busy["run_id"]}, started at {busy["created"]})')
+        _check_idle(con)
         con.execute('INSERT INTO runs (run_id, kind, status, created, pid, pid_started, dataset, params) VALUES (?,?,?,?,?,?,?,?)',
                     (run_id, kind, 'running', _now(), pid, _process_start(pid), dataset, json.dumps(params)))
     return run_id
@@ -95,6 +104,7 @@ def finish_run(run_id: str, status: str, metrics: dict | None = None, decision: 
     "Record the end of a run (only a `running` run can finish)."
     if status not in STATUSES[1:]: raise ValueError(status)
     with connect() as con:
+        _sweep(con)   # a run whose owner died stays failed: a kernel outliving its killed job cannot promote
         cur = con.execute('UPDATE runs SET status=?, finished=?, metrics=COALESCE(?, metrics), decision=COALESCE(?, decision), '
                           'error=?, dataset=COALESCE(?, dataset) WHERE run_id=? AND status=?',
                           (status, _now(), metrics and json.dumps(metrics), decision and json.dumps(decision), error, dataset, run_id, 'running'))

@@ -18,10 +18,10 @@ from .evaluate import REAL_PHOTO_SOURCE, INCORRECT
 from .pipeline import image_arrays, make_tf_dataset
 
 # %% auto #0
-__all__ = ['DEFAULT_PARAMS', 'resolve_params', 'training_indices', 'mask_on_chin', 'synthesize_incorrect', 'EpochLog',
-           'RealPhotoScore', 'training_data', 'compile_model', 'train_model', 'export_litert']
+__all__ = ['DEFAULT_PARAMS', 'SELECTION_METRICS', 'resolve_params', 'training_indices', 'mask_on_chin', 'synthesize_incorrect',
+           'EpochLog', 'RealPhotoScore', 'training_data', 'compile_model', 'train_model', 'export_litert']
 
-# %% ../nbs/04_train.ipynb #4e003ec5
+# %% ../nbs/04_train.ipynb #f39d41fc
 DEFAULT_PARAMS = {
     'dataset': None,            # dataset ref; None: the newest version of "faces"
     'arch': 'onet',             # 'onet' (MTCNN face network, pretrained), 'cnn' or 'mobilenet' (from scratch)
@@ -33,12 +33,15 @@ DEFAULT_PARAMS = {
     'batch_size': 64,
     'learning_rate': 1e-3,
     'weight_decay': 1e-4,
-    'patience': 6,              # early stopping on validation loss
+    'patience': 6,              # early stopping: epochs without improvement of `select_on`
+    'select_on': 'val_loss',    # the epoch kept: lowest 'val_loss', or highest 'val_real_macro_f1' (real-photo validation)
     'oversample_real_incorrect': 4,
     'synthetic_incorrect': 0,   # real bare faces with a real mask pasted on the chin, added as incorrect
     'seed': 0,
     'init': 'scratch',          # 'scratch' or 'production' (fine-tune the model in production)
 }
+
+SELECTION_METRICS = {'val_loss': 'min', 'val_real_macro_f1': 'max'}
 
 def resolve_params(overrides: dict | None = None) -> dict:
     "Defaults updated by `overrides`, with values coerced to the defaults' types; unknown names are an error."
@@ -52,6 +55,8 @@ def resolve_params(overrides: dict | None = None) -> dict:
             try: params[k] = type(default)(v)
             except (TypeError, ValueError): raise FacemaskError(f'parameter "{k}": expected {type(default).__name__}, got {v!r}') from None
     if params['init'] not in ('scratch', 'production'): raise FacemaskError(f'init must be "scratch" or "production", got "{params["init"]}"')
+    if params['select_on'] not in SELECTION_METRICS:
+        raise FacemaskError(f'select_on must be one of {", ".join(SELECTION_METRICS)}, got "{params["select_on"]}"')
     from facemask.model import ARCHITECTURES, NATIVE_SIZES
     if params['arch'] not in ARCHITECTURES: raise FacemaskError(f'unknown architecture "{params["arch"]}" (known: {", ".join(ARCHITECTURES)})')
     params['image_size'] = int(params['image_size'] or NATIVE_SIZES[params['arch']])
@@ -119,7 +124,7 @@ class RealPhotoScore(keras.callbacks.Callback):
         logs['val_real_macro_f1'] = m['macro_f1']
         if m['incorrect_recall'] is not None: logs['val_real_incorrect_recall'] = m['incorrect_recall']
 
-# %% ../nbs/04_train.ipynb #a95d46ce
+# %% ../nbs/04_train.ipynb #c661b7ee
 def training_data(ds: Dataset, params: dict, image_size: int) -> dict:
     "What `fit` needs: train/val `tf.data` pipelines, class weights and the real-photo validation arrays."
     images, labels = image_arrays(ds, image_size, progress=False)
@@ -155,7 +160,8 @@ def train_model(ds: Dataset, params: dict, run_dir: Path | None = None, initial_
     model = initial_model or build_model(params['arch'], size, params['width'], params['depth'], params['dropout'])
     compile_model(model, params, data['steps_per_epoch'])
     log = EpochLog(run_dir, params['epochs'], verbose)
-    stop = keras.callbacks.EarlyStopping(monitor='val_loss', patience=params['patience'], restore_best_weights=True)
+    monitor = params['select_on'] if len(data['real_val'].labels) else 'val_loss'   # without real photos, only the loss is there
+    stop = keras.callbacks.EarlyStopping(monitor=monitor, mode=SELECTION_METRICS[monitor], patience=params['patience'], restore_best_weights=True)
     model.fit(data['train'], validation_data=data['val'], epochs=params['epochs'], class_weight=data['class_weight'],
               callbacks=[data['real_val'], log, stop], verbose=0)
     return model, log.history

@@ -110,7 +110,7 @@ def test_notebook_parameters_match_the_library_defaults():
     import papermill as pm
     from facemask.train import DEFAULT_PARAMS
     params = pm.inspect_notebook(str(Path(__file__).parent.parent / 'nbs' / 'train.ipynb'))
-    assert set(params) == set(DEFAULT_PARAMS) | {'run_id', 'run_dir', 'margin', 'auto_promote'}
+    assert set(params) == set(DEFAULT_PARAMS) | {'run_id', 'run_dir', 'margin', 'auto_promote', 'uploads'}
     for name, default in DEFAULT_PARAMS.items():
         assert eval(params[name]['default']) == default, name
 
