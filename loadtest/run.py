@@ -62,9 +62,9 @@ def warm_up(url: str):
 
 
 def run_locust(url: str, users: int, seconds: int, prefix: Path) -> dict:
-    "Run Locust headless; return the /predict and overall figures and Locust's own CPU seconds."
+    "Run Locust headless with `users` face users plus the group-photo user; return the /predict and overall figures and Locust's CPU seconds."
     before = sum(os.times()[2:4])
-    subprocess.run([str(BIN/'locust'), '-f', str(HERE/'locustfile.py'), '--headless', '-u', str(users), '-r', str(users),
+    subprocess.run([str(BIN/'locust'), '-f', str(HERE/'locustfile.py'), '--headless', '-u', str(users + 1), '-r', str(users + 1),
                     '-t', f'{seconds}s', '-H', url, '--csv', str(prefix), '--only-summary', '--loglevel', 'WARNING'],
                    check=True, timeout=seconds + 60, stdout=subprocess.DEVNULL, stderr=open(f'{prefix}.log', 'w'))
     rows = {r['Name']: r for r in csv.DictReader(open(f'{prefix}_stats.csv'))}
@@ -119,7 +119,8 @@ def report(results: list, args, path: Path):
     lines = ['# facemask API load test', '',
              f'`{" ".join(["python loadtest/run.py", "--workers", *map(str, args.workers), "--users", *map(str, args.users), "--seconds", str(args.seconds)])}`'
              f' on {os.cpu_count()} cores (Locust runs beside the server). POST /predict with real-looking faces of varied size'
-             ' as multipart forms, plus /health and one user sending group photos to /predict/faces.', '',
+             ' as multipart forms (users = concurrent face users, each sending its next request when the last is answered),'
+             ' plus /health, and one more user sending a group photo to /predict/faces every 4-8 s.', '',
              '| workers | users | predictions/s | p50 ms | p95 ms | p99 ms | failures / requests | CPU s server / Locust | load avg before |',
              '|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
     lines += [f"| {r['workers']} | {r['users']} | {r['predict_per_s']:.0f} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['p99_ms']:.0f} | "
