@@ -1,5 +1,6 @@
 """The HTTP API: every endpoint through FastAPI's TestClient, the bad-input corpus, the token rules, and a real
 uvicorn (`facemask serve`) on a free loopback port taking a bounded burst of concurrent requests."""
+import os
 import signal
 import socket
 import subprocess
@@ -12,10 +13,10 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from corpus import bad_input_corpus
+from corpus import bad_input_corpus, zip_slip_archive
 from facemask.api import MAX_MB_ENV, TOKEN_ENV, create_app
 from facemask.core import CLASS_NAMES
-from facemask.testing import encode, noise_image
+from facemask.testing import encode, make_class_tree, noise_image
 
 FACEMASK = str(Path(sys.executable).parent / 'facemask')
 TOKEN = 'test-token'
@@ -167,3 +168,41 @@ def test_real_server_takes_a_concurrent_burst(server):
         assert [(n, want, got) for n, want, got, _ in results if want != got] == []
         assert all(('label' in body) == (got == 200) and ('error' in body) == (got != 200) for _, _, got, body in results)
         assert http.get('/health').json()['status'] == 'ok'   # still up after every bad request
+
+
+def test_uploads_stage_images_and_zips(client, tmp_path):
+    tree = make_class_tree(tmp_path / 'clinic', per_class=2, seed=21)
+    loose = [('files', (p.name, p.read_bytes(), 'image/png')) for p in sorted((tree / 'with_mask').iterdir())]
+    r = client.post('/uploads', files=loose + [('files', ('notes.jpg', b'just text', 'image/jpeg'))], data={'label': 'with_mask'}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert report['batch'] and report['added'] == 2 and report['added_per_class'] == {'with_mask': 2}
+    assert report['rejected'] == [['notes.jpg', 'not an image (no known image format recognised)']]
+    again = client.post('/uploads', files=loose, data={'label': 'with_mask'}, headers=AUTH).json()
+    assert again['added'] == 0 and len(again['duplicates']) == 2
+    archive = zip_slip_archive(tmp_path / 'slip.zip')
+    r = client.post('/uploads', files={'files': ('slip.zip', archive.read_bytes(), 'application/zip')}, headers=AUTH).json()
+    assert r['added'] == 3 and len(r['rejected']) == 3
+    assert all(why.startswith('unsafe path in archive') for _, why in r['rejected']), r['rejected']
+    r = client.post('/uploads', files=loose, data={'label': 'beard'}, headers=AUTH)
+    assert r.status_code == 400 and 'unknown label "beard"' in r.json()['error']
+
+
+def test_retrain_is_202_then_409_while_running(client, monkeypatch):
+    import facemask.retrain
+    from facemask.registry import start_run
+    started = []
+    monkeypatch.setattr(facemask.retrain, 'start_retrain', lambda params=None: started.append(params) or start_run('retrain', params or {}, pid=os.getpid()))
+    r = client.post('/retrain', json={'epochs': 1}, headers=AUTH)
+    assert r.status_code == 202 and started == [{'epochs': 1}]
+    run_id = r.json()['run_id']
+    assert client.get(f'/runs/{run_id}').json()['status'] == 'running'
+    assert [x['run_id'] for x in client.get('/runs').json()] == [run_id]
+    r = client.post('/retrain', headers=AUTH)
+    assert r.status_code == 409 and 'already running' in r.json()['error']
+    assert client.post(f'/runs/{run_id}/cancel', headers=AUTH).json() == {'cancelled': run_id}
+    assert client.get(f'/runs/{run_id}').json()['status'] == 'cancelled'
+    r = client.post(f'/runs/{run_id}/cancel', headers=AUTH)
+    assert r.status_code == 409 and 'not running' in r.json()['error']
+    r = client.post(f'/runs/{run_id}/promote', headers=AUTH)
+    assert r.status_code == 409 and 'only succeeded runs can be promoted' in r.json()['error']
