@@ -108,12 +108,12 @@ def plot(results: list, path: Path):
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     fig, (lat, thr) = plt.subplots(1, 2, figsize=(11, 4))
-    for workers in sorted({r['workers'] for r in results}):
+    for workers, color in zip(sorted({r['workers'] for r in results}), plt.rcParams['axes.prop_cycle'].by_key()['color']):
         rs = [r for r in results if r['workers'] == workers]
         users = [r['users'] for r in rs]
         for q, style in (('p50', '-'), ('p95', '--'), ('p99', ':')):
-            lat.plot(users, [r[f'{q}_ms'] for r in rs], style, marker='o', label=f'{workers} worker(s) {q}')
-        thr.plot(users, [r['predict_per_s'] for r in rs], marker='o', label=f'{workers} worker(s)')
+            lat.plot(users, [r[f'{q}_ms'] for r in rs], style, color=color, marker='o', label=f'{workers} worker(s) {q}')
+        thr.plot(users, [r['predict_per_s'] for r in rs], color=color, marker='o', label=f'{workers} worker(s)')
     lat.set(xlabel='concurrent users', ylabel='/predict latency (ms)', title='Latency vs users')
     thr.set(xlabel='concurrent users', ylabel='predictions/s', title='Throughput vs users')
     lat.legend(fontsize=8); thr.legend(fontsize=8)
@@ -130,10 +130,11 @@ def report(results: list, args, path: Path):
              ' plus /health, and one more user sending a group photo to /predict/faces every 4-8 s.'
              f' CPU seconds are over each {args.seconds} s step ({os.cpu_count() * args.seconds} available); "others" is every other'
              ' process on the machine.', '',
-             '| workers | users | predictions/s | p50 ms | p95 ms | p99 ms | failures / requests | CPU s: server / Locust / others |',
-             '|---:|---:|---:|---:|---:|---:|---:|---:|']
+             '| workers | users | predictions/s | p50 ms | p95 ms | p99 ms | failures / requests | CPU s: server / Locust / others | requests per server CPU s |',
+             '|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
     lines += [f"| {r['workers']} | {r['users']} | {r['predict_per_s']:.0f} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['p99_ms']:.0f} | "
-              f"{r['failures']} / {r['requests']} | {r['server_cpu_s']} / {r['locust_cpu_s']} / {r['others_cpu_s']} |" for r in results]
+              f"{r['failures']} / {r['requests']} | {r['server_cpu_s']} / {r['locust_cpu_s']} / {r['others_cpu_s']} | "
+              f"{r['requests'] / r['server_cpu_s']:.0f} |" for r in results]
     path.write_text('\n'.join(lines) + '\n')
 
 
