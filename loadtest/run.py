@@ -94,7 +94,7 @@ def measure(workers: int, users_list: list, seconds: int, out: Path) -> list:
             busy, cpu = busy_cpu_seconds(), cpu_seconds(server.pid)
             r = run_locust(url, users, seconds, out/f'locust_{workers}w_{users}u')
             r.update(workers=workers, server_cpu_s=round(cpu_seconds(server.pid) - cpu, 1))
-            r['others_cpu_s'] = round(busy_cpu_seconds() - busy - r['server_cpu_s'] - r['locust_cpu_s'], 1)
+            r['others_cpu_s'] = max(0.0, round(busy_cpu_seconds() - busy - r['server_cpu_s'] - r['locust_cpu_s'], 1))   # ± rounding
             print(f"{workers} worker(s), {users:3} users: {r['predict_per_s']:7.1f} predictions/s  p50 {r['p50_ms']:.0f} ms  "
                   f"p95 {r['p95_ms']:.0f} ms  p99 {r['p99_ms']:.0f} ms  failures {r['failures']}/{r['requests']}  "
                   f"(CPU s: server {r['server_cpu_s']}, Locust {r['locust_cpu_s']}, other processes {r['others_cpu_s']})", flush=True)
