@@ -112,6 +112,7 @@ def test_token_from_the_outputs_file(home, monkeypatch):
 def test_malformed_requests_are_json_errors(client):
     for r, status in [(client.post('/predict', content=b'x', headers={'content-type': 'text/plain'}), 415),
                       (client.post('/predict', content=b'--x\r\nbroken', headers={'content-type': 'multipart/form-data; boundary=x'}), 422),
+                      (client.post('/predict', content=b'--x\r\nbroken', headers={'content-type': 'multipart/form-data'}), 400),
                       (client.post('/retrain', content=b'{not json', headers={**AUTH, 'content-type': 'application/json'}), 422),
                       (client.post('/retrain', json=[1, 2], headers=AUTH), 422),
                       (client.get('/nowhere'), 404), (client.delete('/predict'), 405)]:
