@@ -8,7 +8,7 @@ PORT ?= 8866
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup chromium test test-notebooks test-py check-export real-data demo insights bench bench-retrain screenshots pins clean
+.PHONY: help setup chromium test test-notebooks test-py check-export real-data demo insights bench bench-retrain screenshots loadtest serve pins clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -34,7 +34,7 @@ check-export: setup  ## facemask/ must be exactly what the notebooks export
 test-notebooks: setup  ## run every notebook's tests (nbdev_test)
 	$(BIN)/nbdev_test --n_workers 2
 
-test-py: setup chromium  ## pytest: command line, bad-input corpus, training runs, the dashboard in a browser, packaging
+test-py: setup chromium  ## pytest: command line, HTTP API, bad-input corpus, training and retraining runs, the dashboard in a browser, packaging
 	$(BIN)/pytest tests
 
 real-data: setup  ## import ../shared/data/faces once (later calls reuse it)
@@ -50,7 +50,7 @@ demo: setup  ## import the real data (once, if present), then serve the dashboar
 insights: real-data  ## render the dataset insights (papermill notebook + figures under outputs/explore/)
 	$(BIN)/facemask explore
 
-bench: real-data chromium  ## print measured figures: model quality on the frozen test split, prediction latency, dashboard timings
+bench: real-data chromium  ## print measured figures: model quality, prediction latency, dashboard timings, API throughput
 	@echo "== production model on the frozen test split (real photos = andrewmvd) =="
 	$(BIN)/facemask evaluate
 	@echo "== prediction speed on real test images (this machine: $$(nproc) cores) =="
@@ -59,9 +59,17 @@ bench: real-data chromium  ## print measured figures: model quality on the froze
 	$(BIN)/facemask evaluate-faces
 	@echo "== the dashboard in a browser (chromium) =="
 	$(BIN)/python tests/bench_dashboard.py
+	@echo "== HTTP API under load: 2 workers, 32 Locust users for 10 s on loopback (make loadtest compares more) =="
+	$(BIN)/python loadtest/run.py --workers 2 --users 32 --seconds 10 --out outputs/loadtest/bench
 
 screenshots: real-data chromium  ## refresh the dashboard screenshots of the README (nbs/images/dashboard_*.png)
 	$(BIN)/python tests/screenshot_dashboard.py
+
+loadtest: setup  ## Locust against facemask serve on loopback: 1 vs 2 workers × 1/8/32 users, 10 s each (report + plot in outputs/loadtest/)
+	$(BIN)/python loadtest/run.py
+
+serve: setup  ## serve the HTTP API on 127.0.0.1:8000 (OpenAPI at /docs; Ctrl-C stops it)
+	$(BIN)/facemask serve --workers 2
 
 bench-retrain: setup  ## time a one-click retraining with 200 new images on the full real data (a throw-away home; ~minutes)
 	$(BIN)/python tests/bench_retrain.py --faces "$(SHARED_DATA)/faces" --new 200

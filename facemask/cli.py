@@ -53,7 +53,7 @@ def _explore(args):
     print(f'insights for {ds.ref}: {record}')
     for png in sorted(out.glob('*.png')): print(f'  {png}')
 
-# %% ../nbs/09_cli.ipynb #49916373
+# %% ../nbs/09_cli.ipynb #14527457
 def _parse_params(pairs) -> dict:
     import ast
     params = {}
@@ -198,6 +198,18 @@ def _app(args):
     try: raise SystemExit(subprocess.call(cmd, cwd=str(notebooks_dir())))
     except KeyboardInterrupt: pass
 
+def _serve(args):
+    import os
+    import uvicorn
+    from facemask.api import MAX_MB_ENV, configured_token, max_request_bytes
+    if args.max_mb is not None: os.environ[MAX_MB_ENV] = str(args.max_mb)
+    limit = max_request_bytes()   # a bad limit is one clear error before any worker starts
+    guarded = 'token required' if configured_token() else 'disabled: no token configured'
+    print(f'facemask API: http://{args.host}:{args.port}/docs  ({args.workers} worker(s), requests up to {limit / 2**20:g} MB, '
+          f'changes {guarded}; Ctrl-C stops it)', flush=True)
+    uvicorn.run('facemask.api:create_app', factory=True, host=args.host, port=args.port, workers=args.workers,
+                http='facemask.api:NoDelayH11Protocol', log_level=args.log_level, access_log=args.log_level == 'info')
+
 def _runs(args):
     import json
     from facemask.registry import list_runs
@@ -226,7 +238,7 @@ def _rollback(args):
     from facemask.registry import rollback
     print(f'production is now {rollback()}')
 
-# %% ../nbs/09_cli.ipynb #feaa5e0a
+# %% ../nbs/09_cli.ipynb #0fddb45c
 def build_parser() -> argparse.ArgumentParser:
     "The `facemask` argument parser with all subcommands."
     from facemask import __version__
@@ -313,6 +325,16 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument('--port', type=int, default=8866, help='(default: %(default)s)')
     r.add_argument('--host', default='127.0.0.1', help='address to listen on (default: %(default)s)')
     r.set_defaults(func=_app)
+    r = sub.add_parser('serve', help='serve the HTTP API (FastAPI + uvicorn; OpenAPI at /docs)',
+                       description='Serve the production model over HTTP: /predict, /predict/batch, /predict/faces, /health, /model, '
+                                   'and the token-guarded retraining endpoints (token from FACEMASK_API_TOKEN or outputs/api_token).')
+    r.add_argument('--host', default='127.0.0.1', help='address to listen on (default: %(default)s)')
+    r.add_argument('--port', type=int, default=8000, help='(default: %(default)s)')
+    r.add_argument('--workers', type=int, default=1, help='worker processes, each with its own model (default: %(default)s)')
+    r.add_argument('--max-mb', type=float, metavar='MB', help='largest prediction request body (default: FACEMASK_API_MAX_MB or 20)')
+    r.add_argument('--log-level', default='warning', choices=['debug', 'info', 'warning', 'error'],
+                   help='uvicorn log level; "info" also logs every request (default: %(default)s)')
+    r.set_defaults(func=_serve)
     r = sub.add_parser('runs', help='list runs and which one is in production', description='List every run with its test metrics.')
     r.add_argument('--json', action='store_true', help='one JSON object per run')
     r.set_defaults(func=_runs)

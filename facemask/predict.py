@@ -65,14 +65,14 @@ class KerasModel:
     def __call__(self, batch: np.ndarray) -> np.ndarray:
         return np.asarray(self.fn(batch.astype(np.float32)))
 
-# %% ../nbs/06_predict.ipynb #538f1ae0
+# %% ../nbs/06_predict.ipynb #7ed8a840
 class Predictor:
     "Classify face images with the production model (or the model in `folder`)."
     def __init__(self, folder: Path | None = None, backend: str = 'auto'):
         if backend not in ('auto', 'litert', 'keras'): raise FacemaskError(f'unknown backend "{backend}"')
         self.pinned, self.backend, self.lock = (Path(folder) if folder else None), backend, threading.Lock()
         self.version, self.model, self.stamp = None, None, None
-        self._refresh()
+        self.refresh()
 
     def _load(self, folder: Path, version: str):
         if not (folder/'model.keras').exists():
@@ -82,24 +82,26 @@ class Predictor:
         self.model = LiteRTModel(tflite) if use_litert else KerasModel(folder/'model.keras')
         self.version = version
 
-    def _refresh(self):
+    def refresh(self) -> str:
+        "Follow production now (a file stat when nothing changed); returns the version being served."
         if self.pinned:
             if self.model is None: self._load(self.pinned, self.pinned.name)
-            return
+            return self.version
         path = registry_path()
         stamp = tuple(p.stat().st_mtime_ns if p.exists() else 0 for p in (path, path.with_name(path.name + '-wal')))
-        if stamp == self.stamp: return
+        if stamp == self.stamp: return self.version
         with self.lock:
             current = production_run()
             if current != self.version: self._load(model_dir(current), current)
             self.stamp = stamp
+        return self.version
 
     @property
     def image_size(self) -> int: return int(self.model.size)
 
     def keras_model(self):
         "The Keras model of the version being served (for Grad-CAM), loaded once per version."
-        self._refresh()
+        self.refresh()
         if getattr(self, '_keras', (None, None))[0] != self.version:
             folder = self.pinned or model_dir(self.version)
             self._keras = (self.version, KerasModel(folder/'model.keras').model)
@@ -107,7 +109,7 @@ class Predictor:
 
     def probabilities(self, images: list) -> np.ndarray:
         "Class probabilities for PIL images (any size)."
-        self._refresh()
+        self.refresh()
         return self.model(np.stack([model_input(im, self.image_size) for im in images]))
 
     def predict(self, src, name: str | None = None) -> Prediction:

@@ -1,0 +1,161 @@
+"""Load-test the facemask API on loopback: for each worker count, start `facemask serve` on a free port, run Locust
+headless for a fixed time at each user count, stop both, and write a report, a CSV and a latency-vs-users plot.
+
+    python loadtest/run.py [--workers 1 2] [--users 1 8 32] [--seconds 10] [--out outputs/loadtest]
+
+Every process started here is stopped by its PID. `make loadtest` runs this with the defaults.
+"""
+import argparse
+import csv
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+
+HERE = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None: raise SystemExit(f'the server exited with status {server.returncode} before answering')
+        try:
+            with urllib.request.urlopen(url + '/health', timeout=2): return
+        except OSError: time.sleep(0.5)
+    raise SystemExit(f'the server did not answer {url}/health within {timeout:.0f} s')
+
+
+def stop(proc: subprocess.Popen):
+    "SIGTERM (uvicorn then stops its workers), SIGKILL if it is still there after 15 s."
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try: proc.wait(15)
+        except subprocess.TimeoutExpired: proc.kill(); proc.wait()
+
+
+def cpu_seconds(pid: int) -> float:
+    "User + system CPU time of a process and its children (uvicorn's workers)."
+    procs = [psutil.Process(pid)]
+    procs += procs[0].children(recursive=True)
+    return sum(sum(p.cpu_times()[:2]) for p in procs)
+
+
+def busy_cpu_seconds() -> float:
+    "CPU seconds the whole machine has spent busy (every process, ours and everyone else's)."
+    t = psutil.cpu_times()
+    return sum(t) - t.idle - getattr(t, 'iowait', 0)
+
+
+def warm_up(url: str):
+    "One group photo (builds MTCNN) and a few faces, so the timed runs measure serving, not loading."
+    sys.path.insert(0, str(HERE))
+    from locustfile import FACES, PHOTOS
+    for path, (body, headers) in [('/predict/faces', PHOTOS[0])] + [('/predict', f) for f in FACES[:20]]:
+        with urllib.request.urlopen(urllib.request.Request(url + path, body, headers), timeout=120) as r: r.read()
+
+
+def run_locust(url: str, users: int, seconds: int, prefix: Path) -> dict:
+    "Run Locust headless with `users` face users plus the group-photo user; return the /predict and overall figures and Locust's CPU seconds."
+    before = sum(os.times()[2:4])
+    subprocess.run([str(BIN/'locust'), '-f', str(HERE/'locustfile.py'), '--headless', '-u', str(users + 1), '-r', str(users + 1),
+                    '-t', f'{seconds}s', '-H', url, '--csv', str(prefix), '--only-summary', '--loglevel', 'WARNING'],
+                   check=True, timeout=seconds + 60, stdout=subprocess.DEVNULL, stderr=open(f'{prefix}.log', 'w'))
+    rows = {r['Name']: r for r in csv.DictReader(open(f'{prefix}_stats.csv'))}
+    predict, total = rows['/predict'], rows['Aggregated']
+    return {'users': users, 'predict_per_s': float(predict['Requests/s']), 'requests_per_s': float(total['Requests/s']),
+            'p50_ms': float(predict['50%']), 'p95_ms': float(predict['95%']), 'p99_ms': float(predict['99%']),
+            'requests': int(total['Request Count']), 'failures': int(total['Failure Count']),
+            'locust_cpu_s': round(sum(os.times()[2:4]) - before, 1)}
+
+
+def measure(workers: int, users_list: list, seconds: int, out: Path) -> list:
+    port = free_port()
+    url = f'http://127.0.0.1:{port}'
+    server = subprocess.Popen([str(BIN/'facemask'), 'serve', '--port', str(port), '--workers', str(workers)],
+                              stdout=subprocess.DEVNULL, stderr=open(out/f'server_{workers}w.log', 'w'))
+    try:
+        wait_healthy(url, server)
+        warm_up(url)
+        results = []
+        for users in users_list:
+            busy, cpu = busy_cpu_seconds(), cpu_seconds(server.pid)
+            r = run_locust(url, users, seconds, out/f'locust_{workers}w_{users}u')
+            r.update(workers=workers, server_cpu_s=round(cpu_seconds(server.pid) - cpu, 1))
+            r['others_cpu_s'] = max(0.0, round(busy_cpu_seconds() - busy - r['server_cpu_s'] - r['locust_cpu_s'], 1))   # ± rounding
+            print(f"{workers} worker(s), {users:3} users: {r['predict_per_s']:7.1f} predictions/s  p50 {r['p50_ms']:.0f} ms  "
+                  f"p95 {r['p95_ms']:.0f} ms  p99 {r['p99_ms']:.0f} ms  failures {r['failures']}/{r['requests']}  "
+                  f"(CPU s: server {r['server_cpu_s']}, Locust {r['locust_cpu_s']}, other processes {r['others_cpu_s']})", flush=True)
+            results.append(r)
+        return results
+    finally: stop(server)
+
+
+def plot(results: list, path: Path):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, (lat, thr) = plt.subplots(1, 2, figsize=(11, 4))
+    for workers, color in zip(sorted({r['workers'] for r in results}), plt.rcParams['axes.prop_cycle'].by_key()['color']):
+        rs = [r for r in results if r['workers'] == workers]
+        users = [r['users'] for r in rs]
+        for q, style in (('p50', '-'), ('p95', '--'), ('p99', ':')):
+            lat.plot(users, [r[f'{q}_ms'] for r in rs], style, color=color, marker='o', label=f'{workers} worker(s) {q}')
+        thr.plot(users, [r['predict_per_s'] for r in rs], color=color, marker='o', label=f'{workers} worker(s)')
+    lat.set(xlabel='concurrent users', ylabel='/predict latency (ms)', title='Latency vs users')
+    thr.set(xlabel='concurrent users', ylabel='predictions/s', title='Throughput vs users')
+    lat.legend(fontsize=8); thr.legend(fontsize=8)
+    fig.suptitle(f'facemask API on loopback, {os.cpu_count()} cores shared with the load generator')
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def report(results: list, args, path: Path):
+    lines = ['# facemask API load test', '',
+             f'`{" ".join(["python loadtest/run.py", "--workers", *map(str, args.workers), "--users", *map(str, args.users), "--seconds", str(args.seconds)])}`'
+             f' on {os.cpu_count()} cores (Locust runs beside the server). POST /predict with real-looking faces of varied size'
+             ' as multipart forms (users = concurrent face users, each sending its next request when the last is answered),'
+             ' plus /health, and one more user sending a group photo to /predict/faces every 4-8 s.'
+             f' CPU seconds are over each {args.seconds} s step ({os.cpu_count() * args.seconds} available); "others" is every other'
+             ' process on the machine.', '',
+             '| workers | users | predictions/s | p50 ms | p95 ms | p99 ms | failures / requests | CPU s: server / Locust / others | requests per server CPU s |',
+             '|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
+    lines += [f"| {r['workers']} | {r['users']} | {r['predict_per_s']:.0f} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['p99_ms']:.0f} | "
+              f"{r['failures']} / {r['requests']} | {r['server_cpu_s']} / {r['locust_cpu_s']} / {r['others_cpu_s']} | "
+              f"{r['requests'] / r['server_cpu_s']:.0f} |" for r in results]
+    path.write_text('\n'.join(lines) + '\n')
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('--workers', type=int, nargs='+', default=[1, 2], help='worker counts to compare (default: 1 2)')
+    p.add_argument('--users', type=int, nargs='+', default=[1, 8, 32], help='concurrent users per step (default: 1 8 32)')
+    p.add_argument('--seconds', type=int, default=10, help='duration of each step, at most 30 (default: 10)')
+    p.add_argument('--out', type=Path, default=Path('outputs/loadtest'))
+    args = p.parse_args()
+    if not 1 <= args.seconds <= 30: p.error('--seconds must be between 1 and 30 (the machine is shared)')
+    args.out.mkdir(parents=True, exist_ok=True)
+    results = [r for w in args.workers for r in measure(w, args.users, args.seconds, args.out)]
+    with open(args.out/'results.csv', 'w', newline='') as f:
+        w = csv.DictWriter(f, fieldnames=list(results[0]))
+        w.writeheader(); w.writerows(results)
+    report(results, args, args.out/'report.md')
+    plot(results, args.out/'latency_vs_users.png')
+    print(f"report: {args.out/'report.md'}, plot: {args.out/'latency_vs_users.png'}")
+    if any(r['failures'] for r in results): raise SystemExit('some requests failed: see the Locust CSVs in ' + str(args.out))
+
+
+if __name__ == '__main__':
+    main()

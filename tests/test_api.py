@@ -1,0 +1,209 @@
+"""The HTTP API: every endpoint through FastAPI's TestClient, the bad-input corpus, the token rules, and a real
+uvicorn (`facemask serve`) on a free loopback port taking a bounded burst of concurrent requests."""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from corpus import bad_input_corpus, zip_slip_archive
+from facemask.api import MAX_MB_ENV, TOKEN_ENV, create_app
+from facemask.core import CLASS_NAMES
+from facemask.testing import encode, make_class_tree, noise_image
+
+FACEMASK = str(Path(sys.executable).parent / 'facemask')
+TOKEN = 'test-token'
+AUTH = {'Authorization': f'Bearer {TOKEN}'}
+FACE = encode(noise_image(64, 64, seed=11))
+# the status each kind of rejection gets: not an image at all 415, an unusable image 422
+REJECTED_STATUS = {'not an image': 415, 'empty file': 422, 'truncated': 422, 'decompression bomb': 422, 'too small': 422}
+
+
+@pytest.fixture
+def client(home, monkeypatch):
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    with TestClient(create_app()) as c: yield c
+
+
+def jpeg(data: bytes) -> dict: return {'content': data, 'headers': {'content-type': 'image/jpeg'}}
+
+
+@pytest.mark.parametrize('name', list(bad_input_corpus()))
+def test_corpus_gets_the_right_status_and_reason(client, name):
+    data, expected = bad_input_corpus()[name]
+    r = client.post('/predict', files={'file': (name, data, 'application/octet-stream')})
+    if expected is None:
+        assert r.status_code == 200 and r.json()['label'] in CLASS_NAMES
+    else:
+        assert r.status_code == REJECTED_STATUS[expected], r.json()
+        assert r.json()['error'].startswith(f'{name}: ') and expected in r.json()['error']
+
+
+def test_too_large_is_413_before_reading(home, monkeypatch):
+    monkeypatch.setenv(MAX_MB_ENV, '1')
+    with TestClient(create_app()) as c:
+        r = c.post('/predict', **jpeg(b'\xff' * (2**20 + 1)))
+        assert (r.status_code, r.json()) == (413, {'error': 'request body too large (limit 1 MB)'})
+        assert c.post('/predict', **jpeg(FACE)).status_code == 200
+
+
+def test_health_model_and_docs(client):
+    assert client.get('/health').json() == {'status': 'ok', 'model_version': 'shipped'}
+    model = client.get('/model').json()
+    assert model['model_version'] == 'shipped' and model['metrics']['test'] and model['card'].startswith('# facemask model')
+    paths = client.get('/openapi.json').json()['paths']
+    assert {'/predict', '/predict/batch', '/predict/faces', '/uploads', '/retrain', '/runs', '/runs/{run_id}',
+            '/runs/{run_id}/promote', '/runs/{run_id}/cancel', '/rollback', '/health', '/model'} <= set(paths)
+    assert 'multipart/form-data' in paths['/predict']['post']['requestBody']['content']
+    assert client.get('/docs').status_code == 200
+
+
+def test_predict_multipart_and_raw_agree(client):
+    form = client.post('/predict', files={'file': ('face.jpg', FACE, 'image/jpeg')}).json()
+    raw = client.post('/predict?name=face.jpg', **jpeg(FACE)).json()
+    assert form == raw and form['file'] == 'face.jpg'
+    assert abs(sum(form['probabilities'].values()) - 1) < 0.01   # the int8 model's outputs come in steps of 1/256
+    assert form['label'] == max(form['probabilities'], key=form['probabilities'].get)
+
+
+def test_batch_reports_each_file(client):
+    corpus = bad_input_corpus()
+    files = [('files', (name, data, 'image/jpeg')) for name, (data, _) in corpus.items()]
+    results = client.post('/predict/batch', files=files).json()
+    assert [r['file'] for r in results] == list(corpus)
+    for r, (data, expected) in zip(results, corpus.values()):
+        if expected is None: assert r['label'] in CLASS_NAMES
+        else: assert expected in r['error'] and r['status'] == REJECTED_STATUS[expected]
+
+
+def test_faces_answers_with_a_list(client):
+    r = client.post('/predict/faces', files={'file': ('street.jpg', encode(noise_image(200, 150, seed=4)), 'image/jpeg')})
+    assert r.status_code == 200 and r.json()['faces'] == [] and r.json()['model_version'] == 'shipped'
+    assert client.post('/predict/faces', **jpeg(b'GIF89a nonsense')).status_code == 415
+
+
+@pytest.mark.parametrize('method,path', [('post', '/uploads'), ('post', '/retrain'), ('post', '/runs/x/promote'),
+                                         ('post', '/runs/x/cancel'), ('post', '/rollback')])
+def test_changes_need_the_token(client, monkeypatch, method, path):
+    assert getattr(client, method)(path).status_code == 401
+    assert getattr(client, method)(path, headers={'Authorization': 'Bearer wrong'}).status_code == 403
+    assert getattr(client, method)(path, headers={'Authorization': f'Basic {TOKEN}'}).status_code == 401
+    monkeypatch.delenv(TOKEN_ENV)
+    r = getattr(client, method)(path, headers=AUTH)
+    assert r.status_code == 503 and 'no API token is configured' in r.json()['error']
+
+
+def test_token_from_the_outputs_file(home, monkeypatch):
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    (home / 'outputs').mkdir()
+    (home / 'outputs' / 'api_token').write_text('from-file\n')
+    with TestClient(create_app()) as c:
+        assert c.post('/rollback', headers={'Authorization': 'Bearer from-file'}).status_code == 409   # authorised; nothing to roll back
+        assert c.post('/rollback', headers=AUTH).status_code == 403
+
+
+def test_malformed_requests_are_json_errors(client):
+    for r, status in [(client.post('/predict', content=b'x', headers={'content-type': 'text/plain'}), 415),
+                      (client.post('/predict', content=b'--x\r\nbroken', headers={'content-type': 'multipart/form-data; boundary=x'}), 422),
+                      (client.post('/predict', content=b'--x\r\nbroken', headers={'content-type': 'multipart/form-data'}), 400),
+                      (client.post('/retrain', content=b'{not json', headers={**AUTH, 'content-type': 'application/json'}), 422),
+                      (client.post('/retrain', json=[1, 2], headers=AUTH), 422),
+                      (client.get('/nowhere'), 404), (client.delete('/predict'), 405)]:
+        assert r.status_code == status and isinstance(r.json()['error'], str) and 'Traceback' not in r.text, r.text
+
+
+def test_unexpected_errors_name_no_internals(home):
+    app = create_app()
+
+    @app.get('/boom')
+    def boom(): raise RuntimeError('secret internal detail')
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.get('/boom')
+    assert (r.status_code, r.json()) == (500, {'error': 'internal server error (logged on the server)'})
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(home):
+    "`facemask serve --workers 2` (as deployed) on a free loopback port, stopped by its PID."
+    port = free_port()
+    proc = subprocess.Popen([FACEMASK, 'serve', '--port', str(port), '--workers', '2'], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f'http://127.0.0.1:{port}'
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if httpx.get(url + '/health', timeout=2).status_code == 200: break
+        except httpx.TransportError: time.sleep(0.3)
+    else: pytest.fail(f'the server did not start: {proc.communicate(timeout=10)[0] if proc.poll() is not None else "no answer in 120 s"}')
+    yield url
+    proc.send_signal(signal.SIGTERM)
+    try: proc.wait(15)
+    except subprocess.TimeoutExpired: proc.kill(); proc.wait()
+
+
+def test_real_server_takes_a_concurrent_burst(server):
+    "400 requests from 16 threads (good faces of varied size, every corpus file, oversized bodies): each gets its status, none fails."
+    corpus = bad_input_corpus()
+    expected = {name: 200 if why is None else REJECTED_STATUS[why] for name, (_, why) in corpus.items()}
+    faces = {f'face{side}.jpg': encode(noise_image(side, side, seed=side)) for side in (24, 48, 96, 224, 640)}
+    jobs = [(name, data, expected[name]) for name, (data, _) in corpus.items()] + [(n, d, 200) for n, d in faces.items()]
+    jobs = (jobs * (400 // len(jobs) + 1))[:398] + [('huge.jpg', b'\0' * (21 * 2**20), 413), ('huge.png', b'\0' * (25 * 2**20), 413)]
+    with httpx.Client(base_url=server, timeout=60, limits=httpx.Limits(max_connections=16)) as http:
+        def send(job):
+            name, data, status = job
+            r = http.post('/predict', files={'file': (name, data, 'image/jpeg')})
+            return name, status, r.status_code, r.json()
+        with ThreadPoolExecutor(16) as pool: results = list(pool.map(send, jobs))
+        assert [(n, want, got) for n, want, got, _ in results if want != got] == []
+        assert all(('label' in body) == (got == 200) and ('error' in body) == (got != 200) for _, _, got, body in results)
+        assert http.get('/health').json()['status'] == 'ok'   # still up after every bad request
+
+
+def test_uploads_stage_images_and_zips(client, tmp_path):
+    tree = make_class_tree(tmp_path / 'clinic', per_class=2, seed=21)
+    loose = [('files', (p.name, p.read_bytes(), 'image/png')) for p in sorted((tree / 'with_mask').iterdir())]
+    r = client.post('/uploads', files=loose + [('files', ('notes.jpg', b'just text', 'image/jpeg'))], data={'label': 'with_mask'}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert report['batch'] and report['added'] == 2 and report['added_per_class'] == {'with_mask': 2}
+    assert report['rejected'] == [['notes.jpg', 'not an image (no known image format recognised)']]
+    again = client.post('/uploads', files=loose, data={'label': 'with_mask'}, headers=AUTH).json()
+    assert again['added'] == 0 and len(again['duplicates']) == 2
+    archive = zip_slip_archive(tmp_path / 'slip.zip')
+    r = client.post('/uploads', files={'files': ('slip.zip', archive.read_bytes(), 'application/zip')}, headers=AUTH).json()
+    assert r['added'] == 3 and len(r['rejected']) == 3
+    assert all(why.startswith('unsafe path in archive') for _, why in r['rejected']), r['rejected']
+    r = client.post('/uploads', files=loose, data={'label': 'beard'}, headers=AUTH)
+    assert r.status_code == 400 and 'unknown label "beard"' in r.json()['error']
+
+
+def test_retrain_is_202_then_409_while_running(client, monkeypatch):
+    import facemask.retrain
+    from facemask.registry import start_run
+    started = []
+    monkeypatch.setattr(facemask.retrain, 'start_retrain', lambda params=None: started.append(params) or start_run('retrain', params or {}, pid=os.getpid()))
+    r = client.post('/retrain', json={'epochs': 1}, headers=AUTH)
+    assert r.status_code == 202 and started == [{'epochs': 1}]
+    run_id = r.json()['run_id']
+    assert client.get(f'/runs/{run_id}').json()['status'] == 'running'
+    assert [x['run_id'] for x in client.get('/runs').json()] == [run_id]
+    r = client.post('/retrain', headers=AUTH)
+    assert r.status_code == 409 and 'already running' in r.json()['error']
+    assert client.post(f'/runs/{run_id}/cancel', headers=AUTH).json() == {'cancelled': run_id}
+    assert client.get(f'/runs/{run_id}').json()['status'] == 'cancelled'
+    r = client.post(f'/runs/{run_id}/cancel', headers=AUTH)
+    assert r.status_code == 409 and 'not running' in r.json()['error']
+    r = client.post(f'/runs/{run_id}/promote', headers=AUTH)
+    assert r.status_code == 409 and 'only succeeded runs can be promoted' in r.json()['error']
