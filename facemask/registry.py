@@ -18,9 +18,9 @@ import pandas as pd
 from .core import PROMOTION_MARGIN, FacemaskError, outputs_dir
 
 # %% auto #0
-__all__ = ['SHIPPED', 'STATUSES', 'SCHEMA', 'registry_path', 'runs_dir', 'connect', 'new_run_id', 'RunInProgress', 'check_idle',
-           'start_run', 'set_run_pid', 'finish_run', 'get_run', 'list_runs', 'running_runs', 'production_run',
-           'promote', 'rollback', 'production_log', 'promotion_decision']
+__all__ = ['SHIPPED', 'STATUSES', 'SCHEMA', 'RUN_KINDS', 'registry_path', 'runs_dir', 'connect', 'new_run_id', 'RunInProgress',
+           'check_idle', 'start_run', 'set_run_pid', 'finish_run', 'get_run', 'list_runs', 'running_runs',
+           'production_run', 'promote', 'rollback', 'production_log', 'promotion_decision']
 
 # %% ../nbs/05a_registry.ipynb #87918227
 SHIPPED = 'shipped'   # production when no run was ever promoted: the model inside the package
@@ -59,7 +59,7 @@ def connect():
             raise
     finally: con.close()
 
-# %% ../nbs/05a_registry.ipynb #f7fead92
+# %% ../nbs/05a_registry.ipynb #ba7ff121
 def _process_start(pid: int) -> float | None:
     "Start time of a live process, or None if there is no such process."
     try:
@@ -76,10 +76,12 @@ def new_run_id(kind: str = 'train') -> str:
 class RunInProgress(FacemaskError):
     "Another run holds the machine: two trainings on two cores would both crawl."
 
+RUN_KINDS = {'train': 'a training run', 'retrain': 'a retraining', 'tune': 'a tuning search'}   # as the refusal names them
+
 def _check_idle(con):
     _sweep(con)
-    busy = con.execute("SELECT run_id, created FROM runs WHERE status='running'").fetchone()
-    if busy: raise RunInProgress(f'a run is already running (run {busy["run_id"]}, started at {busy["created"]})')
+    busy = con.execute("SELECT run_id, kind, created FROM runs WHERE status='running'").fetchone()
+    if busy: raise RunInProgress(f'{RUN_KINDS.get(busy["kind"], "a run")} is already running (run {busy["run_id"]}, started at {busy["created"]})')
 
 def check_idle():
     "Raise `RunInProgress` if a run is running (a quick answer before slower work that would end in `start_run`)."

@@ -34,7 +34,7 @@ def main():
     p.add_argument('--new', type=int, default=200, help='images held out and then uploaded (default: %(default)s)')
     p.add_argument('--seed', type=int, default=0)
     args = p.parse_args()
-    faces = Path(args.faces)
+    faces = Path(args.faces).resolve()   # the links must not depend on the working directory
     files = sorted(f for c in CLASS_NAMES for f in faces.glob(f'*/{c}/*.jpg'))
     if not files: raise SystemExit(f'no images under {faces}/<source>/<class>/')
     held_out = set(random.Random(args.seed).sample(files, args.new))

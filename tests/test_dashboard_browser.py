@@ -9,7 +9,7 @@ import subprocess
 import pytest
 from playwright.sync_api import expect
 
-from browser import FACEMASK, PREDICT_UPLOAD, chromium, open_dashboard, select_tab, serve_dashboard, shown_result, upload
+from browser import FACEMASK, PREDICT_UPLOAD, choose_files, chromium, open_dashboard, select_tab, serve_dashboard, shown_result, upload
 from facemask.predict import Predictor
 from facemask.testing import encode, learnable_image, make_class_tree, noise_image
 
@@ -72,4 +72,35 @@ def test_every_tab_shows_its_content(page):
     expect(page.locator('button.widget-upload:visible', has_text='Choose images')).to_be_visible()
     select_tab(page, 'Predict')
     expect(page.locator(PREDICT_UPLOAD)).to_be_visible()
+    expect(page.locator('body')).not_to_contain_text('Traceback')
+
+
+RETRAIN_TIMEOUT_MS = 600_000   # fine-tuning the shipped model on the generated data, on 2 busy cores
+
+
+def test_retrain_tab_uploads_retrains_and_shows_the_decision(page, files, dashboard_home, monkeypatch):
+    "Last in the module: the upload adds images and the retraining may promote a new model."
+    from facemask.data import load_dataset
+    from facemask.registry import list_runs, production_run
+    monkeypatch.setenv('FACEMASK_HOME', str(dashboard_home))
+    before = len(load_dataset().manifest)
+    new = [files(f'new-face-{i}.jpg', encode(noise_image(48, 48, seed=100 + i))) for i in range(3)]   # distinct: no near-duplicate of the data
+    select_tab(page, 'Retrain')
+    choose_files(page, 'button.widget-upload:visible:has-text("Choose images")', new)
+    page.locator('.widget-dropdown:visible select').select_option(label='No mask')
+    page.locator('button:visible', has_text='Check and add').click()
+    expect(page.locator('.fm-upload-report:visible')).to_contain_text('Added 3 (3 no mask); 0 duplicate(s), 0 rejected.')
+    expect(page.locator('.fm-card:visible', has_text='3 new image(s) in 1 batch(es)')).to_be_visible()
+
+    page.locator('button:visible', has_text='Retrain').click()
+    decision = page.locator('.fm-decision:visible')
+    decision.wait_for(timeout=RETRAIN_TIMEOUT_MS)
+    [run] = [r for r in list_runs() if r['kind'] == 'retrain']
+    assert run['status'] == 'succeeded'
+    expect(page.locator('.fm-card:visible', has_text=run['run_id'])).to_contain_text('succeeded')
+    promoted = production_run() == run['run_id']
+    expect(decision).to_contain_text('Promoted: now in production' if promoted else 'Not promoted')
+    expect(decision).to_contain_text(run['decision']['reason'])
+    expect(page.locator('.fm-table:visible', has_text='val loss')).to_be_visible()   # the epochs streamed into the page
+    assert len(load_dataset().manifest) == before + 3
     expect(page.locator('body')).not_to_contain_text('Traceback')

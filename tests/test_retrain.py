@@ -71,7 +71,7 @@ def test_second_request_is_refused_and_cancel_stops_the_run(retrain_home):
     run_id = start_endless()
     refused = facemask('retrain', check=False)
     assert refused.returncode == 1
-    assert f'a run is already running (run {run_id}, started at ' in refused.stderr and 'Traceback' not in refused.stderr
+    assert f'a retraining is already running (run {run_id}, started at ' in refused.stderr and 'Traceback' not in refused.stderr
     job = get_run(run_id)['pid']
     assert f'cancelled run {run_id}' in facemask('retrain', '--cancel').stdout
     assert get_run(run_id)['status'] == 'cancelled' and not _alive(job)
