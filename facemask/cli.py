@@ -53,7 +53,7 @@ def _explore(args):
     print(f'insights for {ds.ref}: {record}')
     for png in sorted(out.glob('*.png')): print(f'  {png}')
 
-# %% ../nbs/09_cli.ipynb #14527457
+# %% ../nbs/09_cli.ipynb #be7cae83
 def _parse_params(pairs) -> dict:
     import ast
     params = {}
@@ -169,10 +169,16 @@ def _bench(args):
     from facemask.data import load_dataset
     from facemask.predict import Predictor, benchmark
     files = load_dataset(args.dataset).paths('test')[:args.images] if not args.paths else [str(p) for p in args.paths]
+    predicted = {}
     for backend in ('litert', 'keras'):
-        b = benchmark(Predictor(backend=backend), files, single=args.repeats)
+        predictor = Predictor(backend=backend)
+        b = benchmark(predictor, files, single=args.repeats)
         print(f"{b['backend']:12} {b['image_size']} px  one image end to end p50 {b['end_to_end_ms_p50']:.2f} ms  p99 {b['end_to_end_ms_p99']:.2f} ms"
               f"   model alone p50 {b['model_ms_p50']:.2f} ms  p99 {b['model_ms_p99']:.2f} ms   {b['images_per_second']:.0f} images/s over {b['images']} files")
+        predicted[backend] = [predictor.predict(f) for f in files]
+    same = sum(a.label == k.label for a, k in zip(predicted['litert'], predicted['keras']))
+    gap = max(abs(a.probabilities[c] - k.probabilities[c]) for a, k in zip(predicted['litert'], predicted['keras']) for c in a.probabilities)
+    print(f'LiteRT and Keras predict the same class for {same} of {len(files)} images (largest probability difference {gap:.3f})')
 
 def _evaluate_faces(args):
     from facemask.core import shared_data_dir
@@ -201,14 +207,14 @@ def _app(args):
 def _serve(args):
     import os
     import uvicorn
-    from facemask.api import MAX_MB_ENV, configured_token, max_request_bytes
+    from facemask.api import MAX_MB_ENV, SERVER_OPTIONS, configured_token, max_request_bytes
     if args.max_mb is not None: os.environ[MAX_MB_ENV] = str(args.max_mb)
     limit = max_request_bytes()   # a bad limit is one clear error before any worker starts
     guarded = 'token required' if configured_token() else 'disabled: no token configured'
     print(f'facemask API: http://{args.host}:{args.port}/docs  ({args.workers} worker(s), requests up to {limit / 2**20:g} MB, '
           f'changes {guarded}; Ctrl-C stops it)', flush=True)
     uvicorn.run('facemask.api:create_app', factory=True, host=args.host, port=args.port, workers=args.workers,
-                http='facemask.api:NoDelayH11Protocol', log_level=args.log_level, access_log=args.log_level == 'info')
+                **SERVER_OPTIONS, log_level=args.log_level, access_log=args.log_level == 'info')
 
 def _runs(args):
     import json

@@ -16,10 +16,10 @@ from .registry import SHIPPED, finish_run, get_run, new_run_id, production_run, 
 # %% auto #0
 __all__ = ['MODEL_FILES', 'SOURCE_LICENCES', 'ARCH_TITLES', 'NON_COMMERCIAL', 'JOB_LOG', 'shipped_dir', 'model_dir',
            'production_dir', 'load_model', 'save_model', 'ship', 'evaluate_model', 'model_card', 'notebooks_dir',
-           'execute_notebook', 'follow_progress', 'register_run', 'execute_run', 'launch', 'launch_background',
-           'cancel_run', 'wait_for_run']
+           'execute_notebook', 'follow_progress', 'with_production_architecture', 'register_run', 'execute_run',
+           'launch', 'launch_background', 'cancel_run', 'wait_for_run']
 
-# %% ../nbs/05b_runs.ipynb #233732cf
+# %% ../nbs/05b_runs.ipynb #e9e14769
 MODEL_FILES = ('model.keras', 'model.tflite', 'metrics.json')
 
 def shipped_dir() -> Path:
@@ -41,7 +41,7 @@ def load_model(folder: Path):
     import keras
     return keras.saving.load_model(Path(folder)/'model.keras', compile=False)
 
-def save_model(model, run_dir: Path, calibration_images: np.ndarray) -> Path:
+def save_model(model, run_dir: Path) -> Path:
     "Write `model.keras` (weights and architecture, without optimizer state) atomically, and the quantised `model.tflite`."
     import keras
     from facemask.train import export_litert
@@ -52,7 +52,7 @@ def save_model(model, run_dir: Path, calibration_images: np.ndarray) -> Path:
     inference.set_weights(model.get_weights())
     inference.save(tmp)
     tmp.replace(run_dir/'model.keras')
-    export_litert(model, run_dir/'model.tflite', calibration_images)
+    export_litert(model, run_dir/'model.tflite')
     return run_dir/'model.keras'
 
 # %% ../nbs/05b_runs.ipynb #7674fb49
@@ -137,7 +137,7 @@ def model_card(record: dict, ds: Dataset) -> str:
                  'to the face as in the training data.')
     return '\n\n'.join(parts) + '\n'
 
-# %% ../nbs/05b_runs.ipynb #80582115
+# %% ../nbs/05b_runs.ipynb #eb86cbdf
 def notebooks_dir() -> Path:
     "The folder of the parameterised notebooks (`nbs/` of the checkout)."
     return project_root()/'nbs'
@@ -173,10 +173,19 @@ def follow_progress(run_dir: Path, stop, interval: float = 1.0, out=None):
         seen = len(lines)
         if finished: return
 
+def with_production_architecture(params: dict) -> dict:
+    "`params` with the production model's architecture when they fine-tune it (`init` production): what the run really trains."
+    from facemask.core import read_json
+    from facemask.train import ARCHITECTURE_PARAMS
+    production = production_dir()
+    if params.get('init') != 'production' or production is None: return params
+    inherited = read_json(production/'metrics.json')['params']
+    return {**params, **{k: inherited[k] for k in ARCHITECTURE_PARAMS}}
+
 def register_run(kind: str, params: dict) -> str:
     "Take the one-run lock for a new run of `kind` and create its folder with `params.json`; returns the run id."
     from facemask.train import resolve_params
-    params = resolve_params(params) if kind in ('train', 'retrain') else dict(params)
+    params = with_production_architecture(resolve_params(params)) if kind in ('train', 'retrain') else dict(params)
     run_id = new_run_id(kind)
     start_run(kind, params, params.get('dataset'), run_id=run_id)
     (runs_dir()/run_id).mkdir(parents=True, exist_ok=True)

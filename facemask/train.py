@@ -18,10 +18,11 @@ from .evaluate import REAL_PHOTO_SOURCE, INCORRECT
 from .pipeline import image_arrays, make_tf_dataset
 
 # %% auto #0
-__all__ = ['DEFAULT_PARAMS', 'SELECTION_METRICS', 'resolve_params', 'training_indices', 'mask_on_chin', 'synthesize_incorrect',
-           'EpochLog', 'RealPhotoScore', 'training_data', 'compile_model', 'train_model', 'export_litert']
+__all__ = ['DEFAULT_PARAMS', 'SELECTION_METRICS', 'ARCHITECTURE_PARAMS', 'resolve_params', 'training_indices', 'mask_on_chin',
+           'synthesize_incorrect', 'EpochLog', 'RealPhotoScore', 'training_data', 'compile_model', 'train_model',
+           'export_litert']
 
-# %% ../nbs/04_train.ipynb #f39d41fc
+# %% ../nbs/04_train.ipynb #62fa7c64
 DEFAULT_PARAMS = {
     'dataset': None,            # dataset ref; None: the newest version of "faces"
     'arch': 'onet',             # 'onet' (MTCNN face network, pretrained), 'cnn' or 'mobilenet' (from scratch)
@@ -42,6 +43,7 @@ DEFAULT_PARAMS = {
 }
 
 SELECTION_METRICS = {'val_loss': 'min', 'val_real_macro_f1': 'max'}
+ARCHITECTURE_PARAMS = ('arch', 'image_size', 'width', 'depth', 'dropout')   # fixed by the network: a fine-tuned model keeps its own
 
 def resolve_params(overrides: dict | None = None) -> dict:
     "Defaults updated by `overrides`, with values coerced to the defaults' types; unknown names are an error."
@@ -124,7 +126,7 @@ class RealPhotoScore(keras.callbacks.Callback):
         logs['val_real_macro_f1'] = m['macro_f1']
         if m['incorrect_recall'] is not None: logs['val_real_incorrect_recall'] = m['incorrect_recall']
 
-# %% ../nbs/04_train.ipynb #c661b7ee
+# %% ../nbs/04_train.ipynb #5734b99f
 def training_data(ds: Dataset, params: dict, image_size: int) -> dict:
     "What `fit` needs: train/val `tf.data` pipelines, class weights and the real-photo validation arrays."
     images, labels = image_arrays(ds, image_size, progress=False)
@@ -140,7 +142,7 @@ def training_data(ds: Dataset, params: dict, image_size: int) -> dict:
     return {'train': make_tf_dataset(train_images, train_labels, params['batch_size'], training=True, seed=params['seed']),
             'val': make_tf_dataset(images[val], labels[val], 256), 'steps_per_epoch': int(np.ceil(len(train_labels) / params['batch_size'])),
             'class_weight': class_weights([CLASS_NAMES[i] for i in train_labels]),
-            'real_val': RealPhotoScore(images[real_val], labels[real_val]), 'calibration': np.asarray(images[train[:200]])}
+            'real_val': RealPhotoScore(images[real_val], labels[real_val])}
 
 def compile_model(model, params: dict, steps_per_epoch: int):
     "AdamW with cosine learning-rate decay over the run, sparse cross-entropy, accuracy."
@@ -166,14 +168,12 @@ def train_model(ds: Dataset, params: dict, run_dir: Path | None = None, initial_
               callbacks=[data['real_val'], log, stop], verbose=0)
     return model, log.history
 
-# %% ../nbs/04_train.ipynb #39c9b44b
-def export_litert(model, path: Path, calibration_images: np.ndarray, quantize: bool = True) -> Path:
-    "Export `model` to a LiteRT `.tflite` file, int8-quantised with `calibration_images` (uint8) when `quantize`."
+# %% ../nbs/04_train.ipynb #2c74e305
+def export_litert(model, path: Path, quantize: bool = True) -> Path:
+    "Export `model` to a LiteRT `.tflite` file, with int8 weights (dynamic-range quantisation) when `quantize`."
     import tensorflow as tf
     path = Path(path)
-    def representative():
-        for im in calibration_images[:200]: yield [np.asarray(im, np.float32)[None]]
-    options = {'optimizations': [tf.lite.Optimize.DEFAULT], 'representative_dataset': representative} if quantize else {}
+    options = {'optimizations': [tf.lite.Optimize.DEFAULT]} if quantize else {}
     tmp = path.with_name(f'.{path.stem}.partial.tflite')
     try:
         model.export(str(tmp), format='litert', verbose=False, **options)

@@ -58,6 +58,12 @@ def test_retrain_adds_images_and_records_the_decision(retrain_home, tmp_path):
     assert run['decision']['reason'] in out and 'challenger' in out and 'production (shipped)' in out
     assert len(dataset_shas() - before) == 12 and dataset_shas('test') == test_before
     assert run['dataset'] != run['params'].get('dataset')   # a new version, recorded with the run
+    from facemask.core import read_json
+    from facemask.registry import SHIPPED
+    from facemask.runs import model_dir
+    from facemask.train import ARCHITECTURE_PARAMS
+    shipped = read_json(model_dir(SHIPPED)/'metrics.json')['params']   # what was fine-tuned, not the defaults
+    assert {k: run['params'][k] for k in ARCHITECTURE_PARAMS} == {k: shipped[k] for k in ARCHITECTURE_PARAMS}
     for name in ('train.ipynb', 'job.log', 'production_metrics.json', 'model.keras', 'model.tflite', 'metrics.json'):
         assert (runs_dir() / run['run_id'] / name).exists(), name
     again = facemask('retrain', '--data', new, *FAST).stdout
