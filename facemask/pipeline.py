@@ -17,7 +17,8 @@ from .core import CLASS_NAMES, DEFAULT_IMAGE_SIZE, FacemaskError, atomic_write, 
 from .data import Dataset, open_image
 
 # %% auto #0
-__all__ = ['model_input', 'label_indices', 'image_arrays', 'split_arrays', 'augmenter', 'make_tf_dataset']
+__all__ = ['model_input', 'label_indices', 'image_arrays', 'split_arrays', 'augmenter', 'random_low_resolution',
+           'make_tf_dataset']
 
 # %% ../nbs/01a_pipeline.ipynb #57a0fee7
 def model_input(im: Image.Image, size: int = DEFAULT_IMAGE_SIZE) -> np.ndarray:
@@ -53,7 +54,7 @@ def split_arrays(ds: Dataset, split: str, size: int = DEFAULT_IMAGE_SIZE, progre
     rows = np.flatnonzero(ds.manifest['split'].to_numpy() == split)
     return np.asarray(images[rows]), labels[rows]
 
-# %% ../nbs/01a_pipeline.ipynb #dc8e2764
+# %% ../nbs/01a_pipeline.ipynb #799a0725
 def augmenter(rotation: float = 0.05, zoom: float = 0.15, contrast: float = 0.2, brightness: float = 0.15, seed: int = 0):
     "Random augmentation layers for 0–255 image batches."
     import keras
@@ -65,9 +66,18 @@ def augmenter(rotation: float = 0.05, zoom: float = 0.15, contrast: float = 0.2,
         keras.layers.RandomBrightness(brightness, value_range=(0, 255), seed=seed),
     ], name='augment')
 
+def random_low_resolution(x, fraction: float, min_side: int = 16):
+    "A random `fraction` of the batch `x` shown at one random lower resolution (`min_side` px up to full) and scaled back up."
+    import tensorflow as tf
+    side = tf.shape(x)[1]
+    small = tf.random.uniform([], min_side, side, dtype=tf.int32)
+    low = tf.image.resize(tf.image.resize(x, [small, small], antialias=True), [side, side])
+    chosen = tf.random.uniform([tf.shape(x)[0], 1, 1, 1]) < fraction
+    return tf.where(chosen, low, x)
+
 def make_tf_dataset(images: np.ndarray, labels: np.ndarray, batch_size: int = 64, training: bool = False,
-                    seed: int = 0, augment=None):
-    "Batches of `(float32 images 0–255, int labels)`; shuffled and augmented when `training`."
+                    seed: int = 0, augment=None, low_resolution: float = 0.0):
+    "Batches of `(float32 images 0–255, int labels)`; shuffled and augmented when `training` (a `low_resolution` fraction blurred)."
     import tensorflow as tf
     data = tf.data.Dataset.from_tensor_slices((images, labels))
     if training: data = data.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
@@ -75,4 +85,5 @@ def make_tf_dataset(images: np.ndarray, labels: np.ndarray, batch_size: int = 64
     if training:
         layers = augment or augmenter(seed=seed)
         data = data.map(lambda x, y: (tf.clip_by_value(layers(x, training=True), 0, 255), y), num_parallel_calls=tf.data.AUTOTUNE)
+        if low_resolution: data = data.map(lambda x, y: (random_low_resolution(x, low_resolution), y), num_parallel_calls=tf.data.AUTOTUNE)
     return data.prefetch(tf.data.AUTOTUNE)

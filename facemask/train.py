@@ -22,7 +22,7 @@ __all__ = ['DEFAULT_PARAMS', 'SELECTION_METRICS', 'ARCHITECTURE_PARAMS', 'resolv
            'synthesize_incorrect', 'EpochLog', 'RealPhotoScore', 'training_data', 'compile_model', 'train_model',
            'export_litert']
 
-# %% ../nbs/04_train.ipynb #62fa7c64
+# %% ../nbs/04_train.ipynb #647d80b1
 DEFAULT_PARAMS = {
     'dataset': None,            # dataset ref; None: the newest version of "faces"
     'arch': 'onet',             # 'onet' (MTCNN face network, pretrained), 'cnn' or 'mobilenet' (from scratch)
@@ -38,6 +38,7 @@ DEFAULT_PARAMS = {
     'select_on': 'val_loss',    # the epoch kept: lowest 'val_loss', or highest 'val_real_macro_f1' (real-photo validation)
     'oversample_real_incorrect': 4,
     'synthetic_incorrect': 0,   # real bare faces with a real mask pasted on the chin, added as incorrect
+    'low_resolution': 0.0,      # fraction of each training batch shown at a random lower resolution
     'seed': 0,
     'init': 'scratch',          # 'scratch' or 'production' (fine-tune the model in production)
 }
@@ -126,7 +127,7 @@ class RealPhotoScore(keras.callbacks.Callback):
         logs['val_real_macro_f1'] = m['macro_f1']
         if m['incorrect_recall'] is not None: logs['val_real_incorrect_recall'] = m['incorrect_recall']
 
-# %% ../nbs/04_train.ipynb #5734b99f
+# %% ../nbs/04_train.ipynb #123a1cad
 def training_data(ds: Dataset, params: dict, image_size: int) -> dict:
     "What `fit` needs: train/val `tf.data` pipelines, class weights and the real-photo validation arrays."
     images, labels = image_arrays(ds, image_size, progress=False)
@@ -139,7 +140,8 @@ def training_data(ds: Dataset, params: dict, image_size: int) -> dict:
                                      real_train[labels[real_train] == CLASS_NAMES.index('with_mask')], params['synthetic_incorrect'], params['seed'])
     train_images = np.concatenate([images[train], synthetic])
     train_labels = np.concatenate([labels[train], np.full(len(synthetic), INCORRECT, labels.dtype)])
-    return {'train': make_tf_dataset(train_images, train_labels, params['batch_size'], training=True, seed=params['seed']),
+    return {'train': make_tf_dataset(train_images, train_labels, params['batch_size'], training=True, seed=params['seed'],
+                                     low_resolution=params['low_resolution']),
             'val': make_tf_dataset(images[val], labels[val], 256), 'steps_per_epoch': int(np.ceil(len(train_labels) / params['batch_size'])),
             'class_weight': class_weights([CLASS_NAMES[i] for i in train_labels]),
             'real_val': RealPhotoScore(images[real_val], labels[real_val])}
