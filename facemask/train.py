@@ -22,7 +22,7 @@ __all__ = ['DEFAULT_PARAMS', 'SELECTION_METRICS', 'ARCHITECTURE_PARAMS', 'resolv
            'synthesize_incorrect', 'EpochLog', 'RealPhotoScore', 'training_data', 'compile_model', 'train_model',
            'export_litert']
 
-# %% ../nbs/04_train.ipynb #647d80b1
+# %% ../nbs/04_train.ipynb #4bac5da3
 DEFAULT_PARAMS = {
     'dataset': None,            # dataset ref; None: the newest version of "faces"
     'arch': 'onet',             # 'onet' (MTCNN face network, pretrained), 'cnn' or 'mobilenet' (from scratch)
@@ -39,6 +39,7 @@ DEFAULT_PARAMS = {
     'oversample_real_incorrect': 4,
     'synthetic_incorrect': 0,   # real bare faces with a real mask pasted on the chin, added as incorrect
     'low_resolution': 0.0,      # fraction of each training batch shown at a random lower resolution
+    'train_sources': '',        # comma-separated sources to train on ('' = all; validation and test stay whole)
     'seed': 0,
     'init': 'scratch',          # 'scratch' or 'production' (fine-tune the model in production)
 }
@@ -65,11 +66,16 @@ def resolve_params(overrides: dict | None = None) -> dict:
     params['image_size'] = int(params['image_size'] or NATIVE_SIZES[params['arch']])
     return params
 
-# %% ../nbs/04_train.ipynb #787ba80f
-def training_indices(ds: Dataset, oversample_real_incorrect: int = 1) -> np.ndarray:
-    "Manifest row indices for training: the train split, real-photo incorrect crops repeated."
+# %% ../nbs/04_train.ipynb #934a69c8
+def training_indices(ds: Dataset, oversample_real_incorrect: int = 1, sources: str = '') -> np.ndarray:
+    "Manifest row indices for training: the train split (of the comma-separated `sources`, default all), real-photo incorrect crops repeated."
     m = ds.manifest
     train = np.flatnonzero(m['split'].to_numpy() == 'train')
+    if sources:
+        wanted = [s.strip() for s in sources.split(',')]
+        if unknown := sorted(set(wanted) - set(m['source'])):
+            raise FacemaskError(f'{ds.ref}: no source {", ".join(unknown)} (sources: {", ".join(sorted(set(m["source"])))})')
+        train = train[np.isin(m['source'].to_numpy()[train], wanted)]
     rare = train[(m['source'].to_numpy()[train] == REAL_PHOTO_SOURCE) & (m['label'].to_numpy()[train] == CLASS_NAMES[INCORRECT])]
     return np.concatenate([train] + [rare] * max(0, int(oversample_real_incorrect) - 1))
 
@@ -127,11 +133,11 @@ class RealPhotoScore(keras.callbacks.Callback):
         logs['val_real_macro_f1'] = m['macro_f1']
         if m['incorrect_recall'] is not None: logs['val_real_incorrect_recall'] = m['incorrect_recall']
 
-# %% ../nbs/04_train.ipynb #123a1cad
+# %% ../nbs/04_train.ipynb #fcb8e1b2
 def training_data(ds: Dataset, params: dict, image_size: int) -> dict:
     "What `fit` needs: train/val `tf.data` pipelines, class weights and the real-photo validation arrays."
     images, labels = image_arrays(ds, image_size, progress=False)
-    train = training_indices(ds, params['oversample_real_incorrect'])
+    train = training_indices(ds, params['oversample_real_incorrect'], params['train_sources'])
     val = np.flatnonzero(ds.manifest['split'].to_numpy() == 'val')
     if not len(train) or not len(val): raise FacemaskError(f'{ds.ref}: training needs images in both the train and val splits')
     real_val = val[ds.manifest['source'].to_numpy()[val] == REAL_PHOTO_SOURCE]
