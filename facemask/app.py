@@ -21,9 +21,9 @@ from .data import ImageRejected, open_image
 from .pipeline import model_input
 
 # %% auto #0
-__all__ = ['STYLE', 'HEADLINE_TITLES', 'gradcam_layer', 'gradcam', 'overlay', 'error_html', 'label_html', 'image_widget',
-           'probability_bars', 'table_html', 'section', 'PredictTab', 'result_card', 'sample_images', 'DataTab',
-           'metric_tiles', 'ModelTab', 'build_app']
+__all__ = ['STYLE', 'HEADLINE_TITLES', 'gradcam_layer', 'gradcam', 'overlay', 'error_markup', 'error_html', 'label_html',
+           'image_widget', 'probability_bars', 'table_markup', 'table_html', 'section', 'PredictTab', 'result_card',
+           'sample_images', 'DataTab', 'metric_tiles', 'ModelTab', 'build_app']
 
 # %% ../nbs/07_app.ipynb #19c5ec22
 def gradcam_layer(model) -> str:
@@ -49,7 +49,7 @@ def overlay(im: Image.Image, heatmap: np.ndarray, alpha: float = 0.45) -> Image.
     colours = (plt.get_cmap('inferno')(np.asarray(Image.fromarray((heatmap * 255).astype(np.uint8)).resize(im.size, Image.BILINEAR)) / 255)[..., :3] * 255)
     return Image.fromarray((np.asarray(im.convert('RGB')) * (1 - alpha) + colours * alpha).astype(np.uint8))
 
-# %% ../nbs/07_app.ipynb #aceda3d3
+# %% ../nbs/07_app.ipynb #46ef79e4
 STYLE = '''<style>
 .fm-title {font-size: 26px; font-weight: 700; margin: 6px 0 2px 0}
 .fm-sub {color: #555; margin-bottom: 10px}
@@ -73,10 +73,12 @@ STYLE = '''<style>
 .fm-section {font-size: 18px; font-weight: 700; margin: 14px 0 4px 0}
 </style>'''
 
-def error_html(message: str) -> widgets.HTML:
-    "A visible, friendly error box (`command` in the message is shown as code)."
+def error_markup(message: str) -> str:
+    "A visible, friendly error box as HTML (`command` in the message is shown as code)."
     text = re.sub(r'`([^`]+)`', r'<code>\1</code>', html.escape(message))
-    return widgets.HTML(f'<div class="fm-error">⚠ {text}</div>')
+    return f'<div class="fm-error">⚠ {text}</div>'
+
+def error_html(message: str) -> widgets.HTML: return widgets.HTML(error_markup(message))
 
 def label_html(label: str, probability: float) -> widgets.HTML:
     "The predicted class in its colour, with its probability."
@@ -95,9 +97,11 @@ def probability_bars(probabilities: dict) -> widgets.HTML:
                    f'<span class="fm-prob-value">{p:.1%}</span></div>' for c, p in probabilities.items())
     return widgets.HTML(rows)
 
-def table_html(df) -> widgets.HTML:
-    "A compact table that scrolls sideways instead of overflowing the page."
-    return widgets.HTML(f'<div class="fm-table">{df.to_html(border=0)}</div>')
+def table_markup(df) -> str:
+    "A compact table as HTML that scrolls sideways instead of overflowing the page."
+    return f'<div class="fm-table">{df.to_html(border=0)}</div>'
+
+def table_html(df) -> widgets.HTML: return widgets.HTML(table_markup(df))
 
 def section(title: str) -> widgets.HTML:
     return widgets.HTML(f'<div class="fm-section">{html.escape(title)}</div>')
