@@ -53,7 +53,7 @@ def _explore(args):
     print(f'insights for {ds.ref}: {record}')
     for png in sorted(out.glob('*.png')): print(f'  {png}')
 
-# %% ../nbs/09_cli.ipynb #be7cae83
+# %% ../nbs/09_cli.ipynb #0da7dcf3
 def _parse_params(pairs) -> dict:
     import ast
     params = {}
@@ -113,6 +113,7 @@ def _tune(args):
 def _evaluate(args):
     import json
     from facemask.data import load_dataset
+    from facemask.evaluate import goal_report, headline
     from facemask.registry import SHIPPED, get_run, production_run
     from facemask.runs import evaluate_model, load_model, model_dir
     run_id = args.run_id or production_run()
@@ -120,7 +121,8 @@ def _evaluate(args):
     if not (model_dir(run_id)/'model.keras').exists(): raise FacemaskError(f'{model_dir(run_id)}: no model.keras for {run_id}')
     ds = load_dataset(args.dataset)
     metrics = evaluate_model(load_model(model_dir(run_id)), ds, args.split)[0]
-    if args.json: print(json.dumps({'model': run_id, 'dataset': ds.ref, 'split': args.split, **metrics})); return
+    goal = goal_report(headline(metrics)) if args.split == 'test' and metrics['real_photos'] else []   # the goal is set on real test photos
+    if args.json: print(json.dumps({'model': run_id, 'dataset': ds.ref, 'split': args.split, **metrics, 'quality_goal': goal})); return
     print(f'model {run_id} on the {args.split} split of {ds.ref}')
     for subset in ('real_photos', 'overall'):
         m = metrics[subset]
@@ -128,6 +130,9 @@ def _evaluate(args):
         recall = 'n/a' if m['incorrect_recall'] is None else f"{m['incorrect_recall']:.3f}"
         print(f"  {subset.replace('_', ' '):12} n={m['n']:<5} accuracy {m['accuracy']:.3f}  macro-F1 {m['macro_f1']:.3f}  incorrect-mask recall {recall}")
     for source, v in metrics['per_source'].items(): print(f"  {source:12} n={v['n']:<5} accuracy {v['accuracy']:.3f}")
+    verdict = {True: 'met', False: 'NOT met', None: 'not measurable'}
+    if goal: print('quality goal, real photos: ' + '; '.join(
+        f"{r['measure']} >= {r['goal']:.2f} {verdict[r['met']]}" + ('' if r['measured'] is None else f" ({r['measured']:.3f})") for r in goal))
 
 def _predict_faces(args):
     import json

@@ -16,8 +16,9 @@ from .core import CLASS_COLORS, CLASS_NAMES, CLASS_TITLES
 from .insights import themed
 
 # %% auto #0
-__all__ = ['REAL_PHOTO_SOURCE', 'INCORRECT', 'SUBSET_TITLES', 'confusion', 'classification_metrics', 'evaluate_predictions',
-           'headline', 'plot_confusion', 'plot_history', 'plot_per_class', 'plot_misclassified']
+__all__ = ['REAL_PHOTO_SOURCE', 'INCORRECT', 'QUALITY_GOAL', 'GOAL_TITLES', 'SUBSET_TITLES', 'confusion',
+           'classification_metrics', 'evaluate_predictions', 'headline', 'goal_report', 'plot_confusion',
+           'plot_history', 'plot_per_class', 'plot_misclassified']
 
 # %% ../nbs/05_evaluate.ipynb #272dba75
 REAL_PHOTO_SOURCE = 'andrewmvd'   # the source of real street photos: the subset models are selected and judged on
@@ -59,6 +60,15 @@ def headline(metrics: dict) -> dict:
     real = metrics.get('real_photos') or metrics['overall']
     return {'real_accuracy': real['accuracy'], 'real_macro_f1': real['macro_f1'],
             'real_incorrect_recall': real['incorrect_recall'], 'overall_macro_f1': metrics['overall']['macro_f1']}
+
+# %% ../nbs/05_evaluate.ipynb #20dce168
+QUALITY_GOAL = {'real_accuracy': 0.97, 'real_macro_f1': 0.93, 'real_incorrect_recall': 0.85}   # minimums, real-photo test images
+GOAL_TITLES = {'real_accuracy': 'accuracy', 'real_macro_f1': 'macro-F1', 'real_incorrect_recall': 'incorrect-mask recall'}
+
+def goal_report(headline: dict) -> list:
+    "Each quality goal beside the measured real-photo value and whether it is met (`None`: no such images to measure on)."
+    return [{'measure': GOAL_TITLES[k], 'goal': goal, 'measured': headline.get(k),
+             'met': None if headline.get(k) is None else headline[k] >= goal} for k, goal in QUALITY_GOAL.items()]
 
 # %% ../nbs/05_evaluate.ipynb #80173fea
 @themed

@@ -80,7 +80,7 @@ def evaluate_model(model, ds: Dataset, split: str = 'test'):
     sources = ds.manifest.loc[ds.manifest['split'] == split, 'source'].to_numpy()
     return evaluate_predictions(labels, probabilities, sources), probabilities, images, labels, sources
 
-# %% ../nbs/05b_runs.ipynb #2bf5e3ec
+# %% ../nbs/05b_runs.ipynb #8997b6a2
 SOURCE_LICENCES = {
     'andrewmvd': 'Kaggle "Face Mask Detection" by andrewmvd, CC0 1.0 (real street photos; face crops)',
     'maskedfacenet': 'MaskedFace-Net (Cabani et al., Smart Health 2021), CC BY-NC-SA 4.0: non-commercial, share-alike, cite the paper',
@@ -99,6 +99,7 @@ def _table(rows: list, columns: list) -> str:
 def model_card(record: dict, ds: Dataset) -> str:
     "Markdown model card from a run's `metrics.json` record and its dataset."
     from facemask.core import CLASS_NAMES, CLASS_TITLES
+    from facemask.evaluate import goal_report
     from facemask.train import resolve_params
     test, params, defaults = record['test'], record['params'], resolve_params()
     changed = ' '.join(f'-p {k} {v}' for k, v in params.items() if k != 'dataset' and v != defaults.get(k))
@@ -126,8 +127,13 @@ def model_card(record: dict, ds: Dataset) -> str:
             {'subset': 'all sources', 'n': test['overall']['n'], 'accuracy': fmt(test['overall']['accuracy']),
              'macro-F1': fmt(test['overall']['macro_f1']), 'incorrect-mask recall': fmt(test['overall']['incorrect_recall'])}],
             ['subset', 'n', 'accuracy', 'macro-F1', 'incorrect-mask recall']),
-        '### Per class, all sources\n' + _table(per_class('overall'), ['class', 'precision', 'recall', 'f1', 'support']),
     ]
+    if test['real_photos']:
+        verdict = {True: 'yes', False: '**no**', None: 'n/a'}
+        parts.append('### Quality goal (real photos)\n' + _table(
+            [{**r, 'goal': f"≥ {r['goal']:.2f}", 'measured': fmt(r['measured']), 'met': verdict[r['met']]} for r in goal_report(h)],
+            ['measure', 'goal', 'measured', 'met']))
+    parts.append('### Per class, all sources\n' + _table(per_class('overall'), ['class', 'precision', 'recall', 'f1', 'support']))
     if test['real_photos']: parts.append('### Per class, real photos\n' + _table(per_class('real_photos'), ['class', 'precision', 'recall', 'f1', 'support']))
     parts.append('### Accuracy per source\n' + _table([{'source': s, 'n': v['n'], 'accuracy': f"{v['accuracy']:.3f}"} for s, v in test['per_source'].items()],
                                                      ['source', 'n', 'accuracy']))

@@ -54,6 +54,17 @@ def test_run_is_recorded_with_all_its_files(toy_home):
     assert run['metrics']['headline'] == metrics['headline']
 
 
+def test_evaluate_and_the_model_card_set_the_metrics_beside_the_quality_goal(toy_home):
+    from facemask.evaluate import QUALITY_GOAL
+    run = runs()[0]
+    result = json.loads(facemask('evaluate', run['run_id'], '--json').stdout)
+    assert [r['met'] for r in result['quality_goal']] == [result['real_photos'][k.removeprefix('real_')] >= goal for k, goal in QUALITY_GOAL.items()]
+    assert 'quality goal, real photos: accuracy >= 0.97' in facemask('evaluate', run['run_id']).stdout
+    assert json.loads(facemask('evaluate', run['run_id'], '--split', 'val', '--json').stdout)['quality_goal'] == []   # set on test only
+    card = (toy_home / 'outputs' / 'runs' / run['run_id'] / 'model_card.md').read_text()
+    assert '### Quality goal (real photos)' in card and '| incorrect-mask recall | ≥ 0.85 |' in card
+
+
 def test_promotion_refused_then_rollback(toy_home):
     before = [r for r in runs() if r['production']]
     out = facemask('train', *TINY, '-p', 'seed', '1', '--margin', '1.0').stdout
