@@ -106,12 +106,12 @@ def table_html(df) -> widgets.HTML: return widgets.HTML(table_markup(df))
 def section(title: str) -> widgets.HTML:
     return widgets.HTML(f'<div class="fm-section">{html.escape(title)}</div>')
 
-# %% ../nbs/07_app.ipynb #038007df
+# %% ../nbs/07_app.ipynb #46af359e
 class PredictTab:
     "Upload or pick images and see what the production model thinks, and why."
     HINT = ('Upload one or more photos of a face (JPEG, PNG, WebP, BMP, GIF, TIFF), or pick a sample: each gets the '
             "model's answer, its probabilities and a Grad-CAM heatmap of where the network looked. For a photo of "
-            'several people, tick <i>find faces</i> first.')
+            'several people, or any photo where the face is small, tick <i>find faces</i> first.')
 
     def __init__(self, predictor=None, samples: dict | None = None):
         from facemask.predict import Predictor
@@ -124,7 +124,7 @@ class PredictTab:
                                          layout=widgets.Layout(width='200px'))
         self.upload.add_class('fm-predict-upload')   # for the browser tests: the Retrain tab has an upload button too
         self.sample = widgets.Dropdown(options=['(pick a sample)', *self.samples], description='or try', layout=widgets.Layout(width='340px'))
-        self.faces = widgets.Checkbox(description='find faces (group photo)', value=False, indent=False)
+        self.faces = widgets.Checkbox(description='find faces (whole photos)', value=False, indent=False)
         self.status = widgets.HTML(f'<div class="fm-hint">{self.HINT}</div>')
         self.results = widgets.VBox()
         self.upload.observe(lambda _: self.show([(f['name'], bytes(f['content'])) for f in self.upload.value]), 'value')
