@@ -249,7 +249,7 @@ def _rollback(args):
     from facemask.registry import rollback
     print(f'production is now {rollback()}')
 
-# %% ../nbs/09_cli.ipynb #0fddb45c
+# %% ../nbs/09_cli.ipynb #19fa4aef
 def build_parser() -> argparse.ArgumentParser:
     "The `facemask` argument parser with all subcommands."
     from facemask import __version__
@@ -309,10 +309,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('--show', type=int, default=20, metavar='N', help='list at most N rejected/duplicate files (default: %(default)s)')
     t.set_defaults(func=_retrain)
     t = sub.add_parser('tune', help='search hyperparameters with keras-tuner (papermill run of nbs/tune.ipynb)',
-                       description='Hyperband search over architecture, width, learning rate, dropout and image size, scored on '
+                       description='Bayesian search over architecture, width, learning rate, dropout and image size, scored on '
                                    'the real-photo validation images; prints the `facemask train` command for the best.')
     t.add_argument('--max-trials', type=int, default=6, metavar='N', help='candidates to train at most (default: %(default)s)')
-    t.add_argument('--epochs', type=int, default=8, help='most epochs per candidate (default: %(default)s)')
+    t.add_argument('--epochs', type=int, default=8, help='epochs per candidate (default: %(default)s)')
     t.add_argument('--dataset', help='dataset ref (default: newest "faces")')
     t.add_argument('--seed', type=int, default=0)
     t.set_defaults(func=_tune)

@@ -17,7 +17,7 @@ from .model import build_model
 from .train import compile_model, resolve_params, training_data
 
 # %% auto #0
-__all__ = ['sample_params', 'FaceMaskHyperModel', 'objective', 'tune']
+__all__ = ['RANDOM_TRIALS', 'sample_params', 'FaceMaskHyperModel', 'objective', 'tune']
 
 # %% ../nbs/04a_tune.ipynb #eb216cdb
 def sample_params(hp: kt.HyperParameters, base: dict) -> dict:
@@ -33,7 +33,7 @@ def sample_params(hp: kt.HyperParameters, base: dict) -> dict:
                            'dropout': hp.Float('dropout', 0.1, 0.5, step=0.1),
                            'learning_rate': hp.Float('learning_rate', 3e-4, 3e-3, sampling='log')})
 
-# %% ../nbs/04a_tune.ipynb #7918e486
+# %% ../nbs/04a_tune.ipynb #3c718bee
 class FaceMaskHyperModel(kt.HyperModel):
     "Builds and trains one candidate per trial, exactly like a training run."
     def __init__(self, ds: Dataset, base_params: dict):
@@ -54,13 +54,13 @@ def objective(ds: Dataset) -> kt.Objective:
     val = ds.manifest[ds.manifest['split'] == 'val']
     return kt.Objective('val_real_macro_f1', 'max') if (val['source'] == REAL_PHOTO_SOURCE).any() else kt.Objective('val_loss', 'min')
 
+RANDOM_TRIALS = 3   # keras-tuner's default, 3 per hyperparameter, would leave a two-core budget of trials all random
+
 def tune(ds: Dataset, max_trials: int, base_params: dict, folder: Path, seed: int = 0):
-    "Hyperband search of at most `max_trials` trials up to `base_params['epochs']` epochs; returns `(best_params, trials)`."
+    "Bayesian search over `max_trials` candidates, each trained `base_params['epochs']` epochs; returns `(best_params, trials)`."
     if max_trials < 1: raise FacemaskError('--max-trials must be at least 1')
-    epochs = resolve_params(base_params)['epochs']
-    tuner = kt.Hyperband(FaceMaskHyperModel(ds, base_params), objective=objective(ds), max_epochs=max(epochs, 2), factor=3,
-                         hyperband_iterations=1, seed=seed, directory=str(folder), project_name='search', overwrite=True)
-    tuner.oracle.max_trials = max_trials   # Hyperband sizes its brackets from max_epochs; this caps the total
+    tuner = kt.BayesianOptimization(FaceMaskHyperModel(ds, base_params), objective=objective(ds), max_trials=max_trials,
+                                    num_initial_points=RANDOM_TRIALS, seed=seed, directory=str(folder), project_name='search', overwrite=True)
     tuner.search(verbose=1)
     trials = pd.DataFrame([{'trial': t.trial_id, 'score': t.score, **t.hyperparameters.values}
                            for t in tuner.oracle.trials.values() if t.score is not None]).sort_values('score', ascending=objective(ds).direction == 'min')
