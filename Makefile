@@ -51,7 +51,7 @@ insights: real-data  ## render the dataset insights (papermill notebook + figure
 	$(BIN)/facemask explore
 
 bench: real-data chromium  ## print measured figures: model quality, prediction latency, dashboard timings, API throughput
-	@echo "== production model on the frozen test split (real photos = andrewmvd) =="
+	@echo "== production model on the frozen test split (real photos = andrewmvd + jolignier, with 95 % intervals) =="
 	$(BIN)/facemask evaluate
 	@echo "== prediction speed on real test images (this machine: $$(nproc) cores) =="
 	$(BIN)/facemask bench

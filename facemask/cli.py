@@ -115,21 +115,26 @@ def _evaluate(args):
     from facemask.data import load_dataset
     from facemask.evaluate import goal_report, headline
     from facemask.registry import SHIPPED, get_run, production_run
-    from facemask.runs import evaluate_model, load_model, model_dir
+    from facemask.runs import evaluate_model, incorrect_threshold, load_model, model_dir
     run_id = args.run_id or production_run()
     if run_id != SHIPPED: run_id = get_run(run_id)['run_id']
     if not (model_dir(run_id)/'model.keras').exists(): raise FacemaskError(f'{model_dir(run_id)}: no model.keras for {run_id}')
     ds = load_dataset(args.dataset)
-    metrics = evaluate_model(load_model(model_dir(run_id)), ds, args.split)[0]
-    goal = goal_report(headline(metrics)) if args.split == 'test' and metrics['real_photos'] else []   # the goal is set on real test photos
+    threshold = incorrect_threshold(model_dir(run_id))
+    metrics = evaluate_model(load_model(model_dir(run_id)), ds, args.split, threshold)[0]
+    goal = goal_report(headline(metrics), metrics['real_intervals']) if args.split == 'test' and metrics['real_photos'] else []   # the goal is set on real test photos
     if args.json: print(json.dumps({'model': run_id, 'dataset': ds.ref, 'split': args.split, **metrics, 'quality_goal': goal})); return
-    print(f'model {run_id} on the {args.split} split of {ds.ref}')
-    for subset in ('real_photos', 'overall'):
-        m = metrics[subset]
+    rule = 'argmax' if threshold is None else f'incorrect-mask threshold {threshold:.2f}'
+    print(f'model {run_id} on the {args.split} split of {ds.ref} (labels: {rule}; [95 % bootstrap interval])')
+    interval = lambda iv: f' [{iv[0]:.3f}-{iv[1]:.3f}]' if iv else ''
+    subsets = [('real photos', metrics['real_photos'], metrics['real_intervals'] or {}),
+               *[(f'  {s}', m, {}) for s, m in metrics['real_per_source'].items()], ('all sources', metrics['overall'], {})]
+    for name, m, iv in subsets:
         if not m: continue
-        recall = 'n/a' if m['incorrect_recall'] is None else f"{m['incorrect_recall']:.3f}"
-        print(f"  {subset.replace('_', ' '):12} n={m['n']:<5} accuracy {m['accuracy']:.3f}  macro-F1 {m['macro_f1']:.3f}  incorrect-mask recall {recall}")
-    for source, v in metrics['per_source'].items(): print(f"  {source:12} n={v['n']:<5} accuracy {v['accuracy']:.3f}")
+        recall = 'n/a' if m['incorrect_recall'] is None else f"{m['incorrect_recall']:.3f}{interval(iv.get('incorrect_recall'))}"
+        print(f"  {name:14} n={m['n']:<5} accuracy {m['accuracy']:.3f}{interval(iv.get('accuracy'))}  "
+              f"macro-F1 {m['macro_f1']:.3f}{interval(iv.get('macro_f1'))}  incorrect-mask recall {recall}")
+    for source, v in metrics['per_source'].items(): print(f"  {source:14} n={v['n']:<5} accuracy {v['accuracy']:.3f}")
     verdict = {True: 'met', False: 'NOT met', None: 'not measurable'}
     if goal: print('quality goal, real photos: ' + '; '.join(
         f"{r['measure']} >= {r['goal']:.2f} {verdict[r['met']]}" + ('' if r['measured'] is None else f" ({r['measured']:.3f})") for r in goal))

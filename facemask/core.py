@@ -16,9 +16,9 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 
 # %% auto #0
 __all__ = ['CLASS_NAMES', 'CLASS_TITLES', 'CLASS_COLORS', 'SPLITS', 'DEFAULT_IMAGE_SIZE', 'SCRATCH_IMAGE_SIZES',
-           'MODEL_INPUT_SIZES', 'PROMOTION_MARGIN', 'RETRAIN_DEFAULTS', 'IMAGE_EXTENSIONS', 'FacemaskError',
-           'project_root', 'home', 'data_dir', 'outputs_dir', 'shared_data_dir', 'atomic_write', 'write_json',
-           'read_json']
+           'MODEL_INPUT_SIZES', 'REAL_PHOTO_SOURCES', 'PROMOTION_MARGIN', 'RETRAIN_DEFAULTS', 'IMAGE_EXTENSIONS',
+           'FacemaskError', 'project_root', 'home', 'data_dir', 'outputs_dir', 'shared_data_dir', 'atomic_write',
+           'write_json', 'read_json']
 
 # %% ../nbs/00_core.ipynb #498c0b32
 CLASS_NAMES = ('mask_weared_incorrect', 'with_mask', 'without_mask')
@@ -30,6 +30,7 @@ SPLITS = ('train', 'val', 'test')
 DEFAULT_IMAGE_SIZE = 48   # px: the default model's input (ONet); the real-photo face crops are ~43 px
 SCRATCH_IMAGE_SIZES = (64, 96)   # px: inputs of the CNNs trained from scratch (96 their default), compared by the tuner
 MODEL_INPUT_SIZES = (DEFAULT_IMAGE_SIZE, *SCRATCH_IMAGE_SIZES)
+REAL_PHOTO_SOURCES = ('andrewmvd', 'jolignier')   # crops of real scene photos: what models are selected, judged and promoted on
 PROMOTION_MARGIN = 0.005  # macro-F1 a new run must gain over production to replace it
 RETRAIN_DEFAULTS = {'init': 'production', 'epochs': 8, 'learning_rate': 3e-4}  # a retraining fine-tunes production briefly
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.webp', '.bmp', '.gif', '.tif', '.tiff')

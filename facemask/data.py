@@ -28,12 +28,14 @@ from .core import (CLASS_NAMES, IMAGE_EXTENSIONS, SPLITS, FacemaskError, atomic_
 
 # %% auto #0
 __all__ = ['SUPPORTED_FORMATS', 'MIN_SIDE', 'MAX_PIXELS', 'MAX_FILE_BYTES', 'DIHEDRAL', 'DHASH_SIDE', 'NEAR_DUPLICATE_BITS',
-           'CROP_NAME', 'DEFAULT_FRACTIONS', 'DEFAULT_DATASET', 'MANIFEST_COLUMNS', 'KNOWN_SOURCES', 'ImageRejected',
-           'to_rgb', 'decode_image', 'open_image', 'dhash_variants', 'near_duplicate_pairs', 'format_dhashes',
-           'parse_dhashes', 'Candidate', 'ImportReport', 'unsupported_type', 'iter_candidates', 'CheckedImage',
-           'check_candidate', 'store_path', 'crop_photo', 'assign_groups', 'split_groups', 'datasets_dir', 'Dataset',
-           'version_id', 'load_dataset', 'list_datasets', 'save_dataset', 'check_candidates', 'import_dataset',
-           'dataset_stats', 'class_weights', 'download', 'fetch_dataset']
+           'THUMB_SIDE', 'LOOSE_BITS', 'NEIGHBOURS', 'FRAMING_NCC', 'FRAMING_SCALES', 'FRAMING_INNER', 'CROP_NAME',
+           'DEFAULT_FRACTIONS', 'DEFAULT_DATASET', 'MANIFEST_COLUMNS', 'KNOWN_SOURCES', 'ImageRejected', 'to_rgb',
+           'decode_image', 'open_image', 'dhash_variants', 'near_duplicate_pairs', 'format_dhashes', 'parse_dhashes',
+           'thumbnail', 'load_thumbnails', 'dhash_links', 'framing_similarity', 'Candidate', 'ImportReport',
+           'unsupported_type', 'iter_candidates', 'CheckedImage', 'check_candidate', 'store_path', 'crop_photo',
+           'assign_groups', 'split_groups', 'datasets_dir', 'Dataset', 'version_id', 'load_dataset', 'list_datasets',
+           'save_dataset', 'check_candidates', 'import_dataset', 'dataset_stats', 'class_weights', 'download',
+           'fetch_dataset']
 
 # %% ../nbs/01_data.ipynb #190a1971
 SUPPORTED_FORMATS = ('JPEG', 'MPO', 'PNG', 'WEBP', 'BMP', 'GIF', 'TIFF')
@@ -140,6 +142,84 @@ def parse_dhashes(fields) -> np.ndarray:
     "Inverse of `format_dhashes` for a column of fields: an (n, 8, 4) uint64 array."
     return np.array([[[int(h[k:k+16], 16) for k in range(0, 64, 16)] for h in f.split('-')] for f in fields],
                     dtype=np.uint64).reshape(-1, len(DIHEDRAL), DHASH_SIDE**2//64)
+
+# %% ../nbs/01_data.ipynb #2225749f
+THUMB_SIDE = 48              # px; grayscale thumbnails for the framing check
+LOOSE_BITS = 64              # dHash bound for candidate pairs of the framing check
+NEIGHBOURS = 5               # candidates per image: its nearest neighbours by dHash
+FRAMING_NCC = 0.94           # both-ways normalised cross-correlation above which two crops are one picture
+FRAMING_SCALES = (0.8, 0.9, 1.0, 1.1, 1.25)
+FRAMING_INNER = 0.6          # the central part of one image that is searched for in the other
+
+def thumbnail(src) -> np.ndarray:
+    "`THUMB_SIDE`² uint8 grayscale thumbnail of a PIL image or a stored file (JPEGs decode in draft mode)."
+    im = src if isinstance(src, Image.Image) else Image.open(src)
+    if not isinstance(src, Image.Image): im.draft('L', (2*THUMB_SIDE, 2*THUMB_SIDE))
+    return np.asarray(im.convert('L').resize((THUMB_SIDE, THUMB_SIDE), Image.BILINEAR))
+
+def load_thumbnails(files, progress: bool = False) -> np.ndarray:
+    "Thumbnails of stored files (paths relative to the data folder), read back in threads: (n, side, side) uint8."
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        thumbs = list(tqdm(pool.map(lambda f: thumbnail(data_dir()/f), files), total=len(files), desc='thumbnails', unit='img', disable=not progress))
+    return np.stack(thumbs) if thumbs else np.zeros((0, THUMB_SIDE, THUMB_SIDE), np.uint8)
+
+def dhash_links(variants: np.ndarray, max_bits: int = NEAR_DUPLICATE_BITS, k: int = NEIGHBOURS,
+                loose_bits: int = LOOSE_BITS, chunk: int = 64):
+    """One pass over all distances: near-duplicate pairs (≤ `max_bits`), and candidate triples `(i, j, variant of i)`, i<j:
+    each image's `k` nearest others (ties included, so row order does not matter) within `loose_bits`."""
+    variants = np.asarray(variants, dtype=np.uint64)
+    base, n = variants[:, 0], len(variants)
+    near, loose = set(), set()
+    for start in range(0, n, chunk):
+        block = variants[start:start+chunk]
+        dist = np.bitwise_count(block[:, :, None, :] ^ base[None, None, :, :]).sum(-1, dtype=np.uint16).min(axis=1)
+        rows = np.arange(len(block))
+        dist[rows, rows + start] = 999
+        i, j = np.nonzero(dist <= max_bits)
+        near.update((min(a, b), max(a, b)) for a, b in zip((i + start).tolist(), j.tolist()))
+        if k and n > 1:
+            kth = np.partition(dist, min(k, n - 1) - 1, axis=1)[:, min(k, n - 1) - 1]
+            i, j = np.nonzero(dist <= np.minimum(kth, loose_bits)[:, None])
+            loose.update((min(a, b), max(a, b)) for a, b in zip((i + start).tolist(), j.tolist()))
+    pairs = np.array(sorted(loose), dtype=np.int64).reshape(-1, 2)
+    var = np.bitwise_count(variants[pairs[:, 0]] ^ base[pairs[:, 1], None, :]).sum(-1).argmin(1)
+    return sorted(near), [(i, j, v) for (i, j), v in zip(pairs.tolist(), var.tolist())]
+
+def _ncc_search(A, B, scales=FRAMING_SCALES, inner=FRAMING_INNER):
+    "Per pair, the best normalised cross-correlation of A's central part (rescaled) at any place in B: A, B (n, s, s)."
+    n, s, _ = A.shape
+    B = B.astype(np.float64)
+    fB = np.fft.rfft2(B, s=(s, s))
+    I1 = np.pad(B.cumsum(1).cumsum(2), ((0, 0), (1, 0), (1, 0)))
+    I2 = np.pad((B*B).cumsum(1).cumsum(2), ((0, 0), (1, 0), (1, 0)))
+    lo, hi = s*(1-inner)/2, s*(1+inner)/2
+    best = np.full(n, -1.0)
+    for r in scales:
+        t = min(s, int(round(s*inner*r)))
+        x = np.clip(lo + (np.arange(t)+0.5)*(hi-lo)/t - 0.5, 0, s-1)
+        x0 = np.minimum(x.astype(int), s-2); f = x - x0
+        M = np.zeros((t, s)); M[np.arange(t), x0] = 1-f; M[np.arange(t), x0+1] += f   # bilinear resampling
+        T = M @ A @ M.T
+        T -= T.mean((1, 2), keepdims=True)
+        norm = np.sqrt((T*T).sum((1, 2)))
+        corr = np.fft.irfft2(fB*np.conj(np.fft.rfft2(T, s=(s, s))), s=(s, s))[:, :s-t+1, :s-t+1]
+        box = lambda I: I[:, t:, t:] - I[:, :-t, t:] - I[:, t:, :-t] + I[:, :-t, :-t]
+        S1 = box(I1)
+        sd = np.sqrt(np.maximum(box(I2) - S1*S1/(t*t), 0))
+        ncc = corr/(norm[:, None, None]*sd + 1e-3*t*t)
+        best = np.maximum(best, ncc.reshape(n, -1).max(1))
+    return best
+
+def framing_similarity(thumbs: np.ndarray, pairs, chunk: int = 1024) -> np.ndarray:
+    "For `(i, j, variant)` triples, how alike two thumbnails are up to crop offset and scale: the lower of the two one-way searches."
+    thumbs = np.asarray(thumbs)
+    out = np.zeros(len(pairs))
+    for start in range(0, len(pairs), chunk):
+        part = pairs[start:start+chunk]
+        A = np.stack([thumbs[i] if v == 0 else np.asarray(Image.fromarray(thumbs[i]).transpose(DIHEDRAL[v])) for i, _, v in part]).astype(np.float64)
+        B = thumbs[[j for _, j, _ in part]].astype(np.float64)
+        out[start:start+len(part)] = np.minimum(_ncc_search(A, B), _ncc_search(B, A))
+    return out
 
 # %% ../nbs/01_data.ipynb #a5696f6c
 @dataclass
@@ -287,13 +367,20 @@ class _UnionFind:
         return i
     def union(self, i, j): self.parent[self.find(i)] = self.find(j)
 
-def assign_groups(df: pd.DataFrame, variants: np.ndarray) -> pd.Series:
-    "Group id per row: near-duplicates and crops of one photo share one (named after their smallest hash)."
+def assign_groups(df: pd.DataFrame, variants: np.ndarray, thumbs: np.ndarray | None = None, links: list | None = None) -> pd.Series:
+    "Group id per row: near-duplicates, re-framed crops (when `thumbs` are given) and crops of one photo share one (named after their smallest hash)."
     uf = _UnionFind(len(df))
-    for i, j in near_duplicate_pairs(variants): uf.union(i, j)
+    near, loose = dhash_links(variants, k=NEIGHBOURS if thumbs is not None else 0)
+    for i, j in near: uf.union(i, j)
     for _, rows in df.assign(photo=df.groupby('source')['original'].transform(crop_photo)).dropna(subset=['photo']).groupby(['source', 'photo']):
         idx = [df.index.get_loc(k) for k in rows.index]
         for k in idx[1:]: uf.union(idx[0], k)
+    if thumbs is not None:
+        todo = [p for p in loose if uf.find(p[0]) != uf.find(p[1])]
+        for (i, j, _), s in zip(todo, framing_similarity(thumbs, todo)):
+            if s >= FRAMING_NCC:
+                uf.union(i, j)
+                if links is not None: links.append((i, j, float(s)))
     roots = pd.Series([uf.find(i) for i in range(len(df))], index=df.index)
     return 'g' + df['sha256'].str[:10].groupby(roots).transform('min')
 
@@ -433,7 +520,9 @@ def import_dataset(srcs, name: str = DEFAULT_DATASET, fractions: dict = DEFAULT_
 
 # %% ../nbs/01_data.ipynb #d6d5264d
 def _split_new_rows(manifest, n_old, fractions, extend_test, report):
-    manifest = manifest.assign(group=assign_groups(manifest, parse_dhashes(manifest['dhash'])))
+    thumbs, links = load_thumbnails(manifest['file']), []
+    manifest = manifest.assign(group=assign_groups(manifest, parse_dhashes(manifest['dhash']), thumbs, links))
+    if links: report.notes.append(f'{len(links)} re-framed crops of one picture linked by the framing check')
     is_new = pd.Series(np.arange(len(manifest)) >= n_old, index=manifest.index)
     old_split = manifest.loc[~is_new].groupby('group')['split'].apply(set)
     drop = []
@@ -447,8 +536,9 @@ def _split_new_rows(manifest, n_old, fractions, extend_test, report):
             drop.append(i)
         else: manifest.at[i, 'split'] = next(iter(splits))
     if drop:   # a dropped image may have bridged two groups: regroup without it
+        thumbs = np.delete(thumbs, drop, axis=0)   # the manifest has a 0..n-1 index here
         manifest = manifest.drop(index=drop).reset_index(drop=True)
-        manifest['group'] = assign_groups(manifest, parse_dhashes(manifest['dhash']))
+        manifest['group'] = assign_groups(manifest, parse_dhashes(manifest['dhash']), thumbs)
     todo = manifest['split'] == ''
     if todo.any():
         fr = dict(fractions) if (extend_test or n_old == 0) else {**fractions, 'test': 0}

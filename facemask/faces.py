@@ -51,7 +51,7 @@ def predict_faces(predictor: Predictor, src, name: str | None = None, min_confid
     im = open_image(src, name)
     boxes = detect_faces(im, min_confidence)
     probs = predictor.probabilities([crop_face(im, b) for b in boxes]) if boxes else np.zeros((0, len(CLASS_NAMES)))
-    faces = [{'box': list(b[:4]), 'confidence': round(b[4], 4), 'label': CLASS_NAMES[int(p.argmax())],
+    faces = [{'box': list(b[:4]), 'confidence': round(b[4], 4), 'label': predictor.label(p),
               'probabilities': {c: round(float(v), 6) for c, v in zip(CLASS_NAMES, p)}} for b, p in zip(boxes, probs)]
     return {'file': name, 'faces': faces, 'model_version': predictor.version}
 

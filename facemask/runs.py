@@ -14,10 +14,10 @@ from .data import Dataset
 from .registry import SHIPPED, finish_run, get_run, new_run_id, production_run, runs_dir, set_run_pid, start_run
 
 # %% auto #0
-__all__ = ['MODEL_FILES', 'SOURCE_LICENCES', 'ARCH_TITLES', 'NON_COMMERCIAL', 'JOB_LOG', 'shipped_dir', 'model_dir',
-           'production_dir', 'load_model', 'save_model', 'ship', 'evaluate_model', 'model_card', 'notebooks_dir',
-           'execute_notebook', 'follow_progress', 'with_production_architecture', 'register_run', 'execute_run',
-           'launch', 'launch_background', 'cancel_run', 'wait_for_run']
+__all__ = ['MODEL_FILES', 'SOURCE_LICENCES', 'RESTRICTED_SOURCES', 'ARCH_TITLES', 'JOB_LOG', 'shipped_dir', 'model_dir',
+           'production_dir', 'load_model', 'incorrect_threshold', 'save_model', 'ship', 'evaluate_model', 'model_card',
+           'notebooks_dir', 'execute_notebook', 'follow_progress', 'with_production_architecture', 'register_run',
+           'execute_run', 'launch', 'launch_background', 'cancel_run', 'wait_for_run']
 
 # %% ../nbs/05b_runs.ipynb #e9e14769
 MODEL_FILES = ('model.keras', 'model.tflite', 'metrics.json')
@@ -40,6 +40,12 @@ def load_model(folder: Path):
     "Load `model.keras` from a model folder."
     import keras
     return keras.saving.load_model(Path(folder)/'model.keras', compile=False)
+
+def incorrect_threshold(folder: Path) -> float | None:
+    "The incorrect-mask threshold recorded with a model (its `metrics.json` `operating_point`), or None: plain argmax."
+    from facemask.core import read_json
+    path = Path(folder)/'metrics.json'
+    return (read_json(path).get('operating_point') or {}).get('incorrect_threshold') if path.exists() else None
 
 def save_model(model, run_dir: Path) -> Path:
     "Write `model.keras` (weights and architecture, without optimizer state) atomically, and the quantised `model.tflite`."
@@ -70,35 +76,44 @@ def ship(run_id: str) -> Path:
     return dest
 
 # %% ../nbs/05b_runs.ipynb #e3ee5696
-def evaluate_model(model, ds: Dataset, split: str = 'test'):
-    "`(metrics, probabilities, images, labels, sources)` of `model` on a split, at the model's input size."
+def evaluate_model(model, ds: Dataset, split: str = 'test', incorrect_threshold: float | None = None):
+    "`(metrics, probabilities, images, labels, sources)` of `model` on a split, at the model's input size, labels decided at `incorrect_threshold`."
     from facemask.evaluate import evaluate_predictions
     from facemask.pipeline import split_arrays
     images, labels = split_arrays(ds, split, model.input_shape[1], progress=False)
     if not len(images): raise FacemaskError(f'{ds.ref} has no {split} images')
     probabilities = model.predict(images.astype(np.float32), batch_size=256, verbose=0)
     sources = ds.manifest.loc[ds.manifest['split'] == split, 'source'].to_numpy()
-    return evaluate_predictions(labels, probabilities, sources), probabilities, images, labels, sources
+    return evaluate_predictions(labels, probabilities, sources, incorrect_threshold), probabilities, images, labels, sources
 
 # %% ../nbs/05b_runs.ipynb #8997b6a2
 SOURCE_LICENCES = {
     'andrewmvd': 'Kaggle "Face Mask Detection" by andrewmvd, CC0 1.0 (real street photos; face crops)',
     'maskedfacenet': 'MaskedFace-Net (Cabani et al., Smart Health 2021), CC BY-NC-SA 4.0: non-commercial, share-alike, cite the paper',
     'chandrikadeb7': 'Face-Mask-Detection repository by chandrikadeb7 (repository MIT; image rights unclear: Bing, Kaggle, RMFD)',
+    'jolignier': 'face-mask-dataset-ilc-2021 repository by jolignier (web photos; **no licence stated**: the images\' rights stay '
+                 'with their owners, research and teaching use only)',
+}
+RESTRICTED_SOURCES = {   # sources whose terms bind the weights trained on them
+    'maskedfacenet': 'MaskedFace-Net (CC BY-NC-SA 4.0): non-commercial use, share derivatives alike, cite Cabani et al. (2021)',
+    'jolignier': 'the jolignier photos (no licence stated): research and teaching only, not a commercial product',
 }
 
 ARCH_TITLES = {'onet': 'MTCNN ONet face network (Zhang et al., 2016; face-detector weights from the `mtcnn` package, MIT licence) '
                        'fine-tuned with a new classifier head',
                'cnn': 'compact CNN trained from scratch', 'mobilenet': 'MobileNetV2-style network trained from scratch'}
-NON_COMMERCIAL = {'maskedfacenet'}
 
 def _table(rows: list, columns: list) -> str:
     lines = ['| ' + ' | '.join(columns) + ' |', '|' + '---|' * len(columns)]
     return '\n'.join(lines + ['| ' + ' | '.join(str(r.get(c, '')) for c in columns) + ' |' for r in rows])
 
+def _fmt(value, interval=None) -> str:
+    if value is None: return 'n/a'
+    return f'{value:.3f}' + (f' ({interval[0]:.3f}–{interval[1]:.3f})' if interval else '')
+
 def model_card(record: dict, ds: Dataset) -> str:
     "Markdown model card from a run's `metrics.json` record and its dataset."
-    from facemask.core import CLASS_NAMES, CLASS_TITLES
+    from facemask.core import CLASS_NAMES, CLASS_TITLES, REAL_PHOTO_SOURCES
     from facemask.evaluate import goal_report
     from facemask.train import resolve_params
     test, params, defaults = record['test'], record['params'], resolve_params()
@@ -109,39 +124,47 @@ def model_card(record: dict, ds: Dataset) -> str:
     def per_class(subset):
         return [{'class': CLASS_TITLES[c], 'precision': f"{v['precision']:.3f}", 'recall': f"{v['recall']:.3f}", 'f1': f"{v['f1']:.3f}",
                  'support': v['support']} for c, v in test[subset]['per_class'].items()]
+    def subset_row(name, m, intervals=None):
+        iv = intervals or {}
+        return {'subset': name, 'n': m['n'], 'accuracy': _fmt(m['accuracy'], iv.get('accuracy')), 'macro-F1': _fmt(m['macro_f1'], iv.get('macro_f1')),
+                'incorrect-mask recall': _fmt(m['incorrect_recall'], iv.get('incorrect_recall')),
+                'incorrect found': f"{m['confusion'][0][0]} of {m['per_class']['mask_weared_incorrect']['support']}"}
     h = record['headline']
-    fmt = lambda v: 'n/a' if v is None else f'{v:.3f}'
+    restricted = [RESTRICTED_SOURCES[s] for s in counts.index if s in RESTRICTED_SOURCES]
+    operating = record.get('operating_point')
+    rows = ([subset_row(f"real photos ({', '.join(REAL_PHOTO_SOURCES)})", test['real_photos'], test.get('real_intervals'))] if test['real_photos'] else [])
+    rows += [subset_row(f'· {s}', m) for s, m in (test.get('real_per_source') or {}).items()]
+    rows.append(subset_row('all sources', test['overall']))
     parts = [
         f"# facemask model `{record['run_id']}`",
         f"Classifies a face image as {', '.join(CLASS_TITLES[c].lower() for c in CLASS_NAMES)}. "
         f"Architecture: {ARCH_TITLES.get(params['arch'], params['arch'])}, at {params['image_size']} px; trained on dataset `{record['dataset']}` "
         f"({record['epochs_trained']} epochs, {record['train_seconds']/60:.1f} min on the machine that trained it).",
-        '## Licence of the weights\n' + ('Trained on data that includes MaskedFace-Net (CC BY-NC-SA 4.0): **use these weights for '
-        'non-commercial purposes only**, share derivatives alike, and cite Cabani et al. (2021).' if NON_COMMERCIAL & set(counts.index)
-        else 'See the licences of the data sources below.'),
+        '## Licence of the weights\n' + ('Trained on data with restrictive terms: **use these weights for non-commercial research and '
+        'teaching only**. ' + '; '.join(restricted) + '.' if restricted else 'See the licences of the data sources below.'),
         '## Data\n' + _table(sources, ['source', 'train', 'val', 'test', 'licence']),
         '## Reproduce\n```bash\nfacemask data import ../shared/data/faces\nfacemask train' + (f' {changed}' if changed else '') + '\n```',
-        '## Test metrics (frozen test split)\n' + _table([
-            {'subset': 'real photos (andrewmvd)', 'n': (test['real_photos'] or {}).get('n', 0), 'accuracy': fmt(h['real_accuracy']),
-             'macro-F1': fmt(h['real_macro_f1']), 'incorrect-mask recall': fmt(h['real_incorrect_recall'])},
-            {'subset': 'all sources', 'n': test['overall']['n'], 'accuracy': fmt(test['overall']['accuracy']),
-             'macro-F1': fmt(test['overall']['macro_f1']), 'incorrect-mask recall': fmt(test['overall']['incorrect_recall'])}],
-            ['subset', 'n', 'accuracy', 'macro-F1', 'incorrect-mask recall']),
+        '## Decision threshold\n' + (f"A face is labelled *mask worn incorrectly* when that probability is at least **{operating['incorrect_threshold']:.2f}**, "
+        f"else the more probable other class ({operating['rule']}: precision {operating['validation']['precision']:.3f}, recall "
+        f"{_fmt(operating['validation']['recall'])}, macro-F1 {operating['validation']['macro_f1']:.3f} on {operating['validation']['n']} "
+        'validation faces). Every figure below uses it.' if operating else 'The most probable class (no threshold recorded).'),
+        '## Test metrics (frozen test split)\nIn brackets: 95 % bootstrap intervals (1,000 resamples of the faces).\n\n'
+        + _table(rows, ['subset', 'n', 'accuracy', 'macro-F1', 'incorrect-mask recall', 'incorrect found']),
     ]
     if test['real_photos']:
         verdict = {True: 'yes', False: '**no**', None: 'n/a'}
         parts.append('### Quality goal (real photos)\n' + _table(
-            [{**r, 'goal': f"≥ {r['goal']:.2f}", 'measured': fmt(r['measured']), 'met': verdict[r['met']]} for r in goal_report(h)],
-            ['measure', 'goal', 'measured', 'met']))
+            [{**r, 'goal': f"≥ {r['goal']:.2f}", 'measured': _fmt(r['measured'], r['interval']), 'met': verdict[r['met']]}
+             for r in goal_report(h, test.get('real_intervals'))], ['measure', 'goal', 'measured', 'met']))
     parts.append('### Per class, all sources\n' + _table(per_class('overall'), ['class', 'precision', 'recall', 'f1', 'support']))
     if test['real_photos']: parts.append('### Per class, real photos\n' + _table(per_class('real_photos'), ['class', 'precision', 'recall', 'f1', 'support']))
     parts.append('### Accuracy per source\n' + _table([{'source': s, 'n': v['n'], 'accuracy': f"{v['accuracy']:.3f}"} for s, v in test['per_source'].items()],
                                                      ['source', 'n', 'accuracy']))
     parts.append('## Limitations\nReal photos of incorrectly worn masks are rare (the real-photo test split has '
-                 f"{(test['real_photos'] or test['overall'])['per_class']['mask_weared_incorrect']['support']} of them), so that recall is "
-                 'an estimate with a wide margin. The model expects one face per image, cropped '
-                 'to the face as in the training data.')
+                 f"{(test['real_photos'] or test['overall'])['per_class']['mask_weared_incorrect']['support']} of them), so read that recall with its "
+                 'interval. The model expects one face per image, cropped to the face as in the training data.')
     return '\n\n'.join(parts) + '\n'
+
 
 # %% ../nbs/05b_runs.ipynb #eb86cbdf
 def notebooks_dir() -> Path:

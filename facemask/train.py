@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .core import CLASS_NAMES, FacemaskError, atomic_write
+from .core import CLASS_NAMES, REAL_PHOTO_SOURCES, FacemaskError, atomic_write
 from .data import Dataset, class_weights
-from .evaluate import REAL_PHOTO_SOURCE, INCORRECT
+from .evaluate import INCORRECT
 from .pipeline import image_arrays, make_tf_dataset
 
 # %% auto #0
@@ -76,7 +76,7 @@ def training_indices(ds: Dataset, oversample_real_incorrect: int = 1, sources: s
         if unknown := sorted(set(wanted) - set(m['source'])):
             raise FacemaskError(f'{ds.ref}: no source {", ".join(unknown)} (sources: {", ".join(sorted(set(m["source"])))})')
         train = train[np.isin(m['source'].to_numpy()[train], wanted)]
-    rare = train[(m['source'].to_numpy()[train] == REAL_PHOTO_SOURCE) & (m['label'].to_numpy()[train] == CLASS_NAMES[INCORRECT])]
+    rare = train[np.isin(m['source'].to_numpy()[train], REAL_PHOTO_SOURCES) & (m['label'].to_numpy()[train] == CLASS_NAMES[INCORRECT])]
     return np.concatenate([train] + [rare] * max(0, int(oversample_real_incorrect) - 1))
 
 # %% ../nbs/04_train.ipynb #39f98db2
@@ -140,8 +140,8 @@ def training_data(ds: Dataset, params: dict, image_size: int) -> dict:
     train = training_indices(ds, params['oversample_real_incorrect'], params['train_sources'])
     val = np.flatnonzero(ds.manifest['split'].to_numpy() == 'val')
     if not len(train) or not len(val): raise FacemaskError(f'{ds.ref}: training needs images in both the train and val splits')
-    real_val = val[ds.manifest['source'].to_numpy()[val] == REAL_PHOTO_SOURCE]
-    real_train = train[ds.manifest['source'].to_numpy()[train] == REAL_PHOTO_SOURCE]
+    real_val = val[np.isin(ds.manifest['source'].to_numpy()[val], REAL_PHOTO_SOURCES)]
+    real_train = train[np.isin(ds.manifest['source'].to_numpy()[train], REAL_PHOTO_SOURCES)]
     synthetic = synthesize_incorrect(images, real_train[labels[real_train] == CLASS_NAMES.index('without_mask')],
                                      real_train[labels[real_train] == CLASS_NAMES.index('with_mask')], params['synthetic_incorrect'], params['seed'])
     train_images = np.concatenate([images[train], synthetic])

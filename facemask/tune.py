@@ -12,7 +12,7 @@ import pandas as pd
 
 from .core import SCRATCH_IMAGE_SIZES, FacemaskError
 from .data import Dataset
-from .evaluate import REAL_PHOTO_SOURCE
+from .core import REAL_PHOTO_SOURCES
 from .model import build_model
 from .train import compile_model, resolve_params, training_data
 
@@ -52,7 +52,7 @@ class FaceMaskHyperModel(kt.HyperModel):
 def objective(ds: Dataset) -> kt.Objective:
     "Real-photo validation macro-F1 when the validation split has real photos, else validation loss."
     val = ds.manifest[ds.manifest['split'] == 'val']
-    return kt.Objective('val_real_macro_f1', 'max') if (val['source'] == REAL_PHOTO_SOURCE).any() else kt.Objective('val_loss', 'min')
+    return kt.Objective('val_real_macro_f1', 'max') if val['source'].isin(REAL_PHOTO_SOURCES).any() else kt.Objective('val_loss', 'min')
 
 RANDOM_TRIALS = 3   # keras-tuner's default, 3 per hyperparameter, would leave a two-core budget of trials all random
 

@@ -46,12 +46,14 @@ def test_run_is_recorded_with_all_its_files(toy_home):
     assert run['status'] == 'succeeded' and run['run_id'].startswith('train-')
     folder = toy_home / 'outputs' / 'runs' / run['run_id']
     for name in ('train.ipynb', 'params.json', 'metrics.json', 'history.csv', 'model.keras', 'model.tflite',
-                 'history.png', 'confusion.png', 'misclassified.png', 'decision.json'):
+                 'history.png', 'confusion.png', 'misclassified.png', 'missed_incorrect.png', 'operating_point.png', 'decision.json'):
         assert (folder / name).stat().st_size > 0, name
     metrics = json.loads((folder / 'metrics.json').read_text())
     assert metrics['params']['epochs'] == 2 and metrics['epochs_trained'] == 2
     assert set(metrics['headline']) == {'real_accuracy', 'real_macro_f1', 'real_incorrect_recall', 'overall_macro_f1'}
     assert run['metrics']['headline'] == metrics['headline']
+    threshold = metrics['operating_point']['incorrect_threshold']   # chosen on validation, recorded with the model
+    assert 0 < threshold < 1 and metrics['test']['incorrect_threshold'] == threshold
 
 
 def test_evaluate_and_the_model_card_set_the_metrics_beside_the_quality_goal(toy_home):
@@ -59,10 +61,15 @@ def test_evaluate_and_the_model_card_set_the_metrics_beside_the_quality_goal(toy
     run = runs()[0]
     result = json.loads(facemask('evaluate', run['run_id'], '--json').stdout)
     assert [r['met'] for r in result['quality_goal']] == [result['real_photos'][k.removeprefix('real_')] >= goal for k, goal in QUALITY_GOAL.items()]
-    assert 'quality goal, real photos: accuracy >= 0.97' in facemask('evaluate', run['run_id']).stdout
+    shown = facemask('evaluate', run['run_id']).stdout
+    assert f"quality goal, real photos: accuracy >= {QUALITY_GOAL['real_accuracy']:.2f}" in shown
+    assert 'labels: incorrect-mask threshold' in shown and '    andrewmvd' in shown   # the model's own threshold; each real-photo source
+    low, high = result['real_intervals']['accuracy']
+    assert low <= result['real_photos']['accuracy'] <= high
     assert json.loads(facemask('evaluate', run['run_id'], '--split', 'val', '--json').stdout)['quality_goal'] == []   # set on test only
     card = (toy_home / 'outputs' / 'runs' / run['run_id'] / 'model_card.md').read_text()
     assert '### Quality goal (real photos)' in card and '| incorrect-mask recall | ≥ 0.85 |' in card
+    assert '## Decision threshold' in card and '| · andrewmvd |' in card
 
 
 def test_promotion_refused_then_rollback(toy_home):
