@@ -147,8 +147,8 @@ def parse_dhashes(fields) -> np.ndarray:
 THUMB_SIDE = 48              # px; grayscale thumbnails for the framing check
 LOOSE_BITS = 64              # dHash bound for candidate pairs of the framing check
 NEIGHBOURS = 5               # candidates per image: its nearest neighbours by dHash
-FRAMING_NCC = 0.94           # both-ways normalised cross-correlation above which two crops are one picture
-FRAMING_SCALES = (0.8, 0.9, 1.0, 1.1, 1.25)
+FRAMING_NCC = 0.92           # both-ways normalised cross-correlation from which two crops are one picture
+FRAMING_SCALES = tuple(round(0.8*1.04**k, 3) for k in range(12))   # 0.8 … 1.23 in 4 % steps (10 % steps missed real pairs)
 FRAMING_INNER = 0.6          # the central part of one image that is searched for in the other
 
 def thumbnail(src) -> np.ndarray:
@@ -164,9 +164,9 @@ def load_thumbnails(files, progress: bool = False) -> np.ndarray:
     return np.stack(thumbs) if thumbs else np.zeros((0, THUMB_SIDE, THUMB_SIDE), np.uint8)
 
 def dhash_links(variants: np.ndarray, max_bits: int = NEAR_DUPLICATE_BITS, k: int = NEIGHBOURS,
-                loose_bits: int = LOOSE_BITS, chunk: int = 64):
-    """One pass over all distances: near-duplicate pairs (≤ `max_bits`), and candidate triples `(i, j, variant of i)`, i<j:
-    each image's `k` nearest others (ties included, so row order does not matter) within `loose_bits`."""
+                loose_bits: int = LOOSE_BITS, rank=None, chunk: int = 64):
+    """One pass over all distances: near-duplicate pairs (≤ `max_bits`), and candidate triples `(i, j, variant of i)`:
+    each image's `k` nearest others (ties included) within `loose_bits`, `i` first when `rank[i] < rank[j]` (default: i<j)."""
     variants = np.asarray(variants, dtype=np.uint64)
     base, n = variants[:, 0], len(variants)
     near, loose = set(), set()
@@ -182,6 +182,9 @@ def dhash_links(variants: np.ndarray, max_bits: int = NEAR_DUPLICATE_BITS, k: in
             i, j = np.nonzero(dist <= np.minimum(kth, loose_bits)[:, None])
             loose.update((min(a, b), max(a, b)) for a, b in zip((i + start).tolist(), j.tolist()))
     pairs = np.array(sorted(loose), dtype=np.int64).reshape(-1, 2)
+    if rank is not None:
+        rank = np.asarray(rank)
+        pairs = np.where((rank[pairs[:, 0]] > rank[pairs[:, 1]])[:, None], pairs[:, ::-1], pairs)
     var = np.bitwise_count(variants[pairs[:, 0]] ^ base[pairs[:, 1], None, :]).sum(-1).argmin(1)
     return sorted(near), [(i, j, v) for (i, j), v in zip(pairs.tolist(), var.tolist())]
 
@@ -370,7 +373,7 @@ class _UnionFind:
 def assign_groups(df: pd.DataFrame, variants: np.ndarray, thumbs: np.ndarray | None = None, links: list | None = None) -> pd.Series:
     "Group id per row: near-duplicates, re-framed crops (when `thumbs` are given) and crops of one photo share one (named after their smallest hash)."
     uf = _UnionFind(len(df))
-    near, loose = dhash_links(variants, k=NEIGHBOURS if thumbs is not None else 0)
+    near, loose = dhash_links(variants, k=NEIGHBOURS if thumbs is not None else 0, rank=df['sha256'].to_numpy())   # row order does not matter
     for i, j in near: uf.union(i, j)
     for _, rows in df.assign(photo=df.groupby('source')['original'].transform(crop_photo)).dropna(subset=['photo']).groupby(['source', 'photo']):
         idx = [df.index.get_loc(k) for k in rows.index]

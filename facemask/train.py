@@ -19,8 +19,8 @@ from .pipeline import image_arrays, make_tf_dataset
 
 # %% auto #0
 __all__ = ['DEFAULT_PARAMS', 'SELECTION_METRICS', 'ARCHITECTURE_PARAMS', 'resolve_params', 'training_indices', 'mask_on_chin',
-           'synthesize_incorrect', 'EpochLog', 'RealPhotoScore', 'training_data', 'compile_model', 'train_model',
-           'export_litert']
+           'synthesize_incorrect', 'EpochLog', 'RealPhotoScore', 'teacher_probabilities', 'soft_targets',
+           'training_data', 'compile_model', 'train_model', 'export_litert']
 
 # %% ../nbs/04_train.ipynb #4bac5da3
 DEFAULT_PARAMS = {
@@ -40,6 +40,8 @@ DEFAULT_PARAMS = {
     'synthetic_incorrect': 0,   # real bare faces with a real mask pasted on the chin, added as incorrect
     'low_resolution': 0.0,      # fraction of each training batch shown at a random lower resolution
     'train_sources': '',        # comma-separated sources to train on ('' = all; validation and test stay whole)
+    'teacher': '',              # a run id (or 'shipped'): its probabilities on the training faces become soft targets
+    'teacher_weight': 0.7,      # share of the teacher's probabilities in each soft target (the rest: the label)
     'seed': 0,
     'init': 'scratch',          # 'scratch' or 'production' (fine-tune the model in production)
 }
@@ -134,6 +136,20 @@ class RealPhotoScore(keras.callbacks.Callback):
         if m['incorrect_recall'] is not None: logs['val_real_incorrect_recall'] = m['incorrect_recall']
 
 # %% ../nbs/04_train.ipynb #fcb8e1b2
+def teacher_probabilities(ds: Dataset, teacher: str, rows: np.ndarray, batch: int = 256) -> np.ndarray:
+    "The probabilities the model of run `teacher` (or 'shipped') gives the manifest `rows` of `ds`, at the teacher's own input size."
+    from facemask.registry import SHIPPED, get_run
+    from facemask.runs import load_model, model_dir
+    run_id = teacher if teacher == SHIPPED else get_run(teacher)['run_id']
+    model = load_model(model_dir(run_id))
+    images, _ = image_arrays(ds, model.input_shape[1], progress=False)
+    return np.concatenate([model.predict(np.asarray(images[rows[i:i + batch]], np.float32), verbose=0)
+                           for i in range(0, len(rows), batch)]) if len(rows) else np.zeros((0, len(CLASS_NAMES)), np.float32)
+
+def soft_targets(labels: np.ndarray, teacher: np.ndarray, teacher_weight: float) -> np.ndarray:
+    "One-hot `labels` blended with the teacher's probabilities: `(1 - w) * one_hot + w * teacher`."
+    return ((1 - teacher_weight) * np.eye(len(CLASS_NAMES), dtype=np.float32)[labels] + teacher_weight * teacher).astype(np.float32)
+
 def training_data(ds: Dataset, params: dict, image_size: int) -> dict:
     "What `fit` needs: train/val `tf.data` pipelines, class weights and the real-photo validation arrays."
     images, labels = image_arrays(ds, image_size, progress=False)
@@ -146,17 +162,24 @@ def training_data(ds: Dataset, params: dict, image_size: int) -> dict:
                                      real_train[labels[real_train] == CLASS_NAMES.index('with_mask')], params['synthetic_incorrect'], params['seed'])
     train_images = np.concatenate([images[train], synthetic])
     train_labels = np.concatenate([labels[train], np.full(len(synthetic), INCORRECT, labels.dtype)])
-    return {'train': make_tf_dataset(train_images, train_labels, params['batch_size'], training=True, seed=params['seed'],
+    train_targets, val_targets = train_labels, labels[val]
+    if params['teacher']:   # distillation: soft targets for the dataset's faces, the label alone for synthetic ones
+        unique, position = np.unique(train, return_inverse=True)
+        teacher = teacher_probabilities(ds, params['teacher'], unique)[position]
+        one_hot = np.eye(len(CLASS_NAMES), dtype=np.float32)
+        train_targets = np.concatenate([soft_targets(labels[train], teacher, params['teacher_weight']), one_hot[train_labels[len(train):]]])
+        val_targets = one_hot[labels[val]]
+    return {'train': make_tf_dataset(train_images, train_targets, params['batch_size'], training=True, seed=params['seed'],
                                      low_resolution=params['low_resolution']),
-            'val': make_tf_dataset(images[val], labels[val], 256), 'steps_per_epoch': int(np.ceil(len(train_labels) / params['batch_size'])),
+            'val': make_tf_dataset(images[val], val_targets, 256), 'steps_per_epoch': int(np.ceil(len(train_labels) / params['batch_size'])),
             'class_weight': class_weights([CLASS_NAMES[i] for i in train_labels]),
             'real_val': RealPhotoScore(images[real_val], labels[real_val])}
 
 def compile_model(model, params: dict, steps_per_epoch: int):
     "AdamW with cosine learning-rate decay over the run, sparse cross-entropy, accuracy."
     schedule = keras.optimizers.schedules.CosineDecay(params['learning_rate'], decay_steps=max(steps_per_epoch * params['epochs'], 1))
-    model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=params['weight_decay']),
-                  loss='sparse_categorical_crossentropy', metrics=['accuracy'])
+    loss = 'categorical_crossentropy' if params.get('teacher') else 'sparse_categorical_crossentropy'   # soft targets when distilling
+    model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=params['weight_decay']), loss=loss, metrics=['accuracy'])
     return model
 
 def train_model(ds: Dataset, params: dict, run_dir: Path | None = None, initial_model=None, verbose: bool = True):
