@@ -34,8 +34,8 @@ __all__ = ['SUPPORTED_FORMATS', 'MIN_SIDE', 'MAX_PIXELS', 'MAX_FILE_BYTES', 'DIH
            'thumbnail', 'load_thumbnails', 'dhash_links', 'framing_similarity', 'Candidate', 'ImportReport',
            'unsupported_type', 'iter_candidates', 'CheckedImage', 'check_candidate', 'store_path', 'crop_photo',
            'assign_groups', 'split_groups', 'datasets_dir', 'Dataset', 'version_id', 'load_dataset', 'list_datasets',
-           'save_dataset', 'check_candidates', 'import_dataset', 'dataset_stats', 'class_weights', 'download',
-           'fetch_dataset']
+           'save_dataset', 'label_corrections', 'corrected_label', 'check_candidates', 'import_dataset',
+           'dataset_stats', 'class_weights', 'download', 'fetch_dataset']
 
 # %% ../nbs/01_data.ipynb #190a1971
 SUPPORTED_FORMATS = ('JPEG', 'MPO', 'PNG', 'WEBP', 'BMP', 'GIF', 'TIFF')
@@ -480,6 +480,23 @@ def save_dataset(name: str, manifest: pd.DataFrame, meta: dict) -> Dataset:
     with atomic_write(datasets_dir()/name/'LATEST', 'w') as f: f.write(version + '\n')
     return Dataset(name, version, manifest, read_json(folder/'dataset.json'))
 
+# %% ../nbs/01_data.ipynb #c0aa0002
+def label_corrections(path: Path | None = None) -> dict:
+    "`{sha256: row}` of the reviewed list of wrong labels (default: `facemask/label_corrections.csv`); each row's `label` becomes `corrected`."
+    import csv
+    import facemask
+    path = Path(path) if path else Path(facemask.__file__).parent/'label_corrections.csv'
+    if not path.exists(): return {}
+    with open(path, newline='', encoding='utf-8') as f: rows = list(csv.DictReader(f))
+    if bad := [r['file'] for r in rows if r['label'] not in CLASS_NAMES or r['corrected'] not in CLASS_NAMES]:
+        raise FacemaskError(f"{path}: unknown class name in the rows of {', '.join(bad)} (known: {', '.join(CLASS_NAMES)})")
+    return {r['sha256']: r for r in rows}
+
+def corrected_label(sha256: str, label: str, corrections: dict) -> str:
+    "The label to store: the correction when the list names this content with this label, else `label` unchanged."
+    fix = corrections.get(sha256)
+    return fix['corrected'] if fix and fix['label'] == label else label
+
 # %% ../nbs/01_data.ipynb #a03be570
 def _check_or_reject(c: Candidate):
     try: return check_candidate(c)
@@ -491,8 +508,8 @@ def check_candidates(candidates: list, progress: bool = True):
         yield from tqdm(pool.map(_check_or_reject, candidates), total=len(candidates), desc='checking images', unit='img', disable=not progress)
 
 def import_dataset(srcs, name: str = DEFAULT_DATASET, fractions: dict = DEFAULT_FRACTIONS,
-                   extend_test: bool = False, progress: bool = True):
-    "Import folders/zips `srcs` into dataset `name`; returns `(Dataset, ImportReport)`."
+                   extend_test: bool = False, progress: bool = True, corrections: dict | None = None):
+    "Import folders/zips `srcs` into dataset `name`, wrong labels fixed by `corrections` (default: the reviewed list); returns `(Dataset, ImportReport)`."
     if not re.fullmatch(r'[A-Za-z0-9][A-Za-z0-9_.-]*', name): raise FacemaskError(f'invalid dataset name "{name}" (letters, digits, _ . - only)')
     report = ImportReport()
     candidates = list(iter_candidates(srcs, report))
@@ -500,6 +517,7 @@ def import_dataset(srcs, name: str = DEFAULT_DATASET, fractions: dict = DEFAULT_
     except FacemaskError: parent = None
     old = parent.manifest if parent is not None else pd.DataFrame(columns=MANIFEST_COLUMNS)
     seen = dict(zip(old['sha256'], old['original']))
+    corrections = label_corrections() if corrections is None else corrections
     rows = []
     for res in check_candidates(candidates, progress):
         if isinstance(res, ImageRejected): report.reject(res.name, res.reason); continue
@@ -507,10 +525,12 @@ def import_dataset(srcs, name: str = DEFAULT_DATASET, fractions: dict = DEFAULT_
         if res.sha256 in seen:
             report.duplicates.append((c.name, f'same content as {seen[res.sha256]}')); continue
         seen[res.sha256] = c.name
-        rows.append({'file': _store(res), 'sha256': res.sha256, 'source': c.source, 'label': c.label,
+        label = corrected_label(res.sha256, c.label, corrections)
+        if label != c.label: report.notes.append(f"{c.name}: label {c.label} corrected to {label} ({corrections[res.sha256]['reason']})")
+        rows.append({'file': _store(res), 'sha256': res.sha256, 'source': c.source, 'label': label,
                      'width': res.width, 'height': res.height, 'dhash': format_dhashes(res.dhashes),
                      'original': c.name, 'split': ''})
-        report.added.append((c.name, c.label, c.source))
+        report.added.append((c.name, label, c.source))
     new = pd.DataFrame(rows, columns=MANIFEST_COLUMNS)
     manifest = pd.concat([old, new], ignore_index=True) if len(old) else new
     if not len(manifest): raise FacemaskError('nothing to import: no valid images found\n' + report.summary())
