@@ -246,6 +246,17 @@ def _promote(args):
     from facemask.registry import promote
     print(f'production is now {promote(args.run_id)}')
 
+def _threshold(args):
+    from facemask.registry import production_run
+    from facemask.runs import set_operating_point
+    run_id = args.run_id or production_run()
+    record = set_operating_point(run_id, threshold=args.value, recall=args.recall)
+    point, real = record['operating_point'], record['test']['real_photos'] or record['test']['overall']
+    v = point['validation']
+    print(f"{record['run_id']}: incorrect-mask threshold {point['incorrect_threshold']:.2f} ({point['rule']})")
+    print(f"  validation, real photos: precision {v['precision']:.3f}  recall {v['recall']:.3f}  macro-F1 {v['macro_f1']:.3f}")
+    print(f"  test, real photos:       accuracy {real['accuracy']:.3f}  macro-F1 {real['macro_f1']:.3f}  incorrect-mask recall {real['incorrect_recall']:.3f}")
+
 def _ship(args):
     from facemask.runs import ship
     print(f'shipped {args.run_id} to {ship(args.run_id)} (commit it to ship it)')
@@ -370,6 +381,15 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser('promote', help='put a run in production', description='Make a succeeded run the production model.')
     r.add_argument('run_id', metavar='RUN_ID', help='run id (a unique prefix is enough)')
     r.set_defaults(func=_promote)
+    r = sub.add_parser('threshold', help="move a model's incorrect-mask threshold (more recall or more precision)",
+                       description="Set the probability from which a face is called 'mask worn incorrectly': a value, or the highest one that "
+                                   "finds a share of the real-photo validation faces' incorrectly worn masks. The run is evaluated again on "
+                                   "its test split and its metrics, model card and registry entry are updated; servers follow at once.")
+    r.add_argument('run_id', nargs='?', metavar='RUN_ID', help='run id or a unique prefix (default: the production model)')
+    how = r.add_mutually_exclusive_group(required=True)
+    how.add_argument('--value', type=float, metavar='T', help='the threshold itself, 0..1')
+    how.add_argument('--recall', type=float, metavar='R', help='the share of incorrectly worn masks to find on validation, e.g. 0.9')
+    r.set_defaults(func=_threshold)
     r = sub.add_parser('ship', help='copy a run into the package as the shipped model (maintainers)',
                        description="Copy a succeeded run's model, LiteRT file, metrics and model card into facemask/shipped/.")
     r.add_argument('run_id', metavar='RUN_ID', help='run id (a unique prefix is enough)')

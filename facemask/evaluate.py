@@ -12,14 +12,15 @@ import pandas as pd
 import matplotlib.pyplot as plt
 import seaborn as sns
 
-from .core import CLASS_COLORS, CLASS_NAMES, CLASS_TITLES, REAL_PHOTO_SOURCES
+from .core import CLASS_COLORS, CLASS_NAMES, CLASS_TITLES, REAL_PHOTO_SOURCES, FacemaskError
 from .insights import themed
 
 # %% auto #0
 __all__ = ['INCORRECT', 'BOOTSTRAP_RESAMPLES', 'THRESHOLDS', 'QUALITY_GOAL', 'GOAL_TITLES', 'SUBSET_TITLES', 'SHORT_NAMES',
            'confusion', 'confusion_scores', 'classification_metrics', 'bootstrap_intervals', 'decide',
-           'incorrect_pr_curve', 'choose_operating_point', 'evaluate_predictions', 'headline', 'goal_report',
-           'plot_confusion', 'plot_history', 'plot_per_class', 'plot_misclassified', 'plot_operating_point']
+           'incorrect_pr_curve', 'operating_point_at', 'operating_point_for_recall', 'choose_operating_point',
+           'evaluate_predictions', 'headline', 'goal_report', 'plot_confusion', 'plot_history', 'plot_per_class',
+           'plot_misclassified', 'plot_operating_point']
 
 # %% ../nbs/05_evaluate.ipynb #272dba75
 INCORRECT = CLASS_NAMES.index('mask_weared_incorrect')
@@ -87,12 +88,23 @@ def incorrect_pr_curve(y_true, probabilities, thresholds=THRESHOLDS) -> pd.DataF
                      'recall': m['incorrect_recall'], 'macro_f1': m['macro_f1']})
     return pd.DataFrame(rows)
 
+def operating_point_at(y_true, probabilities, threshold: float, rule: str) -> dict:
+    "The record of a decision threshold: its value, why it was chosen, and its precision, recall and macro-F1 on these faces."
+    m = classification_metrics(y_true, decide(probabilities, threshold))
+    return {'incorrect_threshold': float(threshold), 'rule': rule,
+            'validation': {'n': m['n'], 'precision': m['per_class'][CLASS_NAMES[INCORRECT]]['precision'], 'recall': m['incorrect_recall'], 'macro_f1': m['macro_f1']}}
+
+def operating_point_for_recall(y_true, probabilities, recall: float, thresholds=THRESHOLDS) -> dict:
+    "The highest threshold that still finds `recall` of the incorrectly worn masks among these faces: the best precision at that recall."
+    curve = incorrect_pr_curve(y_true, probabilities, thresholds)
+    reaching = curve[curve['recall'].astype(float) >= recall]
+    if not len(reaching): raise FacemaskError(f'no threshold finds {recall:.0%} of the incorrectly worn masks here')
+    return operating_point_at(y_true, probabilities, reaching['threshold'].iloc[-1], f'incorrect-mask recall at least {recall:.2f} on real-photo validation')
+
 def choose_operating_point(y_true, probabilities, thresholds=THRESHOLDS) -> dict:
     "The threshold with the highest macro-F1 on these faces (real-photo validation); ties go to the lowest, which finds the most."
     curve = incorrect_pr_curve(y_true, probabilities, thresholds)
-    best = curve.loc[curve['macro_f1'].idxmax()]
-    return {'incorrect_threshold': float(best['threshold']), 'rule': 'highest real-photo validation macro-F1',
-            'validation': {'n': int(len(y_true)), 'precision': float(best['precision']), 'recall': best['recall'], 'macro_f1': float(best['macro_f1'])}}
+    return operating_point_at(y_true, probabilities, curve.loc[curve['macro_f1'].idxmax(), 'threshold'], 'highest real-photo validation macro-F1')
 
 # %% ../nbs/05_evaluate.ipynb #ed923e63
 def evaluate_predictions(y_true, probabilities, sources, incorrect_threshold: float | None = None) -> dict:

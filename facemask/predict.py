@@ -101,6 +101,7 @@ class Predictor:
         with self.lock:
             current = production_run()
             if current != self.version: self._load(model_dir(current), current)
+            else: self.incorrect_threshold = incorrect_threshold(model_dir(current))   # `facemask threshold` may have moved it
             self.stamp = stamp
         return self.version
 

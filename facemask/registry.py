@@ -19,8 +19,8 @@ from .core import PROMOTION_MARGIN, FacemaskError, outputs_dir
 
 # %% auto #0
 __all__ = ['SHIPPED', 'STATUSES', 'SCHEMA', 'RUN_KINDS', 'registry_path', 'runs_dir', 'connect', 'new_run_id', 'RunInProgress',
-           'check_idle', 'start_run', 'set_run_pid', 'finish_run', 'get_run', 'list_runs', 'running_runs',
-           'production_run', 'promote', 'rollback', 'production_log', 'promotion_decision']
+           'check_idle', 'start_run', 'set_run_pid', 'finish_run', 'update_metrics', 'get_run', 'list_runs',
+           'running_runs', 'production_run', 'promote', 'rollback', 'production_log', 'promotion_decision']
 
 # %% ../nbs/05a_registry.ipynb #87918227
 SHIPPED = 'shipped'   # production when no run was ever promoted: the model inside the package
@@ -111,6 +111,12 @@ def finish_run(run_id: str, status: str, metrics: dict | None = None, decision: 
                           'error=?, dataset=COALESCE(?, dataset) WHERE run_id=? AND status=?',
                           (status, _now(), metrics and json.dumps(metrics), decision and json.dumps(decision), error, dataset, run_id, 'running'))
         if not cur.rowcount: raise FacemaskError(f'run {run_id} is not running (cannot mark it {status})')
+
+def update_metrics(run_id: str, metrics: dict):
+    "Replace the recorded metrics of a succeeded run (its decision threshold was changed and it was evaluated again)."
+    with connect() as con:
+        cur = con.execute("UPDATE runs SET metrics=? WHERE run_id=? AND status='succeeded'", (json.dumps(metrics), run_id))
+        if not cur.rowcount: raise FacemaskError(f'run {run_id} did not succeed: it has no metrics to update')
 
 def _sweep(con):
     for row in con.execute("SELECT run_id, pid, pid_started FROM runs WHERE status='running'").fetchall():

@@ -15,9 +15,10 @@ from .registry import SHIPPED, finish_run, get_run, new_run_id, production_run, 
 
 # %% auto #0
 __all__ = ['MODEL_FILES', 'SOURCE_LICENCES', 'RESTRICTED_SOURCES', 'ARCH_TITLES', 'JOB_LOG', 'shipped_dir', 'model_dir',
-           'production_dir', 'load_model', 'incorrect_threshold', 'save_model', 'ship', 'evaluate_model', 'model_card',
-           'notebooks_dir', 'execute_notebook', 'follow_progress', 'with_production_architecture', 'register_run',
-           'execute_run', 'launch', 'launch_background', 'cancel_run', 'wait_for_run']
+           'production_dir', 'load_model', 'incorrect_threshold', 'save_model', 'ship', 'evaluate_model',
+           'set_operating_point', 'model_card', 'notebooks_dir', 'execute_notebook', 'follow_progress',
+           'with_production_architecture', 'register_run', 'execute_run', 'launch', 'launch_background', 'cancel_run',
+           'wait_for_run']
 
 # %% ../nbs/05b_runs.ipynb #e9e14769
 MODEL_FILES = ('model.keras', 'model.tflite', 'metrics.json')
@@ -85,6 +86,32 @@ def evaluate_model(model, ds: Dataset, split: str = 'test', incorrect_threshold:
     probabilities = model.predict(images.astype(np.float32), batch_size=256, verbose=0)
     sources = ds.manifest.loc[ds.manifest['split'] == split, 'source'].to_numpy()
     return evaluate_predictions(labels, probabilities, sources, incorrect_threshold), probabilities, images, labels, sources
+
+# %% ../nbs/05b_runs.ipynb #a7e50002
+def set_operating_point(run_id: str, threshold: float | None = None, recall: float | None = None) -> dict:
+    "Move a run's decision threshold (to `threshold`, or to reach `recall` on real-photo validation), evaluate it again and record it; returns its new record."
+    from facemask.core import REAL_PHOTO_SOURCES, atomic_write, read_json
+    from facemask.data import load_dataset
+    from facemask.evaluate import headline, operating_point_at, operating_point_for_recall
+    from facemask.registry import update_metrics
+    if (threshold is None) == (recall is None): raise FacemaskError('give either a threshold or a recall')
+    if threshold is not None and not 0 <= threshold <= 1: raise FacemaskError(f'a threshold is a probability between 0 and 1, not {threshold}')
+    if run_id == SHIPPED: raise FacemaskError('the shipped model is part of the package: promote a run, then move its threshold')
+    run = get_run(run_id)
+    if run['status'] != 'succeeded': raise FacemaskError(f"run {run['run_id']} is {run['status']}: only a succeeded run has a model to set")
+    folder = model_dir(run['run_id'])
+    record = read_json(folder/'metrics.json')
+    ds, model = load_dataset(record['dataset']), load_model(folder)
+    _, probabilities, _, labels, sources = evaluate_model(model, ds, 'val')
+    real = np.isin(sources, REAL_PHOTO_SOURCES) if np.isin(sources, REAL_PHOTO_SOURCES).any() else np.ones(len(sources), bool)
+    point = (operating_point_for_recall(labels[real], probabilities[real], recall) if recall is not None
+             else operating_point_at(labels[real], probabilities[real], threshold, 'set by hand'))
+    metrics = evaluate_model(model, ds, 'test', point['incorrect_threshold'])[0]
+    record = {**record, 'operating_point': point, 'headline': headline(metrics), 'test': metrics}
+    write_json(folder/'metrics.json', record)
+    with atomic_write(folder/'model_card.md', 'w') as f: f.write(model_card(record, ds))
+    update_metrics(run['run_id'], {'headline': record['headline'], 'test': metrics})
+    return record
 
 # %% ../nbs/05b_runs.ipynb #8997b6a2
 SOURCE_LICENCES = {

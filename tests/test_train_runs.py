@@ -175,3 +175,20 @@ def test_predict_faces_json(toy_home, tmp_path):
     (line,) = facemask('predict', '--faces', '--json', photo).stdout.splitlines()
     result = json.loads(line)
     assert result['file'] == str(photo) and isinstance(result['faces'], list) and result['model_version']
+
+
+def test_threshold_moves_the_decision_of_a_run_and_its_recorded_figures(toy_home):
+    run = runs()[0]
+    folder = toy_home / 'outputs' / 'runs' / run['run_id']
+    out = facemask('threshold', run['run_id'], '--value', '0').stdout   # every face called incorrectly worn
+    assert 'incorrect-mask threshold 0.00 (set by hand)' in out
+    metrics = json.loads((folder / 'metrics.json').read_text())
+    assert metrics['operating_point']['incorrect_threshold'] == 0 and metrics['test']['incorrect_threshold'] == 0
+    assert metrics['test']['overall']['incorrect_recall'] == 1.0
+    assert [r for r in runs() if r['run_id'] == run['run_id']][0]['metrics']['headline'] == metrics['headline']
+    assert '**0.00**' in (folder / 'model_card.md').read_text()
+    out = facemask('threshold', run['run_id'], '--recall', '0.5').stdout
+    assert 'incorrect-mask recall at least 0.50' in out
+    assert json.loads((folder / 'metrics.json').read_text())['operating_point']['validation']['recall'] >= 0.5
+    bad = facemask('threshold', run['run_id'], '--value', '2', check=False)
+    assert bad.returncode != 0 and 'between 0 and 1' in bad.stderr
