@@ -55,7 +55,7 @@ def save_model(model, run_dir: Path) -> Path:
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     tmp = run_dir/'.model.partial.keras'
-    inference = keras.models.clone_model(model)   # uncompiled: the optimizer state would triple the file
+    inference = keras.Model.from_config(model.get_config())   # uncompiled (clone_model keeps the optimizer, tripling the file)
     inference.set_weights(model.get_weights())
     inference.save(tmp)
     tmp.replace(run_dir/'model.keras')
@@ -123,7 +123,7 @@ SOURCE_LICENCES = {
 }
 RESTRICTED_SOURCES = {   # sources whose terms bind the weights trained on them
     'maskedfacenet': 'MaskedFace-Net (CC BY-NC-SA 4.0): non-commercial use, share derivatives alike, cite Cabani et al. (2021)',
-    'jolignier': 'the jolignier photos (no licence stated): research and teaching only, not a commercial product',
+    'jolignier': 'The jolignier photos (no licence stated): research and teaching only, not a commercial product',
 }
 
 ARCH_TITLES = {'onet': 'MTCNN ONet face network (Zhang et al., 2016; face-detector weights from the `mtcnn` package, MIT licence) '
@@ -140,11 +140,13 @@ def _fmt(value, interval=None) -> str:
 
 def model_card(record: dict, ds: Dataset) -> str:
     "Markdown model card from a run's `metrics.json` record and its dataset."
-    from facemask.core import CLASS_NAMES, CLASS_TITLES, REAL_PHOTO_SOURCES
+    from facemask.core import CLASS_NAMES, CLASS_TITLES, REAL_PHOTO_SOURCES, read_json
     from facemask.evaluate import goal_report
     from facemask.train import resolve_params
     test, params, defaults = record['test'], record['params'], resolve_params()
-    changed = ' '.join(f'-p {k} {v}' for k, v in params.items() if k != 'dataset' and v != defaults.get(k))
+    command = lambda p: 'facemask train' + ''.join(f' -p {k} {v}' for k, v in p.items() if k != 'dataset' and v != defaults.get(k))
+    teacher = model_dir(params['teacher'])/'metrics.json' if params.get('teacher') else None
+    reproduce = ([f"{command(read_json(teacher)['params'])}   # the teacher, run {params['teacher']}"] if teacher and teacher.exists() else []) + [command(params)]
     counts = ds.manifest.groupby(['source', 'split']).size().unstack(fill_value=0)
     sources = [{'source': s, **{k: int(counts.at[s, k]) if k in counts else 0 for k in ('train', 'val', 'test')},
                 'licence': SOURCE_LICENCES.get(s, 'see where the data came from')} for s in counts.index]
@@ -170,7 +172,7 @@ def model_card(record: dict, ds: Dataset) -> str:
         '## Licence of the weights\n' + ('Trained on data with restrictive terms: **use these weights for non-commercial research and '
         'teaching only**. ' + '; '.join(restricted) + '.' if restricted else 'See the licences of the data sources below.'),
         '## Data\n' + _table(sources, ['source', 'train', 'val', 'test', 'licence']),
-        '## Reproduce\n```bash\nfacemask data import ../shared/data/faces\nfacemask train' + (f' {changed}' if changed else '') + '\n```',
+        '## Reproduce\n```bash\nfacemask data import ../shared/data/faces\n' + '\n'.join(reproduce) + '\n```',
         '## Decision threshold\n' + (f"A face is labelled *mask worn incorrectly* when that probability is at least **{operating['incorrect_threshold']:.2f}**, "
         f"else the more probable other class ({operating['rule']}: precision {operating['validation']['precision']:.3f}, recall "
         f"{_fmt(operating['validation']['recall'])}, macro-F1 {operating['validation']['macro_f1']:.3f} on {operating['validation']['n']} "
