@@ -53,6 +53,8 @@ insights: real-data  ## render the dataset insights (papermill notebook + figure
 bench: real-data chromium  ## print measured figures: model quality, prediction latency, dashboard timings, API throughput
 	@echo "== production model on the frozen test split (real photos = andrewmvd + jolignier, with 95 % intervals) =="
 	$(BIN)/facemask evaluate
+	@echo "== every trained model: real-photo quality against LiteRT time per face (tests/bench_models.py) =="
+	$(BIN)/python tests/bench_models.py
 	@echo "== prediction speed on real test images (this machine: $$(nproc) cores) =="
 	$(BIN)/facemask bench
 	@echo "== group photos of the test split: face detection + labels =="
