@@ -114,10 +114,9 @@ def _evaluate(args):
     import json
     from facemask.data import load_dataset
     from facemask.evaluate import goal_report, headline
-    from facemask.registry import SHIPPED, get_run, production_run
-    from facemask.runs import evaluate_model, incorrect_threshold, load_model, model_dir
-    run_id = args.run_id or production_run()
-    if run_id != SHIPPED: run_id = get_run(run_id)['run_id']
+    from facemask.registry import production_run
+    from facemask.runs import evaluate_model, incorrect_threshold, load_model, model_dir, resolve_model
+    run_id = resolve_model(args.run_id or production_run())
     if not (model_dir(run_id)/'model.keras').exists(): raise FacemaskError(f'{model_dir(run_id)}: no model.keras for {run_id}')
     ds = load_dataset(args.dataset)
     threshold = incorrect_threshold(model_dir(run_id))

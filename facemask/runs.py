@@ -15,10 +15,10 @@ from .registry import SHIPPED, finish_run, get_run, new_run_id, production_run, 
 
 # %% auto #0
 __all__ = ['MODEL_FILES', 'SOURCE_LICENCES', 'RESTRICTED_SOURCES', 'ARCH_TITLES', 'JOB_LOG', 'shipped_dir', 'model_dir',
-           'production_dir', 'load_model', 'incorrect_threshold', 'save_model', 'ship', 'evaluate_model',
-           'set_operating_point', 'model_card', 'notebooks_dir', 'execute_notebook', 'follow_progress',
-           'with_production_architecture', 'register_run', 'execute_run', 'launch', 'launch_background', 'cancel_run',
-           'wait_for_run']
+           'resolve_model', 'production_dir', 'load_model', 'incorrect_threshold', 'save_model', 'ship',
+           'evaluate_model', 'real_validation', 'set_operating_point', 'model_card', 'notebooks_dir',
+           'execute_notebook', 'follow_progress', 'with_production_architecture', 'register_run', 'execute_run',
+           'launch', 'launch_background', 'cancel_run', 'wait_for_run']
 
 # %% ../nbs/05b_runs.ipynb #e9e14769
 MODEL_FILES = ('model.keras', 'model.tflite', 'metrics.json')
@@ -31,6 +31,10 @@ def shipped_dir() -> Path:
 def model_dir(run_id: str) -> Path:
     "Folder holding the model files of `run_id` (or of the shipped model)."
     return shipped_dir() if run_id == SHIPPED else runs_dir()/run_id
+
+def resolve_model(ref: str) -> str:
+    "The run id a user means: 'shipped', a run id, or a unique prefix of one."
+    return ref if ref == SHIPPED else get_run(ref)['run_id']
 
 def production_dir() -> Path | None:
     "Folder of the production model, or None when there is none (no promoted run and no shipped model)."
@@ -87,10 +91,18 @@ def evaluate_model(model, ds: Dataset, split: str = 'test', incorrect_threshold:
     sources = ds.manifest.loc[ds.manifest['split'] == split, 'source'].to_numpy()
     return evaluate_predictions(labels, probabilities, sources, incorrect_threshold), probabilities, images, labels, sources
 
+def real_validation(model, ds: Dataset):
+    "`(labels, probabilities)` of the real-photo validation faces (all validation faces when there are none): what thresholds are chosen on."
+    from facemask.core import REAL_PHOTO_SOURCES
+    _, probabilities, _, labels, sources = evaluate_model(model, ds, 'val')
+    real = np.isin(sources, REAL_PHOTO_SOURCES)
+    if not real.any(): real[:] = True   # a dataset without real photos: every validation face
+    return labels[real], probabilities[real]
+
 # %% ../nbs/05b_runs.ipynb #a7e50002
 def set_operating_point(run_id: str, threshold: float | None = None, recall: float | None = None) -> dict:
     "Move a run's decision threshold (to `threshold`, or to reach `recall` on real-photo validation), evaluate it again and record it; returns its new record."
-    from facemask.core import REAL_PHOTO_SOURCES, atomic_write, read_json
+    from facemask.core import atomic_write, read_json
     from facemask.data import load_dataset
     from facemask.evaluate import headline, operating_point_at, operating_point_for_recall
     from facemask.registry import update_metrics
@@ -102,10 +114,9 @@ def set_operating_point(run_id: str, threshold: float | None = None, recall: flo
     folder = model_dir(run['run_id'])
     record = read_json(folder/'metrics.json')
     ds, model = load_dataset(record['dataset']), load_model(folder)
-    _, probabilities, _, labels, sources = evaluate_model(model, ds, 'val')
-    real = np.isin(sources, REAL_PHOTO_SOURCES) if np.isin(sources, REAL_PHOTO_SOURCES).any() else np.ones(len(sources), bool)
-    point = (operating_point_for_recall(labels[real], probabilities[real], recall) if recall is not None
-             else operating_point_at(labels[real], probabilities[real], threshold, 'set by hand'))
+    labels, probabilities = real_validation(model, ds)
+    point = (operating_point_for_recall(labels, probabilities, recall) if recall is not None
+             else operating_point_at(labels, probabilities, threshold, 'set by hand'))
     metrics = evaluate_model(model, ds, 'test', point['incorrect_threshold'])[0]
     record = {**record, 'operating_point': point, 'headline': headline(metrics), 'test': metrics}
     write_json(folder/'metrics.json', record)
@@ -141,7 +152,7 @@ def _fmt(value, interval=None) -> str:
 def model_card(record: dict, ds: Dataset) -> str:
     "Markdown model card from a run's `metrics.json` record and its dataset."
     from facemask.core import CLASS_NAMES, CLASS_TITLES, REAL_PHOTO_SOURCES, read_json
-    from facemask.evaluate import goal_report
+    from facemask.evaluate import INCORRECT, goal_report
     from facemask.train import resolve_params
     test, params, defaults = record['test'], record['params'], resolve_params()
     command = lambda p: 'facemask train' + ''.join(f' -p {k} {v}' for k, v in p.items() if k != 'dataset' and v != defaults.get(k))
@@ -157,7 +168,7 @@ def model_card(record: dict, ds: Dataset) -> str:
         iv = intervals or {}
         return {'subset': name, 'n': m['n'], 'accuracy': _fmt(m['accuracy'], iv.get('accuracy')), 'macro-F1': _fmt(m['macro_f1'], iv.get('macro_f1')),
                 'incorrect-mask recall': _fmt(m['incorrect_recall'], iv.get('incorrect_recall')),
-                'incorrect found': f"{m['confusion'][0][0]} of {m['per_class']['mask_weared_incorrect']['support']}"}
+                'incorrect found': f"{m['confusion'][INCORRECT][INCORRECT]} of {m['per_class'][CLASS_NAMES[INCORRECT]]['support']}"}
     h = record['headline']
     restricted = [RESTRICTED_SOURCES[s] for s in counts.index if s in RESTRICTED_SOURCES]
     operating = record.get('operating_point')

@@ -138,10 +138,8 @@ class RealPhotoScore(keras.callbacks.Callback):
 # %% ../nbs/04_train.ipynb #fcb8e1b2
 def teacher_probabilities(ds: Dataset, teacher: str, rows: np.ndarray, batch: int = 256) -> np.ndarray:
     "The probabilities the model of run `teacher` (or 'shipped') gives the manifest `rows` of `ds`, at the teacher's own input size."
-    from facemask.registry import SHIPPED, get_run
-    from facemask.runs import load_model, model_dir
-    run_id = teacher if teacher == SHIPPED else get_run(teacher)['run_id']
-    model = load_model(model_dir(run_id))
+    from facemask.runs import load_model, model_dir, resolve_model
+    model = load_model(model_dir(resolve_model(teacher)))
     images, _ = image_arrays(ds, model.input_shape[1], progress=False)
     return np.concatenate([model.predict(np.asarray(images[rows[i:i + batch]], np.float32), verbose=0)
                            for i in range(0, len(rows), batch)]) if len(rows) else np.zeros((0, len(CLASS_NAMES)), np.float32)

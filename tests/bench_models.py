@@ -16,8 +16,8 @@ from facemask.core import CLASS_NAMES, read_json
 from facemask.evaluate import INCORRECT
 from facemask.data import load_dataset
 from facemask.predict import LiteRTModel
-from facemask.registry import SHIPPED, get_run, list_runs
-from facemask.runs import model_dir
+from facemask.registry import SHIPPED, list_runs
+from facemask.runs import model_dir, resolve_model
 
 
 def litert_ms(folder, calls: int = 300) -> float:
@@ -52,7 +52,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('runs', nargs='*', metavar='RUN_ID', help='runs to compare (default: the shipped model and every succeeded run)')
     args = parser.parse_args()
-    runs = [SHIPPED if r == SHIPPED else get_run(r)['run_id'] for r in args.runs] or \
+    runs = [resolve_model(r) for r in args.runs] or \
            [SHIPPED] + [r['run_id'] for r in list_runs() if r['status'] == 'succeeded' and (model_dir(r['run_id']) / 'model.tflite').exists()]
     newest = load_dataset().ref
     print('| model | network | train min | threshold | val real macro-F1 | test real accuracy | macro-F1 | incorrect recall | '
