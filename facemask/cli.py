@@ -189,18 +189,29 @@ def _bench(args):
     gap = max(abs(a.probabilities[c] - k.probabilities[c]) for a, k in zip(predicted['litert'], predicted['keras']) for c in a.probabilities)
     print(f'LiteRT and Keras predict the same class for {same} of {len(files)} images (largest probability difference {gap:.3f})')
 
+def _print_face_report(title: str, r: dict):
+    print(f"{title}: {r['photos']} photos, {r['faces']} labelled faces ({r['faces_32px']} of 32 px or more), "
+          f"{r['unmatched_per_photo']:.2f} unmatched detections/photo, {r['ms_per_photo']:.0f} ms/photo")
+    print('  found (IoU >= 0.4) by face size: ' + '  '.join(f'{b} {v:.3f}' for b, v in r['recall_by_size'].items()) + f"   >= 32 px: {r['recall_32px']:.3f}")
+    for c, v in r['per_class'].items():
+        right = '' if v['found_and_right'] is None else f"  found and labelled right {v['found_and_right']:.3f}"
+        print(f"  {c:22} {v['faces']:>5} faces >= 32 px: found {v['found']:.3f}{right}")
+
 def _evaluate_faces(args):
-    from facemask.core import shared_data_dir
+    from facemask.core import REAL_PHOTO_SOURCES, shared_data_dir
     from facemask.data import load_dataset
-    from facemask.faces import evaluate_faces, test_photos
+    from facemask.faces import evaluate_faces, face_report, test_photos
     from facemask.predict import Predictor
-    folder = Path(args.photos) if args.photos else (shared_data_dir() or Path('../shared/data'))/'photos'/'andrewmvd'
-    if not (folder/'annotations.csv').exists(): raise FacemaskError(f'{folder}: no annotations.csv (file,xmin,ymin,xmax,ymax,label)')
-    photos = None if args.all_photos else test_photos(load_dataset(args.dataset).manifest)
-    r = evaluate_faces(Predictor(), folder/'images', folder/'annotations.csv', photos=photos)
-    print(f"{r['photos']} photos ({'all' if photos is None else 'test split only'}), {r['faces']} labelled faces: face recall (IoU >= 0.4) "
-          f"{r['face_recall']:.3f}, label accuracy on found faces {r['label_accuracy_on_found']:.3f}, {r['seconds_per_photo']:.2f} s/photo")
-    for c, v in r['per_class'].items(): print(f"  {c:22} faces {v['faces']:<5} recall {v['recall']:.3f}  label accuracy {v['label_accuracy']:.3f}")
+    folders = [Path(p) for p in args.photos] or [(shared_data_dir() or Path('../shared/data'))/'photos'/s for s in REAL_PHOTO_SOURCES]
+    for folder in folders:
+        if not (folder/'annotations.csv').exists(): raise FacemaskError(f'{folder}: no annotations.csv (file,xmin,ymin,xmax,ymax,label)')
+    manifest = None if args.all_photos else load_dataset(args.dataset).manifest
+    predictor, results = (None if args.detector_only else Predictor()), []
+    for folder in folders:
+        photos = None if manifest is None else test_photos(manifest, folder.name)
+        results.append(evaluate_faces(predictor, folder/'images', folder/'annotations.csv', photos=photos))
+        _print_face_report(f"{folder.name} ({'all photos' if photos is None else 'test-split photos'})", face_report(results[-1]))
+    if len(results) > 1: _print_face_report('together', face_report(*results))
 
 def _app(args):
     import subprocess, sys
@@ -212,6 +223,23 @@ def _app(args):
            '--theme=light', '--show_tracebacks=False', '--preheat_kernel=True', '--pool_size=1']
     try: raise SystemExit(subprocess.call(cmd, cwd=str(notebooks_dir())))
     except KeyboardInterrupt: pass
+
+def _watch(args):
+    import contextlib, json
+    from facemask.core import atomic_write
+    from facemask.video import watch
+    if args.every < 1: raise FacemaskError(f'--every must be at least 1, not {args.every}')
+    with contextlib.ExitStack() as stack:
+        lines = None if args.json is None else (sys.stdout if args.json == '-' else stack.enter_context(atomic_write(args.json, 'w')))
+        report = watch(args.source, out=args.out, json_lines=lines, every=args.every, max_frames=args.max_frames, min_frames=args.min_frames)
+    if args.report:
+        with atomic_write(args.report, 'w') as f: json.dump(report, f, indent=1)
+    say = (lambda s: print(s, file=sys.stderr)) if args.json == '-' else print   # stdout carries the JSON lines then
+    say(f"{report['frames']} frames in {report['seconds']:.1f} s ({report['frames_per_second'] or 0:.1f} frames/s); faces over all frames: "
+        + ', '.join(f"{report['faces_per_class'][c]} {c}" for c in CLASS_NAMES))
+    say(f"people (a face followed over at least {args.min_frames} frames, labelled by majority): {len(report['people'])}: "
+        + ', '.join(f"{report['people_per_class'][c]} {c}" for c in CLASS_NAMES))
+    if report['video']: say(f"annotated video: {report['video']}")
 
 def _serve(args):
     import os
@@ -336,7 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    'Exit status 1 if any input failed; the others are still predicted.')
     r.add_argument('paths', nargs='+', metavar='PATH', help='image files or folders')
     r.add_argument('--json', action='store_true', help='one JSON object per line: file, label, probabilities, model_version (or file, error)')
-    r.add_argument('--faces', action='store_true', help='find the faces in each photo (MTCNN) and classify each')
+    r.add_argument('--faces', action='store_true', help='find the faces in each photo (BlazeFace) and classify each')
     r.add_argument('--draw', metavar='DIR', help='with --faces: save each photo with labelled boxes into DIR')
     r.set_defaults(func=_predict)
     r = sub.add_parser('bench', help='measure prediction latency and throughput',
@@ -351,6 +379,19 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument('--port', type=int, default=8866, help='(default: %(default)s)')
     r.add_argument('--host', default='127.0.0.1', help='address to listen on (default: %(default)s)')
     r.set_defaults(func=_app)
+    r = sub.add_parser('watch', help='label every face of a video file or a camera, frame by frame',
+                       description='Find, label and follow every face of a video file or a live camera (a number such as 0, or '
+                                   '/dev/video0; Ctrl-C ends a camera watch). Prints frames/s and people counted per class; '
+                                   'optionally writes the annotated video, one JSON line per frame, and the report.')
+    r.add_argument('source', metavar='SOURCE', help='video file, camera number or camera device')
+    r.add_argument('--out', metavar='VIDEO.mp4', help='write the video with labelled boxes drawn')
+    r.add_argument('--json', metavar='FILE', help="one JSON line per frame (boxes, labels, probabilities, track); '-' for stdout")
+    r.add_argument('--report', metavar='FILE.json', help='write the report (frames, speed, counts, people) as JSON')
+    r.add_argument('--every', type=int, default=1, metavar='N', help='label every N-th frame (default: %(default)s)')
+    r.add_argument('--max-frames', type=int, metavar='N', help='stop after N labelled frames')
+    r.add_argument('--min-frames', type=int, default=3, metavar='N',
+                   help='frames a face must be followed over to count as a person (default: %(default)s)')
+    r.set_defaults(func=_watch)
     r = sub.add_parser('serve', help='serve the HTTP API (FastAPI + uvicorn; OpenAPI at /docs)',
                        description='Serve the production model over HTTP: /predict, /predict/batch, /predict/faces, /health, /model, '
                                    'and the token-guarded retraining endpoints (token from FACEMASK_API_TOKEN or outputs/api_token).')
@@ -371,9 +412,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument('--json', action='store_true', help='all metrics as one JSON object')
     r.set_defaults(func=_evaluate)
     r = sub.add_parser('evaluate-faces', help='face detection + labels on annotated group photos',
-                       description='Find and classify the faces of annotated photos (default: ../shared/data/photos/andrewmvd, '
-                                   'photos of the frozen test split): face recall at IoU >= 0.4 and label accuracy on found faces.')
-    r.add_argument('--photos', metavar='DIR', help='folder with images/ and annotations.csv')
+                       description='Find and classify the faces of annotated photos (default: ../shared/data/photos/andrewmvd and '
+                                   'jolignier, photos of the frozen test split): faces found at IoU >= 0.4 by size, and per class '
+                                   'the share found and labelled right, on faces of 32 px or more.')
+    r.add_argument('--photos', metavar='DIR', action='append', default=[],
+                   help='folder with images/ and annotations.csv, named like its source (repeatable)')
+    r.add_argument('--detector-only', action='store_true', help='measure the face detector alone (no labels)')
     r.add_argument('--dataset', help='dataset whose test split selects the photos (default: newest "faces")')
     r.add_argument('--all-photos', action='store_true', help='use every photo (labels then include faces the model trained on)')
     r.set_defaults(func=_evaluate_faces)

@@ -17,8 +17,8 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 # %% auto #0
 __all__ = ['CLASS_NAMES', 'CLASS_TITLES', 'CLASS_COLORS', 'SPLITS', 'DEFAULT_IMAGE_SIZE', 'SCRATCH_IMAGE_SIZES',
            'MODEL_INPUT_SIZES', 'REAL_PHOTO_SOURCES', 'PROMOTION_MARGIN', 'RETRAIN_DEFAULTS', 'IMAGE_EXTENSIONS',
-           'FacemaskError', 'project_root', 'home', 'data_dir', 'outputs_dir', 'shared_data_dir', 'atomic_write',
-           'write_json', 'read_json']
+           'FacemaskError', 'project_root', 'home', 'data_dir', 'outputs_dir', 'cache_dir', 'shared_data_dir',
+           'atomic_write', 'write_json', 'read_json']
 
 # %% ../nbs/00_core.ipynb #498c0b32
 CLASS_NAMES = ('mask_weared_incorrect', 'with_mask', 'without_mask')
@@ -58,6 +58,11 @@ def data_dir() -> Path:
 def outputs_dir() -> Path:
     "Where runs, figures and reports are written."
     return home()/'outputs'
+
+def cache_dir() -> Path:
+    "Where models converted or fetched at first use are kept: `$FACEMASK_CACHE` if set, else `~/.cache/facemask`."
+    env = os.environ.get('FACEMASK_CACHE')
+    return Path(env).expanduser() if env else Path.home()/'.cache'/'facemask'
 
 def shared_data_dir() -> Path | None:
     "The read-only real data beside the project (`../shared/data`), or `$FACEMASK_SHARED_DATA`; None if absent."

@@ -1,5 +1,6 @@
 """The HTTP API: every endpoint through FastAPI's TestClient, the bad-input corpus, the token rules, and a real
 uvicorn (`facemask serve`) on a free loopback port taking a bounded burst of concurrent requests."""
+import json
 import os
 import signal
 import socket
@@ -12,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from PIL import Image
 
 from corpus import bad_input_corpus, zip_slip_archive
 from facemask.api import MAX_MB_ENV, TOKEN_ENV, create_app
@@ -84,7 +86,7 @@ def test_batch_reports_each_file(client):
 
 
 def test_faces_answers_with_a_list(client):
-    r = client.post('/predict/faces', files={'file': ('street.jpg', encode(noise_image(200, 150, seed=4)), 'image/jpeg')})
+    r = client.post('/predict/faces', files={'file': ('wall.jpg', encode(Image.new('RGB', (320, 240), (120, 140, 160))), 'image/jpeg')})
     assert r.status_code == 200 and r.json()['faces'] == [] and r.json()['model_version'] == 'shipped'
     assert client.post('/predict/faces', **jpeg(b'GIF89a nonsense')).status_code == 415
 
@@ -207,3 +209,35 @@ def test_retrain_is_202_then_409_while_running(client, monkeypatch):
     assert r.status_code == 409 and 'not running' in r.json()['error']
     r = client.post(f'/runs/{run_id}/promote', headers=AUTH)
     assert r.status_code == 409 and 'only succeeded runs can be promoted' in r.json()['error']
+
+
+def test_websocket_answers_every_frame_and_survives_bad_ones(client):
+    "Frames in, one answer per frame: faces for a good one, an error for a bad one, and the socket stays open."
+    from facemask.faces import predict_faces
+    from facemask.predict import Predictor
+    wall = encode(Image.new('RGB', (320, 240), (120, 140, 160)))
+    street = next(iter(sorted((Path(__file__).resolve().parents[2] / 'shared/data/photos/jolignier/images').glob('*.jpg'))), None)
+    with client.websocket_connect('/ws/faces') as ws:
+        ws.send_bytes(wall)
+        assert ws.receive_json() == {'frame': 0, 'file': 'frame 0', 'faces': [], 'model_version': 'shipped'}
+        ws.send_bytes(b'GIF89a nonsense')
+        bad = ws.receive_json()
+        assert bad['frame'] == 1 and bad['status'] == 415 and 'not an image' in bad['error']
+        ws.send_text('hello')
+        assert ws.receive_json() == {'frame': 2, 'error': 'send each frame as a binary message of JPEG or PNG bytes', 'status': 415}
+        if street is not None:   # a real photo: the same faces and labels as predict_faces gives in-process
+            ws.send_bytes(street.read_bytes())
+            answer = ws.receive_json()
+            assert answer['frame'] == 3 and answer['faces'] == predict_faces(Predictor(), street.read_bytes(), 'frame 3')['faces']
+        ws.send_bytes(wall)
+        assert ws.receive_json()['faces'] == []
+
+
+def test_websocket_on_the_real_server(server):
+    "uvicorn as deployed speaks WebSocket: a bad frame is answered with an error, the next frame still with faces."
+    from websockets.sync.client import connect
+    with connect(server.replace('http', 'ws') + '/ws/faces', open_timeout=30) as ws:
+        ws.send(b'not an image')
+        assert json.loads(ws.recv(timeout=30))['status'] == 415
+        ws.send(encode(Image.new('RGB', (320, 240), (120, 140, 160))))
+        assert json.loads(ws.recv(timeout=30)) == {'frame': 1, 'file': 'frame 1', 'faces': [], 'model_version': 'shipped'}

@@ -14,7 +14,7 @@ from facemask.testing import make_class_tree
 
 FACEMASK = str(Path(sys.executable).parent / 'facemask')   # the console script of this environment
 COMMANDS = [[], ['data'], ['data', 'import'], ['data', 'stats'], ['data', 'list'], ['data', 'fetch'], ['explore'],
-            ['train'], ['retrain'], ['tune'], ['predict'], ['bench'], ['app'], ['serve'], ['runs'], ['evaluate'], ['evaluate-faces'], ['promote'], ['ship'], ['rollback']]
+            ['train'], ['retrain'], ['tune'], ['predict'], ['bench'], ['app'], ['serve'], ['runs'], ['evaluate'], ['evaluate-faces'], ['watch'], ['promote'], ['ship'], ['rollback']]
 
 
 def facemask(*args, check=True):
@@ -56,6 +56,26 @@ def test_errors_are_one_clear_line(home, tmp_path):
     assert res.returncode == 1 and 'no class folders found' in res.stderr
     res = facemask('data', 'stats', check=False)
     assert res.returncode == 1 and 'facemask data import' in res.stderr
+
+
+def test_watch_a_generated_clip(home, tmp_path):
+    "A video: one JSON line per frame on stdout, the report and the annotated video written; a broken video is one clear error."
+    import json
+    from facemask.testing import noise_image
+    from facemask.video import frames, open_video, write_clip
+    clip = write_clip([noise_image(320, 240, seed=s) for s in (1, 2)], tmp_path / 'clip.mp4', frames_per_image=6)
+    res = facemask('watch', clip, '--json', '-', '--out', tmp_path / 'out' / 'annotated.mp4', '--report', tmp_path / 'report.json')
+    lines = [json.loads(line) for line in res.stdout.splitlines()]
+    assert [line['frame'] for line in lines] == list(range(12)) and all(isinstance(line['faces'], list) for line in lines)
+    report = json.loads((tmp_path / 'report.json').read_text())
+    assert report['frames'] == 12 and report['people'] == [] and '12 frames in' in res.stderr
+    assert len(list(frames(open_video(tmp_path / 'out' / 'annotated.mp4')))) == 12
+    assert not list((tmp_path / 'out').glob('.*partial*'))   # written to a temporary name, then renamed
+    res = facemask('watch', clip, '--every', '4', '--max-frames', '2')
+    assert res.stdout.startswith('2 frames in')
+    (tmp_path / 'broken.mp4').write_bytes(b'not a video')
+    res = facemask('watch', tmp_path / 'broken.mp4', check=False)
+    assert (res.returncode, res.stderr.strip()) == (1, f"facemask: error: {tmp_path / 'broken.mp4'}: not a video this build of OpenCV can decode")
 
 
 @pytest.fixture
