@@ -134,16 +134,22 @@ class PredictTab:
     def _on_sample(self, change):
         if change['new'] in self.samples: self.show([(change['new'], self.samples[change['new']])])
 
-    def prediction_card(self, name: str, data: bytes) -> widgets.Widget:
-        "The result card for one upload: label, probabilities and Grad-CAM, faces for group photos, or an error."
+    def prediction_card(self, name: str, data: bytes, later: list | None = None) -> widgets.Widget:
+        """The result card for one upload: label, probabilities and Grad-CAM, faces for group photos, or an error.
+        The Grad-CAM heatmap takes longer than the label: with a list as `later`, the card is returned with a placeholder
+        and the function that draws the heatmap into it is appended to `later`."""
         title = f'<b class="fm-name">{html.escape(name)}</b>'
         try:
             if self.faces.value: return self._faces_card(title, name, data)
             im = open_image(data, name, draft_side=4 * self.predictor.image_size)
             p = self.predictor.predict(data, name)
-            heat = gradcam(self.predictor.keras_model(), model_input(im, self.predictor.image_size), CLASS_NAMES.index(p.label))
             face = im.resize((220, round(220 * im.height / im.width)), Image.BILINEAR)
-            body = widgets.HBox([image_widget(face), image_widget(overlay(face, heat)),
+            heatmap = widgets.Box([widgets.HTML('<div class="fm-hint">Grad-CAM…</div>')], layout=widgets.Layout(width='220px'))
+            def draw_heatmap():
+                heat = gradcam(self.predictor.keras_model(), model_input(im, self.predictor.image_size), CLASS_NAMES.index(p.label))
+                heatmap.children = [image_widget(overlay(face, heat))]
+            later.append(draw_heatmap) if later is not None else draw_heatmap()
+            body = widgets.HBox([image_widget(face), heatmap,
                                  widgets.VBox([label_html(p.label, p.probabilities[p.label]), probability_bars(p.probabilities)])],
                                 layout=widgets.Layout(align_items='flex-start', grid_gap='12px'))
             caption = widgets.HTML(f'{title} · model {html.escape(str(p.model_version))} · left: the image, '
@@ -164,8 +170,10 @@ class PredictTab:
         "Replace the results with one card per `(name, bytes)`."
         self.status.value = f'<div class="fm-hint">Predicting {len(files)} image(s)…</div>'
         self.results.children = []
-        self.results.children = [self.prediction_card(n, d) for n, d in files]
+        later = []
+        self.results.children = [self.prediction_card(n, d, later) for n, d in files]   # labels first: they are shown now
         self.status.value = ''
+        for draw_heatmap in later: draw_heatmap()
 
 def result_card(children: list) -> widgets.VBox:
     "One framed result of the Predict tab (its file name first)."
@@ -270,14 +278,17 @@ class ModelTab:
 
 # %% ../nbs/07_app.ipynb #564c3e34
 def build_app(predictor=None) -> widgets.VBox:
-    "The whole dashboard: header and the Predict, Data, Model and Retrain tabs."
+    "The whole dashboard: header and the Predict, Live, Data, Model and Retrain tabs."
+    from facemask.live import LiveTab
+    from facemask.predict import Predictor
     from facemask.retrain_app import RetrainTab
-    views = {'Predict': PredictTab(predictor), 'Data': DataTab(), 'Model': ModelTab(), 'Retrain': RetrainTab()}
+    predictor = predictor or Predictor()
+    views = {'Predict': PredictTab(predictor), 'Live': LiveTab(predictor), 'Data': DataTab(), 'Model': ModelTab(), 'Retrain': RetrainTab()}
     tabs = widgets.Tab(children=[v.widget for v in views.values()], titles=list(views))
     def refresh_selected(change):   # a preheated kernel built the page before it was opened: show the registry as it is now
         view = list(views.values())[change['new']]
         if hasattr(view, 'refresh'): view.refresh()
     tabs.observe(refresh_selected, 'selected_index')
     header = widgets.HTML(STYLE + '<div class="fm-title">😷 facemask</div><div class="fm-sub">Is the mask worn correctly? '
-                          'Upload a face (or a group photo), explore the data, inspect the model, retrain it on new images.</div>')
+                          'Upload a face (or a group photo), label your camera live, explore the data, inspect the model, retrain it on new images.</div>')
     return widgets.VBox([header, tabs])

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
+from PIL import Image
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 FACEMASK = str(Path(sys.executable).parent / 'facemask')   # the console script of this environment
@@ -117,12 +118,62 @@ def wait_until_idle(pid: int, deadline: float, busy_cpu_s: float = 0.1, window_s
 
 
 @contextmanager
-def chromium():
-    "A headless Debian chromium driven by Playwright."
+def chromium(fake_camera: Path | None = None):
+    "A headless Debian chromium driven by Playwright; its camera plays the `fake_camera` clip (.y4m, looped), allowed without asking."
+    camera = [] if fake_camera is None else ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+                                             f'--use-file-for-fake-video-capture={fake_camera}']
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + camera)
         try: yield browser
         finally: browser.close()
+
+
+def _ycbcr420(frame: Image.Image):
+    "The planes of `frame` (even sides) as a 4:2:0 camera sends them: full-size Y, half-size Cb and Cr."
+    y, cb, cr = frame.convert('RGB').convert('YCbCr').split()
+    half = (frame.width // 2, frame.height // 2)
+    return y, cb.resize(half, Image.BOX), cr.resize(half, Image.BOX)
+
+
+def camera_view(frame: Image.Image) -> Image.Image:
+    "`frame` as Chromium's fake camera shows it after the YCbCr 4:2:0 round trip of a Y4M clip."
+    y, cb, cr = _ycbcr420(frame)
+    return Image.merge('YCbCr', (y, cb.resize(frame.size, Image.BILINEAR), cr.resize(frame.size, Image.BILINEAR))).convert('RGB')
+
+
+def write_y4m(frame: Image.Image, path: Path, frames: int = 25, fps: int = 25) -> Path:
+    "Write `frame` (RGB, even sides) `frames` times as a Y4M clip, the format Chromium's fake camera plays (looped)."
+    y, cb, cr = _ycbcr420(frame)
+    with open(path, 'wb') as f:
+        f.write(f'YUV4MPEG2 W{frame.width} H{frame.height} F{fps}:1 Ip A1:1 C420jpeg\n'.encode())
+        for _ in range(frames): f.write(b'FRAME\n' + y.tobytes() + cb.tobytes() + cr.tobytes())
+    return Path(path)
+
+
+def letterbox(im: Image.Image, size=(640, 480)) -> Image.Image:
+    "`im` scaled to fit `size`, centred on black: a camera-shaped frame."
+    im = im.convert('RGB').copy()
+    im.thumbnail(size)
+    frame = Image.new('RGB', size)
+    frame.paste(im, ((size[0] - im.width) // 2, (size[1] - im.height) // 2))
+    return frame
+
+
+def camera_clip(folder: Path, photos: int = 300):
+    """A Y4M clip for the fake camera and the face the library finds on its frame: the first of `photos` jolignier photos
+    (../shared/data) with one face of 80 px or more labelled with probability >= 0.9; without the shared data, a flat frame
+    and None. Predicts with the production model of the current FACEMASK_HOME, the one the dashboard serves."""
+    from facemask.core import shared_data_dir
+    from facemask.faces import predict_faces
+    from facemask.predict import Predictor
+    from facemask.testing import encode
+    predictor, shared = Predictor(), shared_data_dir()
+    for photo in sorted((shared / 'photos' / 'jolignier' / 'images').glob('*.jpg'))[:photos] if shared else []:
+        frame = letterbox(Image.open(photo))
+        faces = predict_faces(predictor, encode(camera_view(frame), 'PNG'), 'frame')['faces']
+        if len(faces) == 1 and faces[0]['probabilities'][faces[0]['label']] >= 0.9 and faces[0]['box'][2] - faces[0]['box'][0] >= 80:
+            return write_y4m(frame, Path(folder) / 'camera.y4m'), faces[0]
+    return write_y4m(Image.new('RGB', (640, 480), (120, 140, 160)), Path(folder) / 'camera.y4m'), None
 
 
 def open_dashboard(browser: Browser, url: str, width: int = 1280, height: int = 900) -> Page:

@@ -9,7 +9,8 @@ import subprocess
 import pytest
 from playwright.sync_api import expect
 
-from browser import FACEMASK, PREDICT_UPLOAD, choose_files, chromium, open_dashboard, select_tab, serve_dashboard, shown_result, upload
+from browser import (FACEMASK, PREDICT_UPLOAD, camera_clip, choose_files, chromium, open_dashboard, select_tab, serve_dashboard,
+                     shown_result, upload)
 from facemask.predict import Predictor
 from facemask.testing import encode, learnable_image, make_class_tree, noise_image
 
@@ -25,8 +26,16 @@ def dashboard_home(tmp_path_factory):
 
 
 @pytest.fixture(scope='module')
-def page(dashboard_home):
-    with serve_dashboard(dashboard_home, log=dashboard_home / 'voila.log') as dashboard, chromium() as browser:
+def camera(tmp_path_factory, dashboard_home):
+    "The fake camera's clip (a real photo with one clear face, from ../shared/data when present) and the face on its frame."
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv('FACEMASK_HOME', str(dashboard_home))
+        return camera_clip(tmp_path_factory.mktemp('camera'))
+
+
+@pytest.fixture(scope='module')
+def page(dashboard_home, camera):
+    with serve_dashboard(dashboard_home, log=dashboard_home / 'voila.log') as dashboard, chromium(fake_camera=camera[0]) as browser:
         yield open_dashboard(browser, dashboard.url)
 
 
@@ -73,6 +82,29 @@ def test_every_tab_shows_its_content(page):
     select_tab(page, 'Predict')
     expect(page.locator(PREDICT_UPLOAD)).to_be_visible()
     expect(page.locator('body')).not_to_contain_text('Traceback')
+
+
+def test_live_tab_labels_the_camera_like_the_library(page, camera):
+    "Start the (fake) camera: frames flow, the face gets the box and label the library gives the same frame, Stop clears it."
+    _, face = camera
+    select_tab(page, 'Live')
+    live = page.locator('.fm-live')
+    page.locator('.fm-live-toggle').click()
+    expect(live).to_have_attribute('data-running', 'true')
+    page.wait_for_function("() => Number(document.querySelector('.fm-live').dataset.frames || 0) >= 8")
+    assert float(live.get_attribute('data-fps')) > 0 and float(live.get_attribute('data-latency-ms')) > 0
+    boxes = page.locator('.fm-live-box')
+    if face is None: expect(boxes).to_have_count(0)
+    else:
+        expect(boxes).to_have_count(1)
+        assert boxes.first.get_attribute('data-label') == face['label']
+        label = face['label']
+        expect(page.locator(f'.fm-live-count[data-class="{label}"]')).to_contain_text('1 ')   # one person, followed over 3+ frames
+    page.locator('.fm-live-toggle').click()
+    expect(live).to_have_attribute('data-running', 'false')
+    expect(boxes).to_have_count(0)
+    expect(page.locator('body')).not_to_contain_text('Traceback')
+    select_tab(page, 'Predict')
 
 
 RETRAIN_TIMEOUT_MS = 600_000   # fine-tuning the shipped model on the generated data, on 2 busy cores
