@@ -60,6 +60,8 @@ bench: real-data chromium  ## print measured figures: model quality, prediction 
 	$(BIN)/facemask bench
 	@echo "== group photos of the test split: face detection + labels =="
 	$(BIN)/facemask evaluate-faces
+	@echo "== video: face detector per 640x480 frame, facemask watch end to end (tests/bench_video.py) =="
+	$(BIN)/python tests/bench_video.py
 	@echo "== the dashboard in a browser (chromium) =="
 	$(BIN)/python tests/bench_dashboard.py
 	@echo "== HTTP API under load: 2 workers, 32 Locust users for 10 s on loopback (make loadtest compares more) =="

@@ -17,6 +17,7 @@ from PIL import Image
 from tqdm.auto import tqdm
 
 from .core import CLASS_NAMES, FacemaskError, atomic_write
+from .detect import SURE_SCORE
 from .faces import classify_faces, draw_faces, match_faces
 
 # %% auto #0
@@ -24,17 +25,20 @@ __all__ = ['FaceTracker', 'open_video', 'frames', 'VideoOut', 'write_clip', 'lab
 
 # %% ../nbs/06c_video.ipynb #e7bc442e
 class FaceTracker:
-    "Link each frame's faces to the tracks of earlier frames by box overlap; a track ends after `max_missed` frames unseen."
-    def __init__(self, min_iou: float = 0.3, max_missed: int = 12):
-        self.min_iou, self.max_missed = min_iou, max_missed
+    """Link each frame's faces to the tracks of earlier frames by box overlap; a track ends after `max_missed` frames unseen.
+    Only a face detected with at least `start_score` starts a track; a less sure one can only continue a track."""
+    def __init__(self, min_iou: float = 0.3, max_missed: int = 12, start_score: float = SURE_SCORE):
+        self.min_iou, self.max_missed, self.start_score = min_iou, max_missed, start_score
         self.active, self.ended, self.next_id = [], [], 1
 
     def update(self, frame: int, faces: list) -> list:
-        "Track ids of `faces` (dicts with `box` and `label`) seen in `frame`, in their order."
+        "Track ids of `faces` (dicts with `box`, `label` and `confidence`) seen in `frame`, in their order; None for a face on no track."
         boxes = np.array([f['box'] for f in faces], float).reshape(-1, 4)
         matched = match_faces(boxes, np.array([t['box'] for t in self.active], float).reshape(-1, 4), self.min_iou)
         ids = []
         for face, m in zip(faces, matched):
+            if m < 0 and face.get('confidence', 1.0) < self.start_score:
+                ids.append(None); continue
             if m < 0:
                 track = {'track': self.next_id, 'first_frame': frame, 'votes': Counter()}
                 self.active.append(track); self.next_id += 1
