@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import sqlite3
+import time
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -40,6 +42,17 @@ def registry_path() -> Path: return outputs_dir()/'registry.sqlite'
 
 def runs_dir() -> Path: return outputs_dir()/'runs'
 
+def _while_locked(step, patience_s: float = 30):
+    """Run `step`, again while SQLite says the database is locked. Turning a new file into WAL mode needs it alone:
+    two processes doing it at once (the workers of a server on a new volume) get 'database is locked' at once,
+    without SQLite's own wait."""
+    deadline = time.monotonic() + patience_s
+    while True:
+        try: return step()
+        except sqlite3.OperationalError as e:
+            if 'locked' not in str(e) or time.monotonic() > deadline: raise
+            time.sleep(random.uniform(0.01, 0.1))
+
 @contextmanager
 def connect():
     "A transaction on the registry (created on first use); commits on success, rolls back on error."
@@ -48,8 +61,8 @@ def connect():
     con = sqlite3.connect(path, timeout=30, isolation_level=None)
     con.row_factory = sqlite3.Row
     try:
-        con.execute('PRAGMA journal_mode=WAL')
-        con.executescript(SCHEMA)
+        _while_locked(lambda: con.execute('PRAGMA journal_mode=WAL'))
+        _while_locked(lambda: con.executescript(SCHEMA))
         con.execute('BEGIN IMMEDIATE')
         try:
             yield con
