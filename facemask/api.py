@@ -28,9 +28,10 @@ from .data import ImageRejected
 
 # %% auto #0
 __all__ = ['TOKEN_ENV', 'MAX_MB_ENV', 'DEFAULT_MAX_MB', 'UPLOAD_MAX_MB', 'MAX_BATCH', 'log', 'RAW_TYPES', 'bearer', 'IMAGE_BODY',
-           'BATCH_BODY', 'SERVER_OPTIONS', 'UPLOAD_BODY', 'token_file', 'configured_token', 'max_request_bytes',
-           'json_response', 'rejection_status', 'error_status', 'add_error_handlers', 'too_large', 'read_body',
-           'read_files', 'require_token', 'create_app', 'add_retraining_routes']
+           'BATCH_BODY', 'ERROR_SCHEMA', 'ERROR_MEANINGS', 'IMAGE_ERRORS', 'GUARDED_ERRORS', 'SERVER_OPTIONS',
+           'UPLOAD_BODY', 'token_file', 'configured_token', 'max_request_bytes', 'json_response', 'rejection_status',
+           'error_status', 'add_error_handlers', 'too_large', 'read_body', 'read_files', 'require_token',
+           'error_responses', 'create_app', 'add_retraining_routes']
 
 # %% ../nbs/08_api.ipynb #cea3ceff
 TOKEN_ENV = 'FACEMASK_API_TOKEN'
@@ -142,6 +143,20 @@ IMAGE_BODY = {'requestBody': {'content': {
 BATCH_BODY = {'requestBody': {'content': {'multipart/form-data': {'schema': {'type': 'object', 'properties': {
     'files': {'type': 'array', 'items': {'type': 'string', 'format': 'binary'}}}, 'required': ['files']}}}}}
 
+ERROR_SCHEMA = {'type': 'object', 'properties': {'error': {'type': 'string', 'description': 'what went wrong, in words for a person'}},
+                'required': ['error'], 'title': 'Error'}
+ERROR_MEANINGS = {400: 'a malformed request (a broken multipart body, a bad parameter)', 401: 'no token was sent',
+                  403: 'the token is wrong', 404: 'no such run', 409: 'the run or the registry is in the wrong state for this',
+                  413: 'the request body or a file is too large', 415: 'not an image, or a content type the endpoint does not take',
+                  422: 'an image that cannot be used, or a request that does not validate',
+                  500: 'an unexpected server error (logged on the server)', 503: 'disabled: no API token is configured'}
+IMAGE_ERRORS, GUARDED_ERRORS = (400, 413, 415), (401, 403, 503)
+
+def error_responses(*statuses: int) -> dict:
+    "OpenAPI `responses` for the error statuses an endpoint returns (422 and 500 with every one), all as `{\"error\": message}`."
+    return {status: {'description': ERROR_MEANINGS[status], 'content': {'application/json': {'schema': ERROR_SCHEMA}}}
+            for status in sorted({*statuses, 422, 500})}
+
 def _production_model(version: str) -> dict:
     from facemask.runs import model_dir
     folder = model_dir(version)
@@ -169,21 +184,21 @@ def create_app() -> FastAPI:
                   description='Classify face images: mask worn correctly (`with_mask`), incorrectly (`mask_weared_incorrect`) or no mask.')
     add_error_handlers(app)
 
-    @app.get('/health', summary='liveness and the model version being served')
+    @app.get('/health', summary='liveness and the model version being served', responses=error_responses())
     def health(request: Request):
         return json_response({'status': 'ok', 'model_version': request.app.state.predictor.refresh()})
 
-    @app.get('/model', summary='the production model card and its metrics')
+    @app.get('/model', summary='the production model card and its metrics', responses=error_responses())
     def model(request: Request): return json_response(_production_model(request.app.state.predictor.refresh()))
 
-    @app.post('/predict', summary='classify one face image', openapi_extra=IMAGE_BODY)
+    @app.post('/predict', summary='classify one face image', openapi_extra=IMAGE_BODY, responses=error_responses(*IMAGE_ERRORS))
     async def predict(request: Request):
         [(name, data)], _ = await read_files(request, 'file', limit, max_files=1)
         prediction = await on_inference_thread(request, request.app.state.predictor.predict, data, name)
         return json_response(prediction.to_dict())
 
     @app.post('/predict/batch', summary=f'classify up to {MAX_BATCH} face images; a bad one gets an error, the rest are classified',
-              openapi_extra=BATCH_BODY)
+              openapi_extra=BATCH_BODY, responses=error_responses(*IMAGE_ERRORS))
     async def predict_batch(request: Request):
         files, _ = await read_files(request, 'files', limit)
         def classify(name, data):
@@ -191,7 +206,8 @@ def create_app() -> FastAPI:
             except ImageRejected as e: return {'file': name, 'error': e.reason, 'status': rejection_status(e)}
         return json_response(await on_inference_thread(request, lambda: [classify(*f) for f in files]))
 
-    @app.post('/predict/faces', summary='find the faces in a photo and classify each', openapi_extra=IMAGE_BODY)
+    @app.post('/predict/faces', summary='find the faces in a photo and classify each', openapi_extra=IMAGE_BODY,
+              responses=error_responses(*IMAGE_ERRORS))
     async def predict_faces(request: Request):
         from facemask.faces import predict_faces
         [(name, data)], _ = await read_files(request, 'file', limit, max_files=1)
@@ -234,36 +250,39 @@ def add_retraining_routes(app: FastAPI):
     guarded = [Depends(require_token)]
 
     @app.post('/uploads', dependencies=guarded, summary='stage labelled images or .zip archives of class folders for retraining',
-              openapi_extra=UPLOAD_BODY)
+              openapi_extra=UPLOAD_BODY, responses=error_responses(*IMAGE_ERRORS, *GUARDED_ERRORS))
     async def uploads(request: Request):
         from facemask.retrain import stage_upload
         files, fields = await read_files(request, 'files', UPLOAD_MAX_MB * 2**20)
         report = await run_in_threadpool(stage_upload, files, fields.get('label') or None)
         return json_response(report.to_dict())
 
-    @app.post('/retrain', dependencies=guarded, status_code=202, summary='start retraining in the background (202 with the run id)')
+    @app.post('/retrain', dependencies=guarded, status_code=202, summary='start retraining in the background (202 with the run id)',
+              responses=error_responses(400, 409, *GUARDED_ERRORS))
     def retrain(params: dict | None = Body(None, description='training parameters, as `facemask train -p NAME VALUE`')):
         from facemask.retrain import start_retrain
         return json_response({'run_id': start_retrain(params)}, 202)
 
-    @app.get('/runs', summary='every run with its status, metrics and the production flag')
+    @app.get('/runs', summary='every run with its status, metrics and the production flag', responses=error_responses())
     def runs(): return json_response(registry.list_runs())
 
-    @app.get('/runs/{run_id}', summary='one run (a unique prefix of its id is enough)')
+    @app.get('/runs/{run_id}', summary='one run (a unique prefix of its id is enough)', responses=error_responses(404))
     def run(run_id: str):
         record = _run_or_404(run_id)
         return json_response({**record, 'production': record['run_id'] == registry.production_run()})
 
-    @app.post('/runs/{run_id}/promote', dependencies=guarded, summary='put a succeeded run in production')
+    @app.post('/runs/{run_id}/promote', dependencies=guarded, summary='put a succeeded run in production',
+              responses=error_responses(404, 409, *GUARDED_ERRORS))
     def promote(run_id: str):
         return json_response({'production': _conflict_on_error(registry.promote, _run_or_404(run_id)['run_id'], 'promoted through the API')})
 
-    @app.post('/runs/{run_id}/cancel', dependencies=guarded, summary='cancel a running run')
+    @app.post('/runs/{run_id}/cancel', dependencies=guarded, summary='cancel a running run', responses=error_responses(404, 409, *GUARDED_ERRORS))
     def cancel(run_id: str):
         from facemask.runs import cancel_run
         return json_response({'cancelled': _conflict_on_error(cancel_run, _run_or_404(run_id)['run_id'])})
 
-    @app.post('/rollback', dependencies=guarded, summary='return production to the model served before the current one')
+    @app.post('/rollback', dependencies=guarded, summary='return production to the model served before the current one',
+              responses=error_responses(409, *GUARDED_ERRORS))
     def rollback(): return json_response({'production': _conflict_on_error(registry.rollback, 'rolled back through the API')})
 
 def _run_or_404(run_id: str) -> dict:

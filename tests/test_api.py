@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -137,11 +138,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def server(home):
-    "`facemask serve --workers 2` (as deployed) on a free loopback port, stopped by its PID."
+@contextmanager
+def running_api(workers: int = 2, **env):
+    "`facemask serve --workers N` (as deployed) on a free loopback port with `env` added, stopped by its PID; yields its URL."
     port = free_port()
-    proc = subprocess.Popen([FACEMASK, 'serve', '--port', str(port), '--workers', '2'], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen([FACEMASK, 'serve', '--port', str(port), '--workers', str(workers)], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, env={**os.environ, **env})
     url = f'http://127.0.0.1:{port}'
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
@@ -149,10 +151,16 @@ def server(home):
             if httpx.get(url + '/health', timeout=2).status_code == 200: break
         except httpx.TransportError: time.sleep(0.3)
     else: pytest.fail(f'the server did not start: {proc.communicate(timeout=10)[0] if proc.poll() is not None else "no answer in 120 s"}')
-    yield url
-    proc.send_signal(signal.SIGTERM)
-    try: proc.wait(15)
-    except subprocess.TimeoutExpired: proc.kill(); proc.wait()
+    try: yield url
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try: proc.wait(15)
+        except subprocess.TimeoutExpired: proc.kill(); proc.wait()
+
+
+@pytest.fixture
+def server(home):
+    with running_api() as url: yield url
 
 
 def test_real_server_takes_a_concurrent_burst(server):
@@ -241,3 +249,15 @@ def test_websocket_on_the_real_server(server):
         assert json.loads(ws.recv(timeout=30))['status'] == 415
         ws.send(encode(Image.new('RGB', (320, 240), (120, 140, 160))))
         assert json.loads(ws.recv(timeout=30)) == {'frame': 1, 'file': 'frame 1', 'faces': [], 'model_version': 'shipped'}
+
+
+def test_schemathesis_finds_no_server_error_and_no_undocumented_response(home, tmp_path):
+    """A bounded property-based run of Schemathesis against the OpenAPI document, with the token: no 5xx, and every status,
+    content type and error body the API returns is the one its document declares."""
+    schemathesis = str(Path(sys.executable).parent / 'schemathesis')
+    with running_api(workers=1, **{TOKEN_ENV: TOKEN}) as url:
+        res = subprocess.run([schemathesis, 'run', f'{url}/openapi.json', '--header', f'Authorization: Bearer {TOKEN}',
+                              '--checks', 'not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance',
+                              '--max-examples', '8', '--seed', '1', '--workers', '1', '--no-color', '--generation-database', 'none'],
+                             capture_output=True, text=True, timeout=600, cwd=tmp_path)   # its files stay out of the checkout
+    assert res.returncode == 0, res.stdout[-6000:]
