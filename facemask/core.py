@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,8 +18,8 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 # %% auto #0
 __all__ = ['CLASS_NAMES', 'CLASS_TITLES', 'CLASS_COLORS', 'SPLITS', 'DEFAULT_IMAGE_SIZE', 'SCRATCH_IMAGE_SIZES',
            'MODEL_INPUT_SIZES', 'REAL_PHOTO_SOURCES', 'PROMOTION_MARGIN', 'RETRAIN_DEFAULTS', 'IMAGE_EXTENSIONS',
-           'FacemaskError', 'project_root', 'home', 'data_dir', 'outputs_dir', 'cache_dir', 'shared_data_dir',
-           'atomic_write', 'write_json', 'read_json']
+           'LOG_PROGRESS_EVERY_S', 'FacemaskError', 'project_root', 'home', 'data_dir', 'outputs_dir', 'cache_dir',
+           'shared_data_dir', 'atomic_write', 'write_json', 'read_json', 'progress_bar']
 
 # %% ../nbs/00_core.ipynb #498c0b32
 CLASS_NAMES = ('mask_weared_incorrect', 'with_mask', 'without_mask')
@@ -96,3 +97,28 @@ def write_json(path, obj) -> Path:
 def read_json(path):
     "Read a JSON file."
     return json.loads(Path(path).read_text(encoding='utf-8'))
+
+# %% ../nbs/00_core.ipynb #5bc089ae
+LOG_PROGRESS_EVERY_S = 30
+
+def _log_progress_class():
+    from tqdm import tqdm as plain
+    class LogProgress(plain):
+        "tqdm printing a plain line per update (at most every `mininterval` seconds) and none of its carriage returns."
+        def __init__(self, *args, **kwargs):
+            kwargs.setdefault('mininterval', LOG_PROGRESS_EVERY_S)
+            self._lines = 0
+            super().__init__(*args, **kwargs)
+        def display(self, msg=None, pos=None):
+            if self.disable: return True
+            self.fp.write(('\n' if self._lines else '') + (msg or str(self)).strip())   # close() ends the last line
+            self.fp.flush()
+            self._lines += 1
+            return True
+    return LogProgress
+
+def progress_bar(*args, **kwargs):
+    "A tqdm progress bar (same arguments); plain lines where stderr is not a terminal and no notebook shows it."
+    from tqdm.auto import tqdm
+    shown_live = 'ipykernel' in sys.modules or kwargs.get('file', sys.stderr).isatty()   # a notebook or a terminal
+    return tqdm(*args, **kwargs) if shown_live else _log_progress_class()(*args, **kwargs)

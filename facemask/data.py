@@ -21,10 +21,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from PIL import Image, ImageOps, UnidentifiedImageError
-from tqdm.auto import tqdm
 
 from .core import (CLASS_NAMES, IMAGE_EXTENSIONS, SPLITS, FacemaskError, atomic_write, data_dir,
-                           read_json, write_json)
+                           progress_bar, read_json, write_json)
 
 # %% auto #0
 __all__ = ['SUPPORTED_FORMATS', 'MIN_SIDE', 'MAX_PIXELS', 'MAX_FILE_BYTES', 'DIHEDRAL', 'DHASH_SIDE', 'NEAR_DUPLICATE_BITS',
@@ -160,7 +159,7 @@ def thumbnail(src) -> np.ndarray:
 def load_thumbnails(files, progress: bool = False) -> np.ndarray:
     "Thumbnails of stored files (paths relative to the data folder), read back in threads: (n, side, side) uint8."
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        thumbs = list(tqdm(pool.map(lambda f: thumbnail(data_dir()/f), files), total=len(files), desc='thumbnails', unit='img', disable=not progress))
+        thumbs = list(progress_bar(pool.map(lambda f: thumbnail(data_dir()/f), files), total=len(files), desc='thumbnails', unit='img', disable=not progress))
     return np.stack(thumbs) if thumbs else np.zeros((0, THUMB_SIDE, THUMB_SIDE), np.uint8)
 
 def dhash_links(variants: np.ndarray, max_bits: int = NEAR_DUPLICATE_BITS, k: int = NEIGHBOURS,
@@ -317,6 +316,7 @@ def iter_candidates(srcs, report: ImportReport):
         if not src.exists(): raise FacemaskError(f'{src}: no such file or folder')
         if src.is_dir(): yield from _folder_candidates(src, report)
         elif zipfile.is_zipfile(src): yield from _zip_candidates(src, report)
+        elif src.suffix.lower() == '.zip': raise FacemaskError(f'{src}: not a valid zip archive')
         else: raise FacemaskError(f'{src}: expected a folder of class folders or a .zip archive')
 
 # %% ../nbs/01_data.ipynb #53895428
@@ -505,7 +505,7 @@ def _check_or_reject(c: Candidate):
 def check_candidates(candidates: list, progress: bool = True):
     "Check `candidates` in threads (Pillow and hashing release the GIL); yields, in order, a `CheckedImage` or the `ImageRejected`."
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        yield from tqdm(pool.map(_check_or_reject, candidates), total=len(candidates), desc='checking images', unit='img', disable=not progress)
+        yield from progress_bar(pool.map(_check_or_reject, candidates), total=len(candidates), desc='checking images', unit='img', disable=not progress)
 
 def import_dataset(srcs, name: str = DEFAULT_DATASET, fractions: dict = DEFAULT_FRACTIONS,
                    extend_test: bool = False, progress: bool = True, corrections: dict | None = None):
@@ -598,7 +598,7 @@ def download(url: str, dest: Path, sha256: str, progress: bool = True) -> Path:
     try:
         with urllib.request.urlopen(url, timeout=60) as resp, atomic_write(dest) as out:
             total = int(resp.headers.get('Content-Length') or 0) or None
-            with tqdm(total=total, unit='B', unit_scale=True, desc=f'downloading {Path(dest).name}', disable=not progress) as bar:
+            with progress_bar(total=total, unit='B', unit_scale=True, desc=f'downloading {Path(dest).name}', disable=not progress) as bar:
                 while chunk := resp.read(1 << 20):
                     out.write(chunk); digest.update(chunk); bar.update(len(chunk))
             if digest.hexdigest() != sha256.lower():

@@ -11,9 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from PIL import Image, ImageDraw
-from tqdm.auto import tqdm
 
-from .core import CLASS_COLORS, CLASS_NAMES
+from .core import CLASS_COLORS, CLASS_NAMES, progress_bar
 from .data import open_image
 from .detect import box_iou, face_detector
 from .predict import Predictor
@@ -89,7 +88,7 @@ def evaluate_faces(predictor: Predictor | None, images_dir: Path, annotations: P
     truth = pd.read_csv(annotations)
     files = sorted(set(truth['file']) & set(photos) if photos is not None else set(truth['file']))
     detector, rows, unmatched, started = detector or face_detector(), [], 0, time.perf_counter()
-    for f in tqdm(files, desc='photos', disable=not progress):
+    for f in progress_bar(files, desc='photos', disable=not progress):
         im = open_image(Path(images_dir)/f)
         found = detector(im)
         labelled = truth[truth['file'] == f]

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from tqdm.auto import tqdm
 
-from .core import CLASS_NAMES, DEFAULT_IMAGE_SIZE, FacemaskError, atomic_write, data_dir
+from .core import CLASS_NAMES, DEFAULT_IMAGE_SIZE, FacemaskError, atomic_write, data_dir, progress_bar
 from .data import Dataset, open_image
 
 # %% auto #0
@@ -42,7 +41,7 @@ def image_arrays(ds: Dataset, size: int = DEFAULT_IMAGE_SIZE, progress: bool = T
     if path.exists(): return np.load(path, mmap_mode='r'), labels
     files = ds.paths()
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        arrays = list(tqdm(pool.map(lambda f: model_input(open_image(f), size), files), total=len(files),
+        arrays = list(progress_bar(pool.map(lambda f: model_input(open_image(f), size), files), total=len(files),
                            desc=f'decoding {ds.ref} at {size}px', unit='img', disable=not progress))
     images = np.stack(arrays) if arrays else np.zeros((0, size, size, 3), np.uint8)
     with atomic_write(path) as f: np.save(f, images)

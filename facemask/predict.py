@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
 
-from .core import CLASS_NAMES, IMAGE_EXTENSIONS, FacemaskError
+from .core import CLASS_NAMES, FacemaskError, IMAGE_EXTENSIONS, progress_bar
 from .data import ImageRejected, open_image
 from .pipeline import model_input
 from .registry import production_run, registry_path
@@ -138,7 +137,7 @@ class Predictor:
         "Predictions for files and folders (every image inside); a bad file gives `{'file', 'error'}` and the rest go on."
         files = expand_paths(paths)
         results = []
-        for f in tqdm(files, desc='predicting', unit='img', disable=not progress):
+        for f in progress_bar(files, desc='predicting', unit='img', disable=not progress):
             try: results.append(self.predict(f).to_dict())
             except ImageRejected as e: results.append({'file': str(f), 'error': e.reason})
         return results

@@ -14,9 +14,8 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from tqdm.auto import tqdm
 
-from .core import CLASS_NAMES, FacemaskError, atomic_write
+from .core import CLASS_NAMES, FacemaskError, atomic_write, progress_bar
 from .detect import SURE_SCORE
 from .faces import classify_faces, draw_faces, match_faces
 
@@ -128,7 +127,7 @@ def watch(source, predictor=None, detector=None, out=None, json_lines=None, ever
     fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
     total = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) or None
     tracker, per_frame, writer, done, started = FaceTracker(), Counter(), None, 0, time.perf_counter()
-    bar = tqdm(total=min(total, max_frames * every) // every if total and max_frames else (total and -(-total // every)),
+    bar = progress_bar(total=min(total, max_frames * every) // every if total and max_frames else (total and -(-total // every)),
                desc=str(source), unit='frame', disable=not progress)
     try:
         for index, rgb in frames(capture, every):

@@ -58,6 +58,32 @@ def test_errors_are_one_clear_line(home, tmp_path):
     assert res.returncode == 1 and 'facemask data import' in res.stderr
 
 
+@pytest.mark.parametrize('args,status', [(['runs'], 141), (['--help'], 0)], ids=['runs', '--help'])
+def test_a_closed_pipe_ends_quietly(home, args, status):
+    "`facemask runs --json | head -1` and the like: no BrokenPipeError traceback when the reader has gone."
+    import os
+    read_end, write_end = os.pipe()
+    os.close(read_end)   # the reader is gone before the first write
+    res = subprocess.run([FACEMASK, *args], stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120)
+    os.close(write_end)
+    assert (res.returncode, res.stderr) == (status, '')   # argparse itself drops a help text that cannot be written
+
+
+def test_a_file_named_zip_that_is_not_one_is_named_so(home, tmp_path):
+    src = make_class_tree(tmp_path / 'clinic', per_class=2)
+    (tmp_path / 'broken.zip').write_bytes(b'PK not an archive')
+    res = facemask('data', 'import', src, tmp_path / 'broken.zip', check=False)
+    assert (res.returncode, res.stderr.strip()) == (1, f"facemask: error: {tmp_path / 'broken.zip'}: not a valid zip archive")
+    assert facemask('data', 'list', check=False).stdout.count('clinic') == 0   # nothing was imported
+
+
+def test_progress_in_a_log_is_plain_lines(home, tmp_path):
+    "Progress written to a file (a container log, CI): a few plain lines, no carriage returns."
+    src = make_class_tree(tmp_path / 'clinic', per_class=3)
+    res = facemask('data', 'import', src)
+    assert '\r' not in res.stderr and 'checking images' in res.stderr
+
+
 def test_watch_a_generated_clip(home, tmp_path):
     "A video: one JSON line per frame on stdout, the report and the annotated video written; a broken video is one clear error."
     import json
