@@ -104,7 +104,15 @@ def _tune(args):
     from facemask.core import read_json
     from facemask.registry import runs_dir
     from facemask.runs import launch
-    run = launch('tune.ipynb', 'tune', {'dataset': args.dataset, 'max_trials': args.max_trials, 'epochs': args.epochs, 'seed': args.seed})
+    if args.join:   # one process of a distributed search (started by `--workers`, or by hand on another machine)
+        import socket
+        from facemask.data import load_dataset
+        from facemask.tune import join_search, search_params
+        ds, tuner_id = load_dataset(args.dataset), args.tuner_id or f'tuner-{socket.gethostname()}'
+        folder = Path(args.folder) if args.folder else outputs_dir()/'tuning'/tuner_id
+        return join_search(ds, args.max_trials, search_params(ds, args.epochs, args.seed), folder, args.seed, args.join, tuner_id)
+    run = launch('tune.ipynb', 'tune', {'dataset': args.dataset, 'max_trials': args.max_trials, 'epochs': args.epochs, 'seed': args.seed,
+                                         'workers': args.workers, 'oracle': args.oracle})
     _print_run(run)
     if run['status'] != 'succeeded': raise FacemaskError(f"run {run['run_id']} {run['status']}")
     best = read_json(runs_dir()/run['run_id']/'best_params.json')
@@ -218,7 +226,12 @@ def _app(args):
     from facemask.runs import notebooks_dir
     dashboard = notebooks_dir()/'dashboard.ipynb'
     if not dashboard.exists(): raise FacemaskError(f'{dashboard}: dashboard notebook not found')
-    print(f'facemask dashboard: http://{args.host}:{args.port}/  (Ctrl-C stops it)', flush=True)
+    import os
+    from facemask.retrain_app import DASHBOARD_HOST_ENV, change_guard
+    os.environ[DASHBOARD_HOST_ENV] = args.host   # the kernels decide from it who may change data and the served model
+    guard = {'open': '', 'token': '; retraining, promotion and rollback need the API token (entered once per page)',
+             'read-only': '; served beyond this machine without a token, so the Retrain tab is read-only (set FACEMASK_API_TOKEN to enable it)'}
+    print(f'facemask dashboard: http://{args.host}:{args.port}/  (Ctrl-C stops it){guard[change_guard()[0]]}', flush=True)
     cmd = [str(Path(sys.executable).parent/'voila'), str(dashboard), f'--port={args.port}', f'--Voila.ip={args.host}', '--no-browser',
            '--theme=light', '--show_tracebacks=False', '--preheat_kernel=True', '--pool_size=1']
     try: raise SystemExit(subprocess.call(cmd, cwd=str(notebooks_dir())))
@@ -358,6 +371,14 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('--epochs', type=int, default=8, help='epochs per candidate (default: %(default)s)')
     t.add_argument('--dataset', help='dataset ref (default: newest "faces")')
     t.add_argument('--seed', type=int, default=0)
+    t.add_argument('--workers', type=int, default=0, metavar='N',
+                   help='search with a chief and N worker processes here (keras-tuner distributed mode; default: one process)')
+    t.add_argument('--oracle', metavar='HOST:PORT', help='where the chief serves trials (default: a free loopback port; '
+                                                          '0.0.0.0:PORT lets workers on other machines join)')
+    t.add_argument('--join', metavar='HOST:PORT', help='run one process of a distributed search against the chief at HOST:PORT')
+    t.add_argument('--as', dest='tuner_id', metavar='ID',
+                   help="with --join: this process's name ('chief' serves the trials; default: tuner-<hostname>)")
+    t.add_argument('--folder', metavar='DIR', help='with --join: where this process keeps its trials (default: outputs/tuning/ID)')
     t.set_defaults(func=_tune)
     r = sub.add_parser('predict', help='classify images with the production model',
                        description='Classify image files (a folder means every image in it) with the production model. '
@@ -377,7 +398,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=_bench)
     r = sub.add_parser('app', help='serve the Voilà dashboard', description='Serve nbs/dashboard.ipynb with Voilà (a preheated kernel).')
     r.add_argument('--port', type=int, default=8866, help='(default: %(default)s)')
-    r.add_argument('--host', default='127.0.0.1', help='address to listen on (default: %(default)s)')
+    r.add_argument('--host', default='127.0.0.1',
+                   help='address to listen on (default: %(default)s); beyond loopback, changes need the API token (FACEMASK_API_TOKEN)')
     r.set_defaults(func=_app)
     r = sub.add_parser('watch', help='label every face of a video file or a camera, frame by frame',
                        description='Find, label and follow every face of a video file or a live camera (a number such as 0, or '
@@ -443,12 +465,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     "Entry point of the `facemask` command."
-    args = build_parser().parse_args(argv)
-    try: args.func(args)
+    try:
+        try:
+            args = build_parser().parse_args(argv)
+            args.func(args)
+        finally: sys.stdout.flush()   # stdout is buffered in a pipe: a closed one shows here, not in the exit's flush
     except FacemaskError as e:
         print(f'facemask: error: {e}', file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print('facemask: interrupted', file=sys.stderr)
         return 130
+    except BrokenPipeError:   # the reader went away (`facemask runs --json | head -1`): stop quietly, as other tools do
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # so the exit's flush of stdout cannot fail again
+        return 141   # 128 + SIGPIPE, what a shell reports for a tool ended by a closed pipe
     return 0

@@ -5,8 +5,10 @@
 # %% ../nbs/07a_retrain_app.ipynb #e9728301
 from __future__ import annotations
 
+import hmac
 import html
 import json
+import os
 import threading
 import time
 
@@ -17,7 +19,8 @@ from .app import error_html, error_markup, table_html, table_markup
 from .core import CLASS_NAMES, CLASS_TITLES, FacemaskError, read_json
 
 # %% auto #0
-__all__ = ['PROGRESS_COLUMNS', 'run_progress', 'figure_widget', 'RetrainTab', 'upload_report_html']
+__all__ = ['PROGRESS_COLUMNS', 'DASHBOARD_HOST_ENV', 'run_progress', 'figure_widget', 'is_loopback', 'change_guard', 'RetrainTab',
+           'upload_report_html']
 
 # %% ../nbs/07a_retrain_app.ipynb #2d9c52cb
 PROGRESS_COLUMNS = {'loss': 'loss', 'val_loss': 'val loss', 'val_real_macro_f1': 'val macro-F1 (real)',
@@ -41,11 +44,34 @@ def figure_widget(fig, width: int = 760) -> widgets.Image:
     plt.close(fig)
     return widgets.Image(value=buf.getvalue(), format='png', width=width)
 
+# %% ../nbs/07a_retrain_app.ipynb #998214ca
+DASHBOARD_HOST_ENV = 'FACEMASK_DASHBOARD_HOST'   # set by `facemask app` for its kernels: the address the page is served on
+
+def is_loopback(host: str) -> bool: return host in ('localhost', '::1') or host.startswith('127.')
+
+def change_guard() -> tuple:
+    "`('open', None)` when the dashboard is served on loopback; beyond it `('token', token)`, or `('read-only', None)` without one."
+    from facemask.api import configured_token
+    if is_loopback(os.environ.get(DASHBOARD_HOST_ENV, '127.0.0.1')): return 'open', None
+    token = configured_token()
+    return ('token', token) if token else ('read-only', None)
+
 # %% ../nbs/07a_retrain_app.ipynb #c262fa65
 class RetrainTab:
     "Add labelled images, retrain in the background, follow it and see the decision."
+    READ_ONLY = ('This dashboard is served beyond this machine and no token is configured, so adding images, retraining, '
+                 'promoting and rolling back are off here. To enable them, set <code>FACEMASK_API_TOKEN</code> (or write a token '
+                 'to <code>outputs/api_token</code>) before <code>facemask app</code>; visitors then enter it once per page.')
     def __init__(self, poll_seconds: float = 1.0):
         self.poll_seconds, self.run_id, self._follower = poll_seconds, None, None
+        self.guard_mode, self._token = change_guard()
+        self.unlocked = self.guard_mode == 'open'
+        self.token = widgets.Password(placeholder='token', description='token', layout=widgets.Layout(width='260px'))
+        self.unlock_button = widgets.Button(description='Unlock changes', icon='unlock')
+        self.unlock_button.on_click(lambda _: self.unlock(self.token.value))
+        self.guard_message = widgets.HTML()
+        self.guard = widgets.VBox([self.guard_message] + ([widgets.HBox([self.token, self.unlock_button])] if self.guard_mode == 'token' else []))
+        self.guard.add_class('fm-guard')
         self.upload = widgets.FileUpload(accept='image/*,.zip', multiple=True, description='Choose images or a .zip',
                                          layout=widgets.Layout(width='230px'))
         self.label = widgets.Dropdown(options=[('from the .zip class folders', '')] + [(CLASS_TITLES[c], c) for c in CLASS_NAMES],
@@ -65,6 +91,7 @@ class RetrainTab:
         self.decision = widgets.VBox()
         step = lambda title, text: widgets.HTML(f'<h3>{title}</h3><div class="fm-sub">{text}</div>')
         self.widget = widgets.VBox([
+            self.guard,
             step('1 · Add labelled images', 'Images of one class (choose the label), or a .zip with a folder per class '
                  f'({", ".join(CLASS_NAMES)}). Each file is checked like an import; nothing is trained yet.'),
             widgets.HBox([self.upload, self.label, self.add]), self.report, self.pending,
@@ -74,7 +101,37 @@ class RetrainTab:
             step('3 · Decision', 'Promoted only if macro-F1 on the real test photos beats production by the margin and the '
                  'recall of incorrectly worn masks does not drop.'),
             self.decision, widgets.HBox([self.promote, self.rollback])])
+        self.guard_message.value = {'open': '', 'read-only': f'<div class="fm-hint">🔒 {self.READ_ONLY}</div>',
+                                    'token': '<div class="fm-hint">🔒 Changes need the token this dashboard was started with.</div>'}[self.guard_mode]
         self.refresh()
+        self._apply_lock()
+
+    @property
+    def locked(self) -> bool: return not self.unlocked
+
+    def unlock(self, token: str) -> bool:
+        "Unlock this page's changes if `token` is the configured one."
+        if self.guard_mode != 'token' or not hmac.compare_digest(token.encode(), self._token.encode()):
+            self.guard_message.value = error_markup('wrong token' if self.guard_mode == 'token' else 'no token is configured: changes stay off')
+            return False
+        self.unlocked = True
+        self.guard.children = [self.guard_message]
+        self.guard_message.value = '<div class="fm-hint">🔓 Changes unlocked for this page.</div>'
+        self._apply_lock()
+        return True
+
+    def _apply_lock(self):
+        for w in (self.upload, self.label, self.add, self.rollback): w.disabled = self.locked
+        if self.locked: self.start.disabled = self.cancel.disabled = self.promote.disabled = True
+        elif self.run_id:
+            from facemask.registry import get_run
+            self._show(get_run(self.run_id))
+        else: self.start.disabled, self.cancel.disabled = False, True
+
+    def _refused(self, where: widgets.HTML) -> bool:
+        "True (and says so in `where`) when changes are locked: the kernel refuses, whatever the page sends."
+        if self.locked: where.value = error_markup('changes are locked on this page' + (': enter the token first' if self.guard_mode == 'token' else ''))
+        return self.locked
 
     def refresh(self):
         "Show the pending uploads, and follow a running run or show the last retraining's decision."
@@ -84,6 +141,7 @@ class RetrainTab:
     def add_files(self, files: list, label: str | None):
         "Check and stage `(name, bytes)` files (what the upload button does), and show the report."
         from facemask.retrain import stage_upload
+        if self._refused(self.report): return None
         try: report = stage_upload(files, label)
         except FacemaskError as e:
             self.report.value = error_markup(str(e))
@@ -107,6 +165,7 @@ class RetrainTab:
     def start_run(self, params: dict | None = None):
         "Start a background retraining (what the Retrain button does) and follow it."
         from facemask.retrain import start_retrain
+        if self._refused(self.status): return None
         try: run_id = start_retrain(params)
         except FacemaskError as e:
             self.status.value = error_markup(str(e))
@@ -116,6 +175,7 @@ class RetrainTab:
 
     def _cancel(self):
         from facemask.runs import cancel_run
+        if self._refused(self.status): return
         try: cancel_run(self.run_id)
         except FacemaskError as e: self.status.value = error_markup(str(e))
 
@@ -149,7 +209,7 @@ class RetrainTab:
 
     def _show(self, run: dict):
         running = run['status'] == 'running'
-        self.start.disabled, self.cancel.disabled = running, not running
+        self.start.disabled, self.cancel.disabled = running or self.locked, not running or self.locked
         progress = run_progress(run['run_id'])
         total = int(run['params'].get('epochs') or 1)
         self.bar.max, self.bar.value = total, min(len(progress), total)
@@ -167,7 +227,7 @@ class RetrainTab:
         from facemask.registry import production_run, runs_dir
         from facemask.retrain import comparison
         self._show_pending()
-        self.promote.disabled = run['status'] != 'succeeded' or production_run() == run['run_id']
+        self.promote.disabled = run['status'] != 'succeeded' or production_run() == run['run_id'] or self.locked
         if run['status'] != 'succeeded':
             self.decision.children = [error_html(f"Run {run['run_id']} {run['status']}: {run.get('error') or 'no details'}. "
                                                  f'Production is unchanged ({production_run()}).')]
@@ -191,6 +251,7 @@ class RetrainTab:
 
     def _change_production(self, action: str):
         from facemask.registry import get_run, promote, rollback
+        if self._refused(self.status): return
         try:
             if action == 'promote': promote(self.run_id, 'promoted by hand in the dashboard')
             else: rollback('rolled back by hand in the dashboard')

@@ -5,6 +5,12 @@
 # %% ../nbs/04a_tune.ipynb #fb9fed50
 from __future__ import annotations
 
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import keras_tuner as kt
@@ -17,7 +23,8 @@ from .model import build_model
 from .train import compile_model, resolve_params, training_data
 
 # %% auto #0
-__all__ = ['RANDOM_TRIALS', 'sample_params', 'FaceMaskHyperModel', 'objective', 'tune']
+__all__ = ['RANDOM_TRIALS', 'TUNER_ENV', 'TRIAL_LOG', 'CHIEF', 'sample_params', 'FaceMaskHyperModel', 'objective',
+           'FaceMaskTuner', 'make_tuner', 'join_search', 'search_params', 'worker_command', 'run_distributed', 'tune']
 
 # %% ../nbs/04a_tune.ipynb #eb216cdb
 def sample_params(hp: kt.HyperParameters, base: dict) -> dict:
@@ -54,15 +61,96 @@ def objective(ds: Dataset) -> kt.Objective:
     val = ds.manifest[ds.manifest['split'] == 'val']
     return kt.Objective('val_real_macro_f1', 'max') if val['source'].isin(REAL_PHOTO_SOURCES).any() else kt.Objective('val_loss', 'min')
 
-RANDOM_TRIALS = 3   # keras-tuner's default, 3 per hyperparameter, would leave a two-core budget of trials all random
 
-def tune(ds: Dataset, max_trials: int, base_params: dict, folder: Path, seed: int = 0):
-    "Bayesian search over `max_trials` candidates, each trained `base_params['epochs']` epochs; returns `(best_params, trials)`."
+# %% ../nbs/04a_tune.ipynb #d355e47d
+RANDOM_TRIALS = 3   # keras-tuner's default, 3 per hyperparameter, would leave a two-core budget of trials all random
+TUNER_ENV = ('KERASTUNER_TUNER_ID', 'KERASTUNER_ORACLE_IP', 'KERASTUNER_ORACLE_PORT')
+TRIAL_LOG = 'trials_by_tuner.jsonl'
+CHIEF = 'chief'
+
+class FaceMaskTuner(kt.BayesianOptimization):
+    "Bayesian optimisation that also records which tuner (this process alone, or a worker) trained each trial."
+    def run_trial(self, trial, *args, **kwargs):
+        with open(Path(self.project_dir)/TRIAL_LOG, 'a') as f:   # one short appended line: whole even with several workers
+            f.write(json.dumps({'trial': trial.trial_id, 'tuner': self.tuner_id}) + '\n')
+        return super().run_trial(trial, *args, **kwargs)
+
+def make_tuner(ds: Dataset, max_trials: int, base_params: dict, folder: Path, seed: int = 0, overwrite: bool = True) -> FaceMaskTuner:
+    "The search, its state in `folder/search` (`overwrite=False` reloads a finished or shared one)."
+    return FaceMaskTuner(FaceMaskHyperModel(ds, base_params), objective=objective(ds), max_trials=max_trials,
+                         num_initial_points=RANDOM_TRIALS, seed=seed, directory=str(folder), project_name='search', overwrite=overwrite)
+
+def join_search(ds: Dataset, max_trials: int, base_params: dict, folder: Path, seed: int, oracle: str, tuner_id: str):
+    "Take part in a distributed search as `tuner_id`: 'chief' serves the oracle at `oracle` (host:port), any other name trains trials."
+    host, _, port = oracle.rpartition(':')
+    if not host or not port.isdigit(): raise FacemaskError(f'{oracle}: give the chief as HOST:PORT')
+    os.environ.update(dict(zip(TUNER_ENV, (tuner_id, host, port))))   # keras-tuner reads its role from these
+    make_tuner(ds, max_trials, base_params, folder, seed, overwrite=tuner_id == CHIEF).search(verbose=1)
+
+def search_params(ds: Dataset, epochs: int, seed: int) -> dict:
+    "The base training parameters of a search: the same in the chief, every worker and the run's record."
+    return {'epochs': int(epochs), 'seed': int(seed), 'dataset': ds.ref}
+
+def worker_command(ds: Dataset, max_trials: int, base_params: dict, seed: int, oracle: str, tuner_id: str, folder=None) -> list:
+    "The `facemask tune` command that runs one worker (here, or on another machine holding dataset `ds.ref`)."
+    return ['facemask', 'tune', '--join', oracle, '--as', tuner_id, '--dataset', ds.ref, '--max-trials', str(max_trials),
+            '--epochs', str(base_params['epochs']), '--seed', str(seed), *(['--folder', str(folder)] if folder else [])]
+
+def _listening(host: str, port: int) -> bool:
+    with socket.socket() as s: return s.connect_ex((host, port)) == 0
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+def run_distributed(ds: Dataset, max_trials: int, base_params: dict, folder: Path, seed: int, workers: int,
+                    oracle: str | None = None, start_timeout_s: float = 120):
+    "Run the chief and `workers` workers here (logs in `folder`) until the search ends; a failed one stops all with its log."
+    oracle = oracle or f'127.0.0.1:{_free_port()}'
+    host, port = oracle.rsplit(':', 1)
+    executable = str(Path(sys.executable).parent/'facemask')
+    def start(tuner_id):
+        log = open(Path(folder)/f'{tuner_id}.log', 'w')
+        cmd = [executable, *worker_command(ds, max_trials, base_params, seed, oracle, tuner_id, folder)[1:]]
+        return tuner_id, subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env={k: v for k, v in os.environ.items() if k not in TUNER_ENV})
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    processes = [start(CHIEF)]
+    deadline = time.monotonic() + start_timeout_s
+    while not _listening('127.0.0.1' if host in ('0.0.0.0', '') else host, int(port)):   # the chief has made the search folder
+        if processes[0][1].poll() is not None or time.monotonic() > deadline: break
+        time.sleep(0.5)
+    processes += [start(f'tuner{i}') for i in range(workers)]
+    try:
+        while processes[0][1].poll() is None:
+            failed = [(t, p) for t, p in processes[1:] if p.poll() not in (None, 0)]
+            if failed: break
+            time.sleep(1)
+        failed = [(t, p) for t, p in processes if p.poll() not in (None, 0)]
+        if failed:
+            tuner_id, p = failed[0]
+            tail = (Path(folder)/f'{tuner_id}.log').read_text(errors='replace').strip().splitlines()[-5:]
+            raise FacemaskError(f'tuning {tuner_id} exited with status {p.returncode}: ' + ' | '.join(tail))
+        for _, p in processes[1:]: p.wait(timeout=120)   # workers end once the chief has no trial left to give
+    finally:
+        for _, p in processes:
+            if p.poll() is None: p.kill(); p.wait()
+
+# %% ../nbs/04a_tune.ipynb #ca0f9e7f
+def tune(ds: Dataset, max_trials: int, base_params: dict, folder: Path, seed: int = 0, workers: int = 0, oracle: str | None = None):
+    """Bayesian search over `max_trials` candidates, each trained `base_params['epochs']` epochs, here or by a chief and
+    `workers` workers (serving on `oracle`, host:port); returns `(best_params, trials)`, each trial with the tuner that trained it."""
     if max_trials < 1: raise FacemaskError('--max-trials must be at least 1')
-    tuner = kt.BayesianOptimization(FaceMaskHyperModel(ds, base_params), objective=objective(ds), max_trials=max_trials,
-                                    num_initial_points=RANDOM_TRIALS, seed=seed, directory=str(folder), project_name='search', overwrite=True)
-    tuner.search(verbose=1)
-    trials = pd.DataFrame([{'trial': t.trial_id, 'score': t.score, **t.hyperparameters.values}
+    if workers < 0: raise FacemaskError(f'--workers must be 0 or more, not {workers}')
+    if workers or oracle:
+        run_distributed(ds, max_trials, base_params, folder, seed, workers, oracle)
+        tuner = make_tuner(ds, max_trials, base_params, folder, seed, overwrite=False)   # the chief's finished search, reloaded
+    else:
+        tuner = make_tuner(ds, max_trials, base_params, folder, seed)
+        tuner.search(verbose=1)
+    log = Path(tuner.project_dir)/TRIAL_LOG
+    by_tuner = {r['trial']: r['tuner'] for r in map(json.loads, log.read_text().splitlines())} if log.exists() else {}
+    trials = pd.DataFrame([{'trial': t.trial_id, 'tuner': by_tuner.get(t.trial_id), 'score': t.score, **t.hyperparameters.values}
                            for t in tuner.oracle.trials.values() if t.score is not None]).sort_values('score', ascending=objective(ds).direction == 'min')
     best = sample_params(tuner.get_best_hyperparameters(1)[0], base_params)
     return best, trials

@@ -70,8 +70,9 @@ class Dashboard:
 
 
 @contextmanager
-def serve_dashboard(home: Path, log: Path | None = None):
-    """Run `facemask app` with `FACEMASK_HOME=home` on a free loopback port; yield a `Dashboard` once its kernel is preheated.
+def serve_dashboard(home: Path, log: Path | None = None, host: str = '127.0.0.1', env: dict | None = None):
+    """Run `facemask app --host host` with `FACEMASK_HOME=home` (and `env`) on a free port; yield a `Dashboard` once its kernel is
+    preheated. The page is opened on loopback whatever `host` is (0.0.0.0 listens on every address, loopback included).
 
     The server runs in its own process group and is stopped when the block ends, even on failure, with
     its kernels (they run in sessions of their own). Its output goes to `log` (default: a file in the
@@ -79,8 +80,8 @@ def serve_dashboard(home: Path, log: Path | None = None):
     port = free_port()
     log = Path(log or Path(tempfile.gettempdir()) / f'facemask-voila-{port}.log')
     with open(log, 'wb') as out:
-        server = subprocess.Popen([FACEMASK, 'app', '--port', str(port)], stdout=out, stderr=subprocess.STDOUT,
-                                  env={**os.environ, 'FACEMASK_HOME': str(home)}, start_new_session=True)
+        server = subprocess.Popen([FACEMASK, 'app', '--port', str(port), '--host', host], stdout=out, stderr=subprocess.STDOUT,
+                                  env={**os.environ, 'FACEMASK_HOME': str(home), **(env or {})}, start_new_session=True)
     try:
         dashboard = Dashboard(f'http://127.0.0.1:{port}/', server, log)
         dashboard.wait_until_preheated()

@@ -124,6 +124,20 @@ def test_tune_records_best_params(toy_home):
     assert best['params']['arch'] in ARCHITECTURES
 
 
+def test_distributed_tune_splits_trials_between_two_workers(toy_home):
+    "A chief and 2 workers on loopback (keras-tuner's distributed mode): both workers train trials, the best is recorded."
+    import pandas as pd
+    out = facemask('tune', '--max-trials', '4', '--epochs', '1', '--workers', '2').stdout
+    run = runs()[-1]
+    assert run['kind'] == 'tune' and run['status'] == 'succeeded' and 'train with:' in out
+    folder = toy_home / 'outputs' / 'runs' / run['run_id']
+    trials = pd.read_csv(folder / 'trials.csv')
+    assert len(trials) == 4 and set(trials['tuner']) == {'tuner0', 'tuner1'}   # split between the workers, none trained by the chief
+    best = json.loads((folder / 'best_params.json').read_text())
+    assert best['params']['arch'] == trials.iloc[0]['arch'] and run['metrics']['best_score'] == pytest.approx(trials['score'].max())
+    assert (folder / 'tuner' / 'chief.log').exists() and (folder / 'tuner' / 'tuner1.log').exists()
+
+
 def test_notebook_parameters_match_the_library_defaults():
     import papermill as pm
     from facemask.train import DEFAULT_PARAMS

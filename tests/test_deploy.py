@@ -1,0 +1,40 @@
+"""The Kubernetes manifest (deploy/kubernetes.yaml): valid against the Kubernetes schemas, and shaped as the README says."""
+import copy
+from pathlib import Path
+
+import kubernetes_validate
+import pytest
+import yaml
+
+MANIFEST = Path(__file__).resolve().parent.parent / 'deploy' / 'kubernetes.yaml'
+KUBERNETES = '1.37.0'
+
+
+@pytest.fixture(scope='module')
+def resources():
+    return {doc['kind']: doc for doc in yaml.safe_load_all(MANIFEST.read_text())}
+
+
+def test_every_resource_is_valid_kubernetes(resources):
+    for doc in resources.values(): kubernetes_validate.validate(doc, KUBERNETES, strict=True)
+
+
+def test_a_broken_resource_is_caught(resources):
+    broken = copy.deepcopy(resources['Deployment'])
+    broken['spec']['replicas'] = 'two'
+    with pytest.raises(kubernetes_validate.ValidationError): kubernetes_validate.validate(broken, KUBERNETES, strict=True)
+    broken = copy.deepcopy(resources['Service'])
+    broken['spec']['portz'] = broken['spec'].pop('ports')   # strict: an unknown field is an error
+    with pytest.raises(kubernetes_validate.ValidationError): kubernetes_validate.validate(broken, KUBERNETES, strict=True)
+
+
+def test_replicas_share_state_scale_on_cpu_and_are_ready_on_health(resources):
+    deployment, pod = resources['Deployment'], resources['Deployment']['spec']['template']['spec']
+    [api] = pod['containers']
+    assert deployment['spec']['replicas'] >= 2 and api['readinessProbe']['httpGet']['path'] == '/health'
+    assert resources['PersistentVolumeClaim']['spec']['accessModes'] == ['ReadWriteMany']   # every replica mounts the same registry
+    assert pod['volumes'][0]['persistentVolumeClaim']['claimName'] == resources['PersistentVolumeClaim']['metadata']['name']
+    assert {'name': 'FACEMASK_HOME', 'value': '/state'} in api['env'] and api['volumeMounts'][0]['mountPath'] == '/state'
+    hpa = resources['HorizontalPodAutoscaler']['spec']
+    assert hpa['scaleTargetRef']['name'] == deployment['metadata']['name'] and hpa['metrics'][0]['resource']['name'] == 'cpu'
+    assert resources['Service']['spec']['selector'] == deployment['spec']['selector']['matchLabels']
