@@ -8,7 +8,7 @@ PORT ?= 8866
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup chromium test test-notebooks test-py check-export real-data demo insights bench bench-retrain screenshots loadtest serve pins clean
+.PHONY: help setup chromium test test-notebooks test-py check-export real-data demo insights bench bench-retrain screenshots loadtest image serve pins clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -70,8 +70,13 @@ bench: real-data chromium  ## print measured figures: model quality, prediction 
 screenshots: real-data chromium  ## refresh the dashboard screenshots of the README (nbs/images/dashboard_*.png)
 	$(BIN)/python tests/screenshot_dashboard.py
 
-loadtest: setup  ## Locust against facemask serve on loopback: 1 vs 2 workers × 1/8/32 users, 10 s each (report + plot in outputs/loadtest/)
-	$(BIN)/python loadtest/run.py
+loadtest: setup  ## Locust on loopback, 1 vs 2 workers × 1/8/32 users, 10 s each: facemask serve, and the container when an engine runs (report + plot in outputs/loadtest/)
+	@if $(BIN)/python -c "import sys; sys.path.insert(0, 'deploy'); import container; sys.exit(container.engine() is None)"; then \
+	  $(MAKE) --no-print-directory image && $(BIN)/python loadtest/run.py --targets host container; \
+	else echo "(no container engine here: measuring facemask serve only)"; $(BIN)/python loadtest/run.py; fi
+
+image: setup  ## build the API image (docker when a daemon answers, else podman; README, "Containers") and print its size
+	$(BIN)/python deploy/container.py build
 
 serve: setup  ## serve the HTTP API on 127.0.0.1:8000 (OpenAPI at /docs; Ctrl-C stops it)
 	$(BIN)/facemask serve --workers 2

@@ -237,7 +237,9 @@ def create_app() -> FastAPI:
     return app
 
 # %% ../nbs/08_api.ipynb #03258022
-SERVER_OPTIONS = {'http': 'httptools', 'loop': 'uvloop'}   # what `facemask serve` passes to uvicorn
+# What `facemask serve` passes to uvicorn. Idle keep-alive connections are kept 75 s (uvicorn's default is 5 s): a
+# client or balancer reusing one just as the server closes it gets 'connection closed' (seen in the load test).
+SERVER_OPTIONS = {'http': 'httptools', 'loop': 'uvloop', 'timeout_keep_alive': 75}
 
 # %% ../nbs/08_api.ipynb #f710228f
 UPLOAD_BODY = {'requestBody': {'content': {'multipart/form-data': {'schema': {'type': 'object', 'properties': {

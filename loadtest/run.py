@@ -1,9 +1,11 @@
-"""Load-test the facemask API on loopback: for each worker count, start `facemask serve` on a free port, run Locust
-headless for a fixed time at each user count, stop both, and write a report, a CSV and a latency-vs-users plot.
+"""Load-test the facemask API on loopback: for each target and worker count, start the server on a free port (`facemask
+serve` on this machine, or the API image in a container), run Locust headless for a fixed time at each user count, stop
+both, and write a report, a CSV and a latency-vs-users plot.
 
-    python loadtest/run.py [--workers 1 2] [--users 1 8 32] [--seconds 10] [--out outputs/loadtest]
+    python loadtest/run.py [--targets host container] [--workers 1 2] [--users 1 8 32] [--seconds 10] [--out outputs/loadtest]
 
-Every process started here is stopped by its PID. `make loadtest` runs this with the defaults.
+Every process started here is stopped by its PID, every container by its name. `make loadtest` runs this with the
+defaults, and with the container as well when a container engine runs here (`make image` builds it).
 """
 import argparse
 import csv
@@ -20,6 +22,8 @@ import psutil
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(HERE.parent / 'deploy'))
+import container  # noqa: E402
 
 
 def free_port() -> int:
@@ -60,7 +64,7 @@ def busy_cpu_seconds() -> float:
 
 
 def warm_up(url: str):
-    "One group photo (builds MTCNN) and a few faces, so the timed runs measure serving, not loading."
+    "One group photo (loads the face detector) and a few faces, so the timed runs measure serving, not loading."
     sys.path.insert(0, str(HERE))
     from locustfile import FACES, PHOTOS
     for path, (body, headers) in [('/predict/faces', PHOTOS[0])] + [('/predict', f) for f in FACES[:20]]:
@@ -81,26 +85,37 @@ def run_locust(url: str, users: int, seconds: int, prefix: Path) -> dict:
             'locust_cpu_s': round(sum(os.times()[2:4]) - before, 1)}
 
 
-def measure(workers: int, users_list: list, seconds: int, out: Path) -> list:
+def start_server(target: str, workers: int, port: int, out: Path):
+    "Start `facemask serve` here or the API container on `port`; return `(pid of the serving process, stop function)`."
+    if target == 'host':
+        server = subprocess.Popen([str(BIN/'facemask'), 'serve', '--port', str(port), '--workers', str(workers)],
+                                  stdout=subprocess.DEVNULL, stderr=open(out/f'server_host_{workers}w.log', 'w'))
+        wait_healthy(f'http://127.0.0.1:{port}', server)
+        return server.pid, lambda: stop(server)
+    engine, name = container.engine(), f'facemask-loadtest-{port}'
+    container.start(engine, name, port, workers)
+    pid = int(subprocess.run([*engine, 'inspect', name, '--format', '{{.State.Pid}}'], capture_output=True, text=True, check=True).stdout)
+    return pid, lambda: container.stop(engine, name)
+
+
+def measure(target: str, workers: int, users_list: list, seconds: int, out: Path) -> list:
     port = free_port()
     url = f'http://127.0.0.1:{port}'
-    server = subprocess.Popen([str(BIN/'facemask'), 'serve', '--port', str(port), '--workers', str(workers)],
-                              stdout=subprocess.DEVNULL, stderr=open(out/f'server_{workers}w.log', 'w'))
+    pid, stop_server = start_server(target, workers, port, out)
     try:
-        wait_healthy(url, server)
         warm_up(url)
         results = []
         for users in users_list:
-            busy, cpu = busy_cpu_seconds(), cpu_seconds(server.pid)
-            r = run_locust(url, users, seconds, out/f'locust_{workers}w_{users}u')
-            r.update(workers=workers, server_cpu_s=round(cpu_seconds(server.pid) - cpu, 1))
+            busy, cpu = busy_cpu_seconds(), cpu_seconds(pid)
+            r = run_locust(url, users, seconds, out/f'locust_{target}_{workers}w_{users}u')
+            r.update(target=target, workers=workers, server_cpu_s=round(cpu_seconds(pid) - cpu, 1))
             r['others_cpu_s'] = max(0.0, round(busy_cpu_seconds() - busy - r['server_cpu_s'] - r['locust_cpu_s'], 1))   # ± rounding
-            print(f"{workers} worker(s), {users:3} users: {r['predict_per_s']:7.1f} predictions/s  p50 {r['p50_ms']:.0f} ms  "
+            print(f"{target:9} {workers} worker(s), {users:3} users: {r['predict_per_s']:7.1f} predictions/s  p50 {r['p50_ms']:.0f} ms  "
                   f"p95 {r['p95_ms']:.0f} ms  p99 {r['p99_ms']:.0f} ms  failures {r['failures']}/{r['requests']}  "
                   f"(CPU s: server {r['server_cpu_s']}, Locust {r['locust_cpu_s']}, other processes {r['others_cpu_s']})", flush=True)
             results.append(r)
         return results
-    finally: stop(server)
+    finally: stop_server()
 
 
 def plot(results: list, path: Path):
@@ -108,12 +123,13 @@ def plot(results: list, path: Path):
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     fig, (lat, thr) = plt.subplots(1, 2, figsize=(11, 4))
-    for workers, color in zip(sorted({r['workers'] for r in results}), plt.rcParams['axes.prop_cycle'].by_key()['color']):
-        rs = [r for r in results if r['workers'] == workers]
-        users = [r['users'] for r in rs]
+    series = sorted({(r['target'], r['workers']) for r in results})
+    for (target, workers), color in zip(series, plt.rcParams['axes.prop_cycle'].by_key()['color']):
+        rs = [r for r in results if (r['target'], r['workers']) == (target, workers)]
+        users, name = [r['users'] for r in rs], f'{target}, {workers} worker(s)'
         for q, style in (('p50', '-'), ('p95', '--'), ('p99', ':')):
-            lat.plot(users, [r[f'{q}_ms'] for r in rs], style, color=color, marker='o', label=f'{workers} worker(s) {q}')
-        thr.plot(users, [r['predict_per_s'] for r in rs], color=color, marker='o', label=f'{workers} worker(s)')
+            lat.plot(users, [r[f'{q}_ms'] for r in rs], style, color=color, marker='o', label=f'{name} {q}')
+        thr.plot(users, [r['predict_per_s'] for r in rs], color=color, marker='o', label=name)
     lat.set(xlabel='concurrent users', ylabel='/predict latency (ms)', title='Latency vs users')
     thr.set(xlabel='concurrent users', ylabel='predictions/s', title='Throughput vs users')
     lat.legend(fontsize=8); thr.legend(fontsize=8)
@@ -124,15 +140,15 @@ def plot(results: list, path: Path):
 
 def report(results: list, args, path: Path):
     lines = ['# facemask API load test', '',
-             f'`{" ".join(["python loadtest/run.py", "--workers", *map(str, args.workers), "--users", *map(str, args.users), "--seconds", str(args.seconds)])}`'
+             f'`{" ".join(["python loadtest/run.py", "--targets", *args.targets, "--workers", *map(str, args.workers), "--users", *map(str, args.users), "--seconds", str(args.seconds)])}`'
              f' on {os.cpu_count()} cores (Locust runs beside the server). POST /predict with real-looking faces of varied size'
              ' as multipart forms (users = concurrent face users, each sending its next request when the last is answered),'
              ' plus /health, and one more user sending a group photo to /predict/faces every 4-8 s.'
              f' CPU seconds are over each {args.seconds} s step ({os.cpu_count() * args.seconds} available); "others" is every other'
-             ' process on the machine.', '',
-             '| workers | users | predictions/s | p50 ms | p95 ms | p99 ms | failures / requests | CPU s: server / Locust / others | requests per server CPU s |',
-             '|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
-    lines += [f"| {r['workers']} | {r['users']} | {r['predict_per_s']:.0f} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['p99_ms']:.0f} | "
+             ' process on the machine. "container" is the API image (`make image`) on the same machine, host networking.', '',
+             '| target | workers | users | predictions/s | p50 ms | p95 ms | p99 ms | failures / requests | CPU s: server / Locust / others | requests per server CPU s |',
+             '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
+    lines += [f"| {r['target']} | {r['workers']} | {r['users']} | {r['predict_per_s']:.0f} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['p99_ms']:.0f} | "
               f"{r['failures']} / {r['requests']} | {r['server_cpu_s']} / {r['locust_cpu_s']} / {r['others_cpu_s']} | "
               f"{r['requests'] / r['server_cpu_s']:.0f} |" for r in results]
     path.write_text('\n'.join(lines) + '\n')
@@ -140,14 +156,17 @@ def report(results: list, args, path: Path):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('--targets', nargs='+', choices=['host', 'container'], default=['host'],
+                   help="'host': facemask serve here; 'container': the API image (make image) (default: host)")
     p.add_argument('--workers', type=int, nargs='+', default=[1, 2], help='worker counts to compare (default: 1 2)')
     p.add_argument('--users', type=int, nargs='+', default=[1, 8, 32], help='concurrent users per step (default: 1 8 32)')
     p.add_argument('--seconds', type=int, default=10, help='duration of each step, at most 30 (default: 10)')
     p.add_argument('--out', type=Path, default=Path('outputs/loadtest'))
     args = p.parse_args()
     if not 1 <= args.seconds <= 30: p.error('--seconds must be between 1 and 30 (the machine is shared)')
+    if 'container' in args.targets and container.engine() is None: p.error('no container engine runs here for --targets container')
     args.out.mkdir(parents=True, exist_ok=True)
-    results = [r for w in args.workers for r in measure(w, args.users, args.seconds, args.out)]
+    results = [r for t in args.targets for w in args.workers for r in measure(t, w, args.users, args.seconds, args.out)]
     with open(args.out/'results.csv', 'w', newline='') as f:
         w = csv.DictWriter(f, fieldnames=list(results[0]))
         w.writeheader(); w.writerows(results)
