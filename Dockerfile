@@ -14,11 +14,13 @@ RUN python3 -m venv /opt/venv
 
 # Dependencies first (pinned in settings.ini, tensorflow-cpu), so code changes reuse this layer.
 WORKDIR /app
-COPY settings.ini setup.py README.md ./
-RUN mkdir facemask && touch facemask/__init__.py && pip install . && pip uninstall -y facemask && rm -rf facemask build *.egg-info
+COPY settings.ini setup.py ./
+RUN touch README.md && mkdir facemask && touch facemask/__init__.py && pip install . && pip uninstall -y facemask \
+ && rm -rf facemask build *.egg-info README.md
 
 # The package with its shipped model, the face detector (fetched and checked once, here), and the notebooks that
 # retraining runs (nbs/train.ipynb); a non-root user owning only the state.
+COPY README.md ./
 COPY facemask ./facemask
 COPY nbs ./nbs
 RUN pip install --no-deps -e . \

@@ -8,7 +8,7 @@ PORT ?= 8866
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup chromium test test-notebooks test-py check-export real-data demo insights bench bench-retrain screenshots loadtest image serve pins clean
+.PHONY: help setup chromium test test-notebooks test-py check-export real-data demo insights bench bench-retrain screenshots loadtest loadtest-replicas image serve pins clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -74,6 +74,9 @@ loadtest: setup  ## Locust on loopback, 1 vs 2 workers × 1/8/32 users, 10 s eac
 	@if $(BIN)/python -c "import sys; sys.path.insert(0, 'deploy'); import container; sys.exit(container.engine() is None)"; then \
 	  $(MAKE) --no-print-directory image && $(BIN)/python loadtest/run.py --targets host container; \
 	else echo "(no container engine here: measuring facemask serve only)"; $(BIN)/python loadtest/run.py; fi
+
+loadtest-replicas: image  ## API replicas behind nginx in containers: 1 vs 2 replicas, one killed under load, a promotion reaching all
+	$(BIN)/python loadtest/replicas.py
 
 image: setup  ## build the API image (docker when a daemon answers, else podman; README, "Containers") and print its size
 	$(BIN)/python deploy/container.py build

@@ -5,8 +5,10 @@ base image is made here from Debian packages with debootstrap).
     python deploy/container.py build                 # = make image; prints the image size
     python deploy/container.py run --port 8000 [--volume facemask-state] [--token TOKEN]
     python deploy/container.py stop NAME
+    python deploy/container.py replicas 2 --port 8000   # 2 API replicas sharing one state volume behind nginx
+    python deploy/container.py down                     # stop them and the balancer
 
-Tests and the load test import it: `engine()`, `build()`, `start()`, `stop()`.
+Tests and the load tests import it: `engine()`, `build()`, `start()`, `stop()`, `start_replicas()`, `stop_replicas()`.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import argparse
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -23,6 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 IMAGE = 'localhost/facemask-api:latest'
+BALANCER_IMAGE = 'localhost/facemask-balancer:latest'
 PODMAN_BASE = 'localhost/debian-python:3.11'   # Debian bookworm's Python 3.11 with venv and pip
 CONTAINERS_CONF = Path(__file__).resolve().parent / 'containers.conf'
 CA_BUNDLE = Path('/etc/ssl/certs/ca-certificates.crt')   # so pip inside the build trusts this machine's certificates
@@ -60,8 +64,8 @@ def podman_base(cmd: list):
         tar.wait()
 
 
-def build(cmd: list | None = None) -> int:
-    "Build the API image; return its size in bytes."
+def build(cmd: list | None = None, image: str = IMAGE, dockerfile: Path = ROOT / 'Dockerfile') -> int:
+    "Build an image (the API's by default); return its size in bytes."
     cmd = cmd or engine()
     if cmd is None: raise SystemExit('no container engine: start a Docker daemon, or install podman (README, "Containers")')
     extra = []
@@ -69,8 +73,8 @@ def build(cmd: list | None = None) -> int:
         podman_base(cmd)
         extra = ['--network', 'host', '--format', 'docker', '--build-arg', f'BASE_IMAGE={PODMAN_BASE}',
                  *(['--volume', f'{CA_BUNDLE}:{CA_BUNDLE}:ro'] if CA_BUNDLE.exists() else [])]
-    subprocess.run([*cmd, 'build', *extra, '-t', IMAGE, str(ROOT)], check=True)
-    return int(subprocess.run([*cmd, 'image', 'inspect', IMAGE, '--format', '{{.Size}}'], capture_output=True, text=True,
+    subprocess.run([*cmd, 'build', *extra, '-f', str(dockerfile), '-t', image, str(ROOT)], check=True)
+    return int(subprocess.run([*cmd, 'image', 'inspect', image, '--format', '{{.Size}}'], capture_output=True, text=True,
                               check=True).stdout.strip())
 
 
@@ -98,6 +102,77 @@ def stop(cmd: list, name: str):
     subprocess.run([*cmd, 'stop', '-t', '10', name], capture_output=True)
 
 
+def nginx_conf(listen: int, upstreams: list) -> str:
+    "nginx balancing `upstreams` (ports on this machine) on port `listen`: least connections, WebSockets passed through."
+    servers = ''.join(f'        server 127.0.0.1:{port} max_fails=1 fail_timeout=10s;\n' for port in upstreams)
+    return f"""worker_processes 1;
+pid /tmp/nginx-facemask-{listen}.pid;
+error_log stderr warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_max_body_size 200m;   # the API's own limits answer with their JSON errors
+    client_body_temp_path /tmp/nginx-body-{listen};
+    proxy_temp_path /tmp/nginx-proxy-{listen};
+    map $http_upgrade $connection_upgrade {{ default upgrade; '' ''; }}
+    upstream facemask {{
+        least_conn;
+{servers}        keepalive 64;
+    }}
+    server {{
+        listen {listen};
+        location / {{
+            proxy_pass http://facemask;
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            proxy_set_header Host $host;
+            proxy_read_timeout 3600s;
+            # a replica that refuses the connection (killed, restarting) is skipped: the request goes to the next one
+            proxy_next_upstream error timeout http_502 http_503;
+        }}
+    }}
+}}
+"""
+
+
+def start_replicas(cmd: list, replicas: int, port: int, workers: int = 1, volume: str = 'facemask-state', env: dict | None = None,
+                   prefix: str = 'facemask') -> dict:
+    """Start `replicas` API containers sharing the state volume, on free ports, and nginx balancing them on `port`;
+    return `{'balancer': name, 'replicas': {name: port}, 'config': path}`."""
+    if subprocess.run([*cmd, 'image', 'exists', BALANCER_IMAGE], capture_output=True).returncode != 0:
+        build(cmd, BALANCER_IMAGE, Path(__file__).resolve().parent / 'balancer.Dockerfile')
+    ports = {}
+    for i in range(1, replicas + 1):
+        with socket.socket() as s:
+            s.bind(('127.0.0.1', 0)); free = s.getsockname()[1]
+        ports[f'{prefix}-replica{i}'] = free
+    config = Path(tempfile.gettempdir()) / f'{prefix}-nginx-{port}.conf'
+    config.write_text(nginx_conf(port, list(ports.values())))
+    started = []
+    try:
+        for name, replica_port in ports.items(): started.append(start(cmd, name, replica_port, workers, volume, env))
+        network = ['--network', 'host'] if cmd[0] == 'podman' else ['-p', f'{port}:{port}']
+        subprocess.run([*cmd, 'run', '-d', '--rm', '--name', f'{prefix}-balancer', *network, '-v', f'{config}:/etc/facemask/nginx.conf:ro',
+                        BALANCER_IMAGE], check=True, capture_output=True)
+        started.append(f'{prefix}-balancer')
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f'http://127.0.0.1:{port}/health', timeout=2): break
+            except OSError:
+                if time.monotonic() > deadline: raise RuntimeError(f'nginx did not answer on port {port}') from None
+                time.sleep(0.3)
+    except BaseException:
+        for name in started: stop(cmd, name)
+        raise
+    return {'balancer': f'{prefix}-balancer', 'replicas': ports, 'config': config}
+
+
+def stop_replicas(cmd: list, deployment: dict):
+    for name in [deployment['balancer'], *deployment['replicas']]: stop(cmd, name)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     sub = p.add_subparsers(dest='action', required=True)
@@ -110,6 +185,13 @@ def main():
     r.add_argument('--token', help='API token guarding changes (FACEMASK_API_TOKEN in the container)')
     s = sub.add_parser('stop', help='stop a container started by run')
     s.add_argument('name', nargs='?', default='facemask-api')
+    r = sub.add_parser('replicas', help='start N API replicas sharing one state volume behind nginx')
+    r.add_argument('count', type=int)
+    r.add_argument('--port', type=int, default=8000, help='where nginx listens (default: %(default)s)')
+    r.add_argument('--workers', type=int, default=1, help='workers per replica (default: %(default)s)')
+    r.add_argument('--volume', default='facemask-state')
+    r.add_argument('--token', help='API token guarding changes (FACEMASK_API_TOKEN in every replica)')
+    d = sub.add_parser('down', help='stop the replicas and the balancer that replicas started')
     args = p.parse_args()
     cmd = engine()
     if cmd is None: raise SystemExit('no container engine: start a Docker daemon, or install podman (README, "Containers")')
@@ -117,6 +199,14 @@ def main():
     elif args.action == 'run':
         start(cmd, args.name, args.port, args.workers, args.volume, {'FACEMASK_API_TOKEN': args.token} if args.token else None)
         print(f'{args.name}: http://127.0.0.1:{args.port}/health answers')
+    elif args.action == 'replicas':
+        deployment = start_replicas(cmd, args.count, args.port, args.workers, args.volume,
+                                    {'FACEMASK_API_TOKEN': args.token} if args.token else None)
+        print(f"nginx on http://127.0.0.1:{args.port}/ balancing {', '.join(f'{n} (:{p})' for n, p in deployment['replicas'].items())}")
+    elif args.action == 'down':
+        names = subprocess.run([*cmd, 'ps', '--format', '{{.Names}}'], capture_output=True, text=True).stdout.split()
+        for name in names:
+            if re.fullmatch(r'facemask-(replica\d+|balancer)', name): stop(cmd, name)
     else: stop(cmd, args.name)
 
 

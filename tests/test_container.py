@@ -49,3 +49,13 @@ def test_the_container_runs_as_a_user_with_a_healthcheck(api):
     assert subprocess.run([*ENGINE, 'exec', name, 'id', '-u'], capture_output=True, text=True).stdout.strip() == '10001'
     health = subprocess.run([*ENGINE, 'inspect', name, '--format', '{{json .Config.Healthcheck}}'], capture_output=True, text=True).stdout
     assert '/health' in health
+
+
+def test_replicas_behind_nginx_serve_and_share_a_promotion():
+    "2 replicas sharing one state volume behind nginx: a model trained and promoted inside one is served by both, no restart."
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / 'loadtest'))
+    from replicas import promotion_reaches_every_replica
+    container.build(ENGINE)
+    result = promotion_reaches_every_replica(ENGINE)
+    assert set(result['before'].values()) == {'shipped'} and len(result['reached_after_s']) == 2
+    assert max(result['reached_after_s'].values()) < 30
