@@ -191,7 +191,7 @@ def main():
     r.add_argument('--workers', type=int, default=1, help='workers per replica (default: %(default)s)')
     r.add_argument('--volume', default='facemask-state')
     r.add_argument('--token', help='API token guarding changes (FACEMASK_API_TOKEN in every replica)')
-    d = sub.add_parser('down', help='stop the replicas and the balancer that replicas started')
+    sub.add_parser('down', help='stop the replicas and the balancer that replicas started')
     args = p.parse_args()
     cmd = engine()
     if cmd is None: raise SystemExit('no container engine: start a Docker daemon, or install podman (README, "Containers")')

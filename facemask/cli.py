@@ -208,7 +208,7 @@ def _print_face_report(title: str, r: dict):
 def _evaluate_faces(args):
     from facemask.core import REAL_PHOTO_SOURCES, shared_data_dir
     from facemask.data import load_dataset
-    from facemask.faces import evaluate_faces, face_report, test_photos
+    from facemask.faces import evaluate_faces, face_report, split_photos
     from facemask.predict import Predictor
     folders = [Path(p) for p in args.photos] or [(shared_data_dir() or Path('../shared/data'))/'photos'/s for s in REAL_PHOTO_SOURCES]
     for folder in folders:
@@ -216,7 +216,7 @@ def _evaluate_faces(args):
     manifest = None if args.all_photos else load_dataset(args.dataset).manifest
     predictor, results = (None if args.detector_only else Predictor()), []
     for folder in folders:
-        photos = None if manifest is None else test_photos(manifest, folder.name)
+        photos = None if manifest is None else split_photos(manifest, folder.name)
         results.append(evaluate_faces(predictor, folder/'images', folder/'annotations.csv', photos=photos))
         _print_face_report(f"{folder.name} ({'all photos' if photos is None else 'test-split photos'})", face_report(results[-1]))
     if len(results) > 1: _print_face_report('together', face_report(*results))

@@ -159,7 +159,7 @@ class FaceDetector:
 
     def _detect_square(self, rgb: np.ndarray):
         "Boxes (pixels of `rgb`) and scores of one pass, `rgb` letterboxed into the input square."
-        import cv2   # its area resize is antialiased like Pillow's and 10× faster; a third of the time went to resizing
+        import cv2   # its area resize is antialiased like Pillow's and faster (1.0 against 1.6 ms for a 640×480 frame)
         it, (h, w) = self._interpreter(), rgb.shape[:2]
         side = max(h, w, INPUT_SIZE)   # never enlarged: blown-up texture is where faces are imagined
         small = cv2.resize(rgb, (max(1, round(w * INPUT_SIZE / side)), max(1, round(h * INPUT_SIZE / side))), interpolation=cv2.INTER_AREA)

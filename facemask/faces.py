@@ -18,8 +18,8 @@ from .detect import box_iou, face_detector
 from .predict import Predictor
 
 # %% auto #0
-__all__ = ['CROP_MARGIN', 'SIZE_BUCKETS', 'MIN_FACE', 'crop_face', 'classify_faces', 'predict_faces', 'draw_faces', 'test_photos',
-           'match_faces', 'evaluate_faces', 'face_report']
+__all__ = ['CROP_MARGIN', 'SIZE_BUCKETS', 'MIN_FACE', 'crop_face', 'classify_faces', 'predict_faces', 'draw_faces',
+           'split_photos', 'match_faces', 'evaluate_faces', 'face_report']
 
 # %% ../nbs/06a_faces.ipynb #986a41e3
 CROP_MARGIN = 0.15   # the real-photo training crops were cut with this margin around the face box
@@ -59,13 +59,13 @@ def draw_faces(im: Image.Image, faces: list) -> Image.Image:
     return out
 
 # %% ../nbs/06a_faces.ipynb #9a3a1318
-def test_photos(manifest: pd.DataFrame, source: str = 'andrewmvd') -> list:
-    "Names (`<photo>.jpg`) of the photos whose face crops are all in the test split of a dataset."
+def split_photos(manifest: pd.DataFrame, source: str = 'andrewmvd', split: str = 'test') -> list:
+    "Names (`<photo>.jpg`) of the photos of `source` whose face crops are all in `split` of a dataset."
     from facemask.data import crop_photo
     crops = manifest[manifest['source'] == source]
     photo = crop_photo(crops['original'])
-    split = crops.assign(photo=photo).dropna(subset=['photo']).groupby('photo')['split'].agg(set)
-    return sorted(f'{p}.jpg' for p, s in split.items() if s == {'test'})
+    splits = crops.assign(photo=photo).dropna(subset=['photo']).groupby('photo')['split'].agg(set)
+    return sorted(f'{p}.jpg' for p, s in splits.items() if s == {split})
 
 # %% ../nbs/06a_faces.ipynb #5608cabc
 SIZE_BUCKETS = {'<16': (0, 16), '16-32': (16, 32), '32-64': (32, 64), '>=64': (64, np.inf)}   # longer side of the labelled box, px

@@ -5,7 +5,6 @@
 # %% ../nbs/06c_video.ipynb #9b9f89bd
 from __future__ import annotations
 
-import io
 import json
 import os
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .core import CLASS_NAMES, FacemaskError, atomic_write, progress_bar
+from .core import CLASS_NAMES, FacemaskError, progress_bar
 from .detect import SURE_SCORE
 from .faces import classify_faces, draw_faces, match_faces
 

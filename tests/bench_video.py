@@ -19,7 +19,7 @@ from PIL import Image
 from facemask.core import REAL_PHOTO_SOURCES, shared_data_dir
 from facemask.data import load_dataset
 from facemask.detect import face_detector
-from facemask.faces import test_photos
+from facemask.faces import split_photos
 from facemask.video import frames, open_video, watch, write_clip
 
 
@@ -29,7 +29,7 @@ def clip_photos(n: int) -> list:
     for source in REAL_PHOTO_SOURCES:
         folder = shared_data_dir() / 'photos' / source
         faces = pd.read_csv(folder / 'annotations.csv').groupby('file').size()
-        picked.append([folder / 'images' / f for f in test_photos(manifest, source) if 1 <= faces.get(f, 0) <= 5])
+        picked.append([folder / 'images' / f for f in split_photos(manifest, source) if 1 <= faces.get(f, 0) <= 5])
     mixed = [p for pair in zip(*picked) for p in pair]
     return [Image.open(p) for p in mixed[:n]]
 

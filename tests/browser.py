@@ -160,19 +160,19 @@ def letterbox(im: Image.Image, size=(640, 480)) -> Image.Image:
     return frame
 
 
-def camera_clip(folder: Path, photos: int = 300):
-    """A Y4M clip for the fake camera and the face the library finds on its frame: the first of `photos` jolignier photos
-    (../shared/data) with one face of 80 px or more labelled with probability >= 0.9; without the shared data, a flat frame
-    and None. Predicts with the production model of the current FACEMASK_HOME, the one the dashboard serves."""
+def camera_clip(folder: Path, photos: int = 300, source: str = 'jolignier', min_side: int = 80):
+    """A Y4M clip for the fake camera and the face the library finds on its frame: the first of `photos` photos of `source`
+    (../shared/data) with one face of `min_side` px or more labelled with probability >= 0.9; without the shared data, a flat
+    frame and None. Predicts with the production model of the current FACEMASK_HOME, the one the dashboard serves."""
     from facemask.core import shared_data_dir
     from facemask.faces import predict_faces
     from facemask.predict import Predictor
     from facemask.testing import encode
     predictor, shared = Predictor(), shared_data_dir()
-    for photo in sorted((shared / 'photos' / 'jolignier' / 'images').glob('*.jpg'))[:photos] if shared else []:
+    for photo in sorted((shared / 'photos' / source / 'images').glob('*.jpg'))[:photos] if shared else []:
         frame = letterbox(Image.open(photo))
         faces = predict_faces(predictor, encode(camera_view(frame), 'PNG'), 'frame')['faces']
-        if len(faces) == 1 and faces[0]['probabilities'][faces[0]['label']] >= 0.9 and faces[0]['box'][2] - faces[0]['box'][0] >= 80:
+        if len(faces) == 1 and faces[0]['probabilities'][faces[0]['label']] >= 0.9 and faces[0]['box'][2] - faces[0]['box'][0] >= min_side:
             return write_y4m(frame, Path(folder) / 'camera.y4m'), faces[0]
     return write_y4m(Image.new('RGB', (640, 480), (120, 140, 160)), Path(folder) / 'camera.y4m'), None
 

@@ -1,13 +1,14 @@
 """Screenshots of the dashboard's tabs for the README (`nbs/images/dashboard_<tab>.png`), from the current FACEMASK_HOME.
 
 Usage: `python tests/screenshot_dashboard.py [OUT_DIR]` (default `nbs/images`). The Predict tab shows one
-test image of each class of the newest dataset."""
+test image of each class of the newest dataset; the Live tab, Chromium's fake camera playing a real
+photo (an `andrewmvd` one: CC0, so the screenshot may be published)."""
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from browser import chromium, open_dashboard, select_tab, serve_dashboard, upload  # noqa: E402
+from browser import camera_clip, chromium, open_dashboard, select_tab, serve_dashboard, upload  # noqa: E402
 from facemask.core import CLASS_NAMES, data_dir, home  # noqa: E402
 from facemask.data import load_dataset  # noqa: E402
 
@@ -25,7 +26,8 @@ def one_face_per_class(folder: Path) -> list:
 
 
 def main(out: Path):
-    with tempfile.TemporaryDirectory() as tmp, serve_dashboard(home()) as dashboard, chromium() as browser:
+    with tempfile.TemporaryDirectory() as tmp, serve_dashboard(home()) as dashboard, \
+            chromium(fake_camera=camera_clip(tmp, 900, 'andrewmvd', 60)[0]) as browser:   # andrewmvd: CC0 photos
         page = open_dashboard(browser, dashboard.url, height=1000)
         upload(page, *one_face_per_class(Path(tmp)))
         page.screenshot(path=out / 'dashboard_predict.png')
@@ -33,6 +35,10 @@ def main(out: Path):
             select_tab(page, tab)
             page.locator('.jp-OutputArea-output img:visible').nth(figures - 1).wait_for()
             page.screenshot(path=out / f'dashboard_{tab.lower()}.png')
+        select_tab(page, 'Live')
+        page.locator('.fm-live-toggle').click()
+        page.wait_for_function("() => Number(document.querySelector('.fm-live').dataset.frames || 0) >= 10")
+        page.screenshot(path=out / 'dashboard_live.png')
     print(f'screenshots written to {out}')
 
 
