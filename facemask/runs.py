@@ -153,11 +153,14 @@ def model_card(record: dict, ds: Dataset) -> str:
     "Markdown model card from a run's `metrics.json` record and its dataset."
     from facemask.core import CLASS_NAMES, CLASS_TITLES, REAL_PHOTO_SOURCES, read_json
     from facemask.evaluate import INCORRECT, goal_report
-    from facemask.train import resolve_params
+    from facemask.train import resolve_params, teacher_runs
     test, params, defaults = record['test'], record['params'], resolve_params()
     command = lambda p: 'facemask train' + ''.join(f' -p {k} {v}' for k, v in p.items() if k != 'dataset' and v != defaults.get(k))
-    teacher = model_dir(params['teacher'])/'metrics.json' if params.get('teacher') else None
-    reproduce = ([f"{command(read_json(teacher)['params'])}   # the teacher, run {params['teacher']}"] if teacher and teacher.exists() else []) + [command(params)]
+    def teacher_record(run):
+        try: return model_dir(resolve_model(run))/'metrics.json'
+        except FacemaskError: return model_dir(run)/'metrics.json'   # a teacher this registry does not hold: its command is left out
+    teachers = [(run, teacher_record(run)) for run in teacher_runs(params.get('teacher') or '')]
+    reproduce = [f"{command(read_json(path)['params'])}   # teacher run {run}" for run, path in teachers if path.exists()] + [command(params)]
     counts = ds.manifest.groupby(['source', 'split']).size().unstack(fill_value=0)
     sources = [{'source': s, **{k: int(counts.at[s, k]) if k in counts else 0 for k in ('train', 'val', 'test')},
                 'licence': SOURCE_LICENCES.get(s, 'see where the data came from')} for s in counts.index]

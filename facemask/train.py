@@ -19,8 +19,8 @@ from .pipeline import image_arrays, make_tf_dataset
 
 # %% auto #0
 __all__ = ['DEFAULT_PARAMS', 'SELECTION_METRICS', 'ARCHITECTURE_PARAMS', 'resolve_params', 'training_indices', 'mask_on_chin',
-           'synthesize_incorrect', 'EpochLog', 'RealPhotoScore', 'teacher_probabilities', 'soft_targets',
-           'training_data', 'compile_model', 'train_model', 'export_litert']
+           'synthesize_incorrect', 'EpochLog', 'RealPhotoScore', 'teacher_runs', 'teacher_probabilities',
+           'soft_targets', 'training_data', 'compile_model', 'train_model', 'export_litert']
 
 # %% ../nbs/04_train.ipynb #4bac5da3
 DEFAULT_PARAMS = {
@@ -40,7 +40,7 @@ DEFAULT_PARAMS = {
     'synthetic_incorrect': 0,   # real bare faces with a real mask pasted on the chin, added as incorrect
     'low_resolution': 0.0,      # fraction of each training batch shown at a random lower resolution
     'train_sources': '',        # comma-separated sources to train on ('' = all; validation and test stay whole)
-    'teacher': '',              # a run id (or 'shipped'): its probabilities on the training faces become soft targets
+    'teacher': '',              # a run id (or 'shipped', or ids joined by '+': an ensemble): its probabilities on the training faces become soft targets
     'teacher_weight': 0.7,      # share of the teacher's probabilities in each soft target (the rest: the label)
     'seed': 0,
     'init': 'scratch',          # 'scratch' or 'production' (fine-tune the model in production)
@@ -136,13 +136,19 @@ class RealPhotoScore(keras.callbacks.Callback):
         if m['incorrect_recall'] is not None: logs['val_real_incorrect_recall'] = m['incorrect_recall']
 
 # %% ../nbs/04_train.ipynb #fcb8e1b2
+def teacher_runs(teacher: str) -> list:
+    "The runs of a `teacher` parameter: one run id (or 'shipped'), or several joined by '+' (an ensemble)."
+    return [t.strip() for t in teacher.split('+') if t.strip()]
+
 def teacher_probabilities(ds: Dataset, teacher: str, rows: np.ndarray, batch: int = 256) -> np.ndarray:
-    "The probabilities the model of run `teacher` (or 'shipped') gives the manifest `rows` of `ds`, at the teacher's own input size."
+    "The probabilities the model of run `teacher` (or the mean of an ensemble's) gives the manifest `rows` of `ds`, each model at its own input size."
     from facemask.runs import load_model, model_dir, resolve_model
-    model = load_model(model_dir(resolve_model(teacher)))
-    images, _ = image_arrays(ds, model.input_shape[1], progress=False)
-    return np.concatenate([model.predict(np.asarray(images[rows[i:i + batch]], np.float32), verbose=0)
-                           for i in range(0, len(rows), batch)]) if len(rows) else np.zeros((0, len(CLASS_NAMES)), np.float32)
+    def member(run):
+        model = load_model(model_dir(resolve_model(run)))
+        images, _ = image_arrays(ds, model.input_shape[1], progress=False)
+        return np.concatenate([model.predict(np.asarray(images[rows[i:i + batch]], np.float32), verbose=0)
+                               for i in range(0, len(rows), batch)]) if len(rows) else np.zeros((0, len(CLASS_NAMES)), np.float32)
+    return np.mean([member(run) for run in teacher_runs(teacher)], axis=0)
 
 def soft_targets(labels: np.ndarray, teacher: np.ndarray, teacher_weight: float) -> np.ndarray:
     "One-hot `labels` blended with the teacher's probabilities: `(1 - w) * one_hot + w * teacher`."
