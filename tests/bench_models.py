@@ -9,8 +9,10 @@ than the newest are marked, since their test faces differ.
 
 Prediction-time combinations are measured here too (`--ensemble RUN+RUN`: the mean of several models'
 probabilities, each at its own input size; `--mirrored RUN`: the mean of a model on each face and on its
-mirror image): predicted on the newest dataset's validation and test faces, threshold chosen on the
-real-photo validation faces like a run's, LiteRT time the sum of the calls each face needs.
+mirror image; `--cascade FAST+SLOW`: the fast model alone where its two likeliest classes are far apart,
+the mean of both where they are within a margin, for several margins): predicted on the newest dataset's
+validation and test faces, threshold chosen on the real-photo validation faces like a run's, LiteRT time
+the sum of the calls a face needs (for a cascade, on average over the test faces).
 """
 import argparse
 import time
@@ -53,10 +55,8 @@ def row(run_id: str, newest: str) -> str:
             f"{litert_ms(folder):.2f} | {dataset} |")
 
 
-def combined_row(name: str, runs: list, mirrored: bool, ds) -> str:
-    "The table row of a prediction-time combination of `runs` (their mean; with `mirrored`, also over mirror images)."
-    from facemask.core import REAL_PHOTO_SOURCES
-    from facemask.evaluate import choose_operating_point, evaluate_predictions
+def member_probabilities(runs: list, mirrored: bool, ds) -> dict:
+    "`{split: (labels, [probabilities of each run (and of its mirror images)], sources)}` on validation and test."
     probabilities = {}
     for split in ('val', 'test'):
         members = []
@@ -65,7 +65,19 @@ def combined_row(name: str, runs: list, mirrored: bool, ds) -> str:
             _, p, images, labels, sources = evaluate_model(model, ds, split)
             members.append(p)
             if mirrored: members.append(model.predict(images[:, :, ::-1].astype(np.float32), batch_size=256, verbose=0))
-        probabilities[split] = (labels, np.mean(members, axis=0), sources)
+        probabilities[split] = (labels, members, sources)
+    return probabilities
+
+def cascade(fast: np.ndarray, slow: np.ndarray, margin: float) -> tuple:
+    "`(probabilities, share sent to the slow model)`: the mean of both where the fast model's two likeliest classes are within `margin`."
+    top = np.sort(fast, axis=1)
+    unsure = top[:, -1] - top[:, -2] < margin
+    return np.where(unsure[:, None], (fast + slow) / 2, fast), float(unsure.mean())
+
+def combined_row(name: str, probabilities: dict, ms: float, ds) -> str:
+    "The table row of prediction-time probabilities `{split: (labels, probabilities, sources)}`."
+    from facemask.core import REAL_PHOTO_SOURCES
+    from facemask.evaluate import choose_operating_point, evaluate_predictions
     labels, p, sources = probabilities['val']
     real = np.isin(sources, REAL_PHOTO_SOURCES)
     point = choose_operating_point(labels[real], p[real])
@@ -74,7 +86,6 @@ def combined_row(name: str, runs: list, mirrored: bool, ds) -> str:
     metrics, intervals = evaluated['real_photos'], evaluated['real_intervals']
     fmt = lambda v: f'{v:.3f}'
     span = lambda k: f" ({fmt(intervals[k][0])}–{fmt(intervals[k][1])})"
-    ms = sum(litert_ms(model_dir(run)) for run in runs) * (2 if mirrored else 1)
     return (f"| {name} | prediction-time | – | {fmt(point['incorrect_threshold'])} | {fmt(point['validation']['macro_f1'])} | "
             f"{fmt(metrics['accuracy'])}{span('accuracy')} | {fmt(metrics['macro_f1'])}{span('macro_f1')} | "
             f"{fmt(metrics['incorrect_recall'])}{span('incorrect_recall')} | {fmt(metrics['per_class'][CLASS_NAMES[INCORRECT]]['precision'])} | "
@@ -86,6 +97,7 @@ def main():
     parser.add_argument('runs', nargs='*', metavar='RUN_ID', help='runs to compare (default: the shipped model and every succeeded run)')
     parser.add_argument('--ensemble', action='append', default=[], metavar='RUN+RUN', help='also measure the mean of these runs (repeatable)')
     parser.add_argument('--mirrored', action='append', default=[], metavar='RUN', help='also measure a run averaged over each face and its mirror')
+    parser.add_argument('--cascade', action='append', default=[], metavar='FAST+SLOW', help='also measure the fast run backed by the slow one where unsure')
     args = parser.parse_args()
     runs = [resolve_model(r) for r in args.runs] or \
            [SHIPPED] + [r['run_id'] for r in list_runs() if r['status'] == 'succeeded' and (model_dir(r['run_id']) / 'model.tflite').exists()]
@@ -95,8 +107,20 @@ def main():
     print('|' + '---|' * 11)
     for run_id in runs: print(row(run_id, newest), flush=True)
     ds = load_dataset()
-    for spec in args.ensemble: print(combined_row(spec, [resolve_model(r) for r in spec.split('+')], False, ds), flush=True)
-    for run in args.mirrored: print(combined_row(f'{run}, mirrored too', [resolve_model(run)], True, ds), flush=True)
+    mean = lambda probabilities: {s: (y, np.mean(members, axis=0), src) for s, (y, members, src) in probabilities.items()}
+    for spec in args.ensemble:
+        runs = [resolve_model(r) for r in spec.split('+')]
+        print(combined_row(spec, mean(member_probabilities(runs, False, ds)), sum(litert_ms(model_dir(r)) for r in runs), ds), flush=True)
+    for run in args.mirrored:
+        print(combined_row(f'{run}, mirrored too', mean(member_probabilities([resolve_model(run)], True, ds)), 2 * litert_ms(model_dir(resolve_model(run))), ds), flush=True)
+    for spec in args.cascade:
+        fast, slow = [resolve_model(r) for r in spec.split('+')]
+        members, fast_ms, slow_ms = member_probabilities([fast, slow], False, ds), litert_ms(model_dir(fast)), litert_ms(model_dir(slow))
+        for margin in (0.2, 0.4, 0.6):
+            mixed = {s: (y, *cascade(*ps, margin), src) for s, (y, ps, src) in members.items()}
+            share = mixed['test'][2]
+            print(combined_row(f'{spec}, cascade: margin {margin} sends {share:.1%} to the second', {s: (y, p, src) for s, (y, p, _, src) in mixed.items()},
+                               fast_ms + share * slow_ms, ds), flush=True)
 
 
 if __name__ == '__main__':
