@@ -111,9 +111,9 @@ def run_distributed(ds: Dataset, max_trials: int, base_params: dict, folder: Pat
     host, port = oracle.rsplit(':', 1)
     executable = str(Path(sys.executable).parent/'facemask')
     def start(tuner_id):
-        log = open(Path(folder)/f'{tuner_id}.log', 'w')
         cmd = [executable, *worker_command(ds, max_trials, base_params, seed, oracle, tuner_id, folder)[1:]]
-        return tuner_id, subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env={k: v for k, v in os.environ.items() if k not in TUNER_ENV})
+        with open(Path(folder)/f'{tuner_id}.log', 'w') as log:   # the process keeps its own copy of the file
+            return tuner_id, subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env={k: v for k, v in os.environ.items() if k not in TUNER_ENV})
     Path(folder).mkdir(parents=True, exist_ok=True)
     processes = [start(CHIEF)]
     deadline = time.monotonic() + start_timeout_s
