@@ -36,7 +36,7 @@ test-notebooks: setup  ## run every notebook's tests (nbdev_test)
 	$(BIN)/nbdev_test --n_workers 2
 
 test-py: setup chromium  ## pytest: command line, HTTP API, bad-input corpus, training and retraining runs, the dashboard in a browser, packaging
-	$(BIN)/pytest tests
+	$(BIN)/pytest -rs tests   # -rs: print why a test was skipped (the container tests without an engine)
 
 real-data: setup  ## import ../shared/data/faces once (later calls reuse it)
 	@if [ ! -d "$(SHARED_DATA)/faces" ]; then \
