@@ -5,8 +5,6 @@
 # %% ../nbs/07b_live.ipynb #b845ed3a
 from __future__ import annotations
 
-from collections import Counter
-
 import anywidget
 import traitlets
 
@@ -141,10 +139,9 @@ class LiveCamera(anywidget.AnyWidget):
         "The faces of one frame (JPEG or PNG bytes), each with its track, and the people counted so far per class."
         from facemask.faces import predict_faces
         faces = predict_faces(self.predictor, frame, f'camera frame {self.frames}', self.detector)['faces']
-        for face, track in zip(faces, self.tracker.update(self.frames, faces)): face['track'] = track
+        self.tracker.update(self.frames, faces)
         self.frames += 1
-        people = Counter(p['label'] for p in self.tracker.people(self.min_frames))
-        return {'faces': faces, 'people': {c: people[c] for c in CLASS_NAMES}, 'model_version': self.predictor.version}
+        return {'faces': faces, 'people': self.tracker.people_per_class(self.min_frames), 'model_version': self.predictor.version}
 
     def _on_message(self, _, content: dict, buffers: list):
         if content.get('type') == 'reset': return self.reset()

@@ -30,20 +30,21 @@ class FaceTracker:
         self.active, self.ended, self.next_id = [], [], 1
 
     def update(self, frame: int, faces: list) -> list:
-        "Track ids of `faces` (dicts with `box`, `label` and `confidence`) seen in `frame`, in their order; None for a face on no track."
+        """Track ids of `faces` (dicts with `box`, `label` and `confidence`) seen in `frame`, in their order; None for a face
+        on no track. Each face also gets its id as `face['track']`."""
         boxes = np.array([f['box'] for f in faces], float).reshape(-1, 4)
         matched = match_faces(boxes, np.array([t['box'] for t in self.active], float).reshape(-1, 4), self.min_iou)
         ids = []
         for face, m in zip(faces, matched):
             if m < 0 and face.get('confidence', 1.0) < self.start_score:
-                ids.append(None); continue
+                face['track'] = None; ids.append(None); continue
             if m < 0:
                 track = {'track': self.next_id, 'first_frame': frame, 'votes': Counter()}
                 self.active.append(track); self.next_id += 1
             else: track = self.active[m]
             track.update(box=list(face['box']), last_frame=frame)
             track['votes'][face['label']] += 1
-            ids.append(track['track'])
+            face['track'] = track['track']; ids.append(track['track'])
         self.ended += [t for t in self.active if frame - t['last_frame'] > self.max_missed]
         self.active = [t for t in self.active if frame - t['last_frame'] <= self.max_missed]
         return ids
@@ -53,6 +54,11 @@ class FaceTracker:
         tracks = sorted(self.ended + self.active, key=lambda t: t['track'])
         return [{'track': t['track'], 'first_frame': t['first_frame'], 'last_frame': t['last_frame'], 'frames': sum(t['votes'].values()),
                  'label': t['votes'].most_common(1)[0][0], 'votes': dict(t['votes'])} for t in tracks if sum(t['votes'].values()) >= min_frames]
+
+    def people_per_class(self, min_frames: int = 3) -> dict:
+        "How many `people` there are of each class."
+        counts = Counter(p['label'] for p in self.people(min_frames))
+        return {c: counts[c] for c in CLASS_NAMES}
 
 # %% ../nbs/06c_video.ipynb #8bf93e1e
 def _quiet_opencv():
@@ -131,7 +137,7 @@ def watch(source, predictor=None, detector=None, out=None, json_lines=None, ever
     try:
         for index, rgb in frames(capture, every):
             faces = label_frame(predictor, detector, rgb)
-            for face, track in zip(faces, tracker.update(index, faces)): face['track'] = track
+            tracker.update(index, faces)
             per_frame.update(f['label'] for f in faces)
             if out is not None:
                 writer = writer or VideoOut(out, fps / every, (rgb.shape[1], rgb.shape[0]))
@@ -139,10 +145,9 @@ def watch(source, predictor=None, detector=None, out=None, json_lines=None, ever
             if json_lines is not None:
                 json_lines.write(json.dumps({'frame': index, 'time_s': round(index / fps, 3), 'faces': faces}) + '\n')
             done += 1
-            people = Counter(p['label'] for p in tracker.people(min_frames))
             bar.update(1)
             bar.set_postfix_str(f"{done / (time.perf_counter() - started):.1f} frames/s, {len(faces)} faces, people: "
-                                + ', '.join(f'{people[c]} {c}' for c in CLASS_NAMES), refresh=False)
+                                + ', '.join(f'{n} {c}' for c, n in tracker.people_per_class(min_frames).items()), refresh=False)
             if max_frames and done >= max_frames: break
     except KeyboardInterrupt: pass   # a camera has no end: Ctrl-C ends the watch, the report is still made
     except BaseException:
@@ -155,5 +160,5 @@ def watch(source, predictor=None, detector=None, out=None, json_lines=None, ever
     people = tracker.people(min_frames)
     return {'source': str(source), 'frames': done, 'seconds': round(seconds, 3), 'frames_per_second': round(done / seconds, 2) if seconds else None,
             'model_version': predictor.version, 'faces_per_class': {c: per_frame[c] for c in CLASS_NAMES},
-            'people_per_class': {c: sum(p['label'] == c for p in people) for c in CLASS_NAMES}, 'people': people,
+            'people_per_class': tracker.people_per_class(min_frames), 'people': people,
             'video': str(out) if writer else None}
