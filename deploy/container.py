@@ -16,13 +16,14 @@ import argparse
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+from facemask.core import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 IMAGE = 'localhost/facemask-api:latest'
@@ -87,14 +88,20 @@ def start(cmd: list, name: str, port: int, workers: int = 2, volume: str | None 
                               IMAGE, '--workers', str(workers)], capture_output=True, text=True)
     # podman without systemd logs that it cannot schedule the healthcheck; the container runs all the same
     if started.returncode: raise RuntimeError(f'could not start container {name}: {started.stderr.strip()}')
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f'http://127.0.0.1:{port}/health', timeout=2): return name
-        except OSError: time.sleep(0.5)
+    if answers_health(port, 180): return name
     logs = subprocess.run([*cmd, 'logs', name], capture_output=True, text=True).stdout[-2000:]
     stop(cmd, name)
     raise RuntimeError(f'container {name} did not answer /health on port {port} within 180 s:\n{logs}')
+
+
+def answers_health(port: int, timeout_s: float) -> bool:
+    "Whether http://127.0.0.1:`port`/health answers within `timeout_s`."
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f'http://127.0.0.1:{port}/health', timeout=2): return True
+        except OSError: time.sleep(0.3)
+    return False
 
 
 def stop(cmd: list, name: str):
@@ -142,11 +149,7 @@ def start_replicas(cmd: list, replicas: int, port: int, workers: int = 1, volume
     return `{'balancer': name, 'replicas': {name: port}, 'config': path}`."""
     if subprocess.run([*cmd, 'image', 'exists', BALANCER_IMAGE], capture_output=True).returncode != 0:
         build(cmd, BALANCER_IMAGE, Path(__file__).resolve().parent / 'balancer.Dockerfile')
-    ports = {}
-    for i in range(1, replicas + 1):
-        with socket.socket() as s:
-            s.bind(('127.0.0.1', 0)); free = s.getsockname()[1]
-        ports[f'{prefix}-replica{i}'] = free
+    ports = {f'{prefix}-replica{i}': free_port() for i in range(1, replicas + 1)}
     config = Path(tempfile.gettempdir()) / f'{prefix}-nginx-{port}.conf'
     config.write_text(nginx_conf(port, list(ports.values())))
     started = []
@@ -156,13 +159,7 @@ def start_replicas(cmd: list, replicas: int, port: int, workers: int = 1, volume
         subprocess.run([*cmd, 'run', '-d', '--rm', '--name', f'{prefix}-balancer', *network, '-v', f'{config}:/etc/facemask/nginx.conf:ro',
                         BALANCER_IMAGE], check=True, capture_output=True)
         started.append(f'{prefix}-balancer')
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f'http://127.0.0.1:{port}/health', timeout=2): break
-            except OSError:
-                if time.monotonic() > deadline: raise RuntimeError(f'nginx did not answer on port {port}') from None
-                time.sleep(0.3)
+        if not answers_health(port, 60): raise RuntimeError(f'nginx did not answer on port {port}')
     except BaseException:
         for name in started: stop(cmd, name)
         raise

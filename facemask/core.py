@@ -19,7 +19,7 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 __all__ = ['CLASS_NAMES', 'CLASS_TITLES', 'CLASS_COLORS', 'SPLITS', 'DEFAULT_IMAGE_SIZE', 'SCRATCH_IMAGE_SIZES',
            'MODEL_INPUT_SIZES', 'REAL_PHOTO_SOURCES', 'PROMOTION_MARGIN', 'RETRAIN_DEFAULTS', 'IMAGE_EXTENSIONS',
            'LOG_PROGRESS_EVERY_S', 'FacemaskError', 'project_root', 'home', 'data_dir', 'outputs_dir', 'cache_dir',
-           'shared_data_dir', 'atomic_write', 'write_json', 'read_json', 'progress_bar']
+           'free_port', 'shared_data_dir', 'atomic_write', 'write_json', 'read_json', 'progress_bar']
 
 # %% ../nbs/00_core.ipynb #498c0b32
 CLASS_NAMES = ('mask_weared_incorrect', 'with_mask', 'without_mask')
@@ -64,6 +64,13 @@ def cache_dir() -> Path:
     "Where models converted or fetched at first use are kept: `$FACEMASK_CACHE` if set, else `~/.cache/facemask`."
     env = os.environ.get('FACEMASK_CACHE')
     return Path(env).expanduser() if env else Path.home()/'.cache'/'facemask'
+
+def free_port() -> int:
+    "A TCP port nobody listens on now on loopback (the OS picks it): for the servers tests, benchmarks and tuning start."
+    import socket
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
 
 def shared_data_dir() -> Path | None:
     "The read-only real data beside the project (`../shared/data`), or `$FACEMASK_SHARED_DATA`; None if absent."

@@ -16,7 +16,7 @@ from pathlib import Path
 import keras_tuner as kt
 import pandas as pd
 
-from .core import SCRATCH_IMAGE_SIZES, FacemaskError
+from .core import SCRATCH_IMAGE_SIZES, FacemaskError, free_port
 from .data import Dataset
 from .core import REAL_PHOTO_SOURCES
 from .model import build_model
@@ -99,15 +99,10 @@ def worker_command(ds: Dataset, max_trials: int, base_params: dict, seed: int, o
 def _listening(host: str, port: int) -> bool:
     with socket.socket() as s: return s.connect_ex((host, port)) == 0
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
 def run_distributed(ds: Dataset, max_trials: int, base_params: dict, folder: Path, seed: int, workers: int,
                     oracle: str | None = None, start_timeout_s: float = 120):
     "Run the chief and `workers` workers here (logs in `folder`) until the search ends; a failed one stops all with its log."
-    oracle = oracle or f'127.0.0.1:{_free_port()}'
+    oracle = oracle or f'127.0.0.1:{free_port()}'
     host, port = oracle.rsplit(':', 1)
     executable = str(Path(sys.executable).parent/'facemask')
     def start(tuner_id):

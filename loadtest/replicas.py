@@ -9,7 +9,6 @@ nginx (deploy/container.py), on this machine.
     python loadtest/replicas.py [--users 32] [--seconds 10] [--out outputs/loadtest/replicas]
 """
 import argparse
-import csv
 import json
 import subprocess
 import sys
@@ -21,7 +20,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE)); sys.path.insert(0, str(HERE.parent / 'deploy'))
 import container  # noqa: E402
-from run import BIN, free_port, run_locust, warm_up  # noqa: E402
+from facemask.core import free_port  # noqa: E402
+from run import locust_command, locust_stats, run_locust, warm_up  # noqa: E402
 
 TINY_TRAINING = ['-p', 'arch', 'cnn', '-p', 'epochs', '1', '-p', 'image_size', '32', '-p', 'width', '8', '-p', 'depth', '2']
 
@@ -62,16 +62,13 @@ def kill_under_load(engine, users: int, out: Path) -> dict:
         url = f'http://127.0.0.1:{port}'
         warm_up(url)
         prefix = out / 'locust_kill'
-        locust = subprocess.Popen([str(BIN / 'locust'), '-f', str(HERE / 'locustfile.py'), '--headless', '-u', str(users + 1), '-r', str(users + 1),
-                                   '-t', '20s', '-H', url, '--csv', str(prefix), '--only-summary', '--loglevel', 'WARNING'],
-                                  stdout=subprocess.DEVNULL, stderr=open(f'{prefix}.log', 'w'))
+        locust = subprocess.Popen(locust_command(url, users, 20, prefix), stdout=subprocess.DEVNULL, stderr=open(f'{prefix}.log', 'w'))
         time.sleep(8)
         victim = next(iter(deployed['replicas']))
         pid = subprocess.run([*engine, 'inspect', victim, '--format', '{{.State.Pid}}'], capture_output=True, text=True, check=True).stdout.strip()
         subprocess.run(['kill', '-9', pid], check=True)
         locust.wait(timeout=90)
-        rows = {r['Name']: r for r in csv.DictReader(open(f'{prefix}_stats.csv'))}
-        total = rows['Aggregated']
+        total = locust_stats(prefix)['Aggregated']
         result = {'requests': int(total['Request Count']), 'failures': int(total['Failure Count']), 'in_flight_bound': users + 1,
                   'killed': victim, 'still_serving': served_version(port)}
         print(f"replica {victim} killed (kill -9) 8 s into a 20 s run of {users} users: {result['failures']} failed of "

@@ -11,7 +11,6 @@ import argparse
 import csv
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,12 +23,7 @@ HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(HERE.parent / 'deploy'))
 import container  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
+from facemask.core import free_port  # noqa: E402
 
 
 def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 120):
@@ -71,13 +65,23 @@ def warm_up(url: str):
         with urllib.request.urlopen(urllib.request.Request(url + path, body, headers), timeout=120) as r: r.read()
 
 
+def locust_command(url: str, users: int, seconds: int, prefix: Path) -> list:
+    "Locust headless with `users` face users plus the group-photo user for `seconds`, its CSVs at `prefix`."
+    return [str(BIN/'locust'), '-f', str(HERE/'locustfile.py'), '--headless', '-u', str(users + 1), '-r', str(users + 1),
+            '-t', f'{seconds}s', '-H', url, '--csv', str(prefix), '--only-summary', '--loglevel', 'WARNING']
+
+
+def locust_stats(prefix: Path) -> dict:
+    "Locust's summary rows by name ('/predict', 'Aggregated', ...) from the CSVs at `prefix`."
+    return {r['Name']: r for r in csv.DictReader(open(f'{prefix}_stats.csv'))}
+
+
 def run_locust(url: str, users: int, seconds: int, prefix: Path) -> dict:
-    "Run Locust headless with `users` face users plus the group-photo user; return the /predict and overall figures and Locust's CPU seconds."
+    "Run Locust (see `locust_command`); return the /predict and overall figures and Locust's CPU seconds."
     before = sum(os.times()[2:4])
-    subprocess.run([str(BIN/'locust'), '-f', str(HERE/'locustfile.py'), '--headless', '-u', str(users + 1), '-r', str(users + 1),
-                    '-t', f'{seconds}s', '-H', url, '--csv', str(prefix), '--only-summary', '--loglevel', 'WARNING'],
-                   check=True, timeout=seconds + 60, stdout=subprocess.DEVNULL, stderr=open(f'{prefix}.log', 'w'))
-    rows = {r['Name']: r for r in csv.DictReader(open(f'{prefix}_stats.csv'))}
+    subprocess.run(locust_command(url, users, seconds, prefix), check=True, timeout=seconds + 60, stdout=subprocess.DEVNULL,
+                   stderr=open(f'{prefix}.log', 'w'))
+    rows = locust_stats(prefix)
     predict, total = rows['/predict'], rows['Aggregated']
     return {'users': users, 'predict_per_s': float(predict['Requests/s']), 'requests_per_s': float(total['Requests/s']),
             'p50_ms': float(predict['50%']), 'p95_ms': float(predict['95%']), 'p99_ms': float(predict['99%']),

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,8 @@ import psutil
 from PIL import Image
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
+from facemask.core import free_port
+
 FACEMASK = str(Path(sys.executable).parent / 'facemask')   # the console script of this environment
 CHROMIUM = '/usr/bin/chromium'                               # Debian's chromium: Playwright cannot download its own here
 CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
@@ -34,13 +35,6 @@ CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networki
 SERVER_START_S = 120      # Voilà up and its kernel preheated (TensorFlow import + build_app) on 2 busy cores
 PAGE_TIMEOUT_MS = 60_000  # any single wait in the page: a prediction, a tab's figures
 PREDICT_UPLOAD = 'button.fm-predict-upload'   # the Predict tab's upload button (the Retrain tab has its own)
-
-
-def free_port() -> int:
-    "A TCP port nobody listens on now (the OS picks it)."
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 POOL_FILLED = 'Kernel pool of dashboard.ipynb is filled'   # Voilà's log line when it has started a kernel for the next visitor
@@ -191,6 +185,14 @@ def select_tab(page: Page, title: str):
     tab = page.locator(f'.lm-TabBar-tab:has-text("{title}")')
     tab.click()
     expect(tab).to_have_class(re.compile(r'\blm-mod-current\b'))
+
+
+def start_camera(page: Page, frames: int) -> Locator:
+    "Open the Live tab, start the camera and wait until `frames` frames have come back labelled; return the camera widget."
+    select_tab(page, 'Live')
+    page.locator('.fm-live-toggle').click()
+    page.wait_for_function(f"() => Number(document.querySelector('.fm-live').dataset.frames || 0) >= {frames}")
+    return page.locator('.fm-live')
 
 
 def choose_files(page: Page, button: str, files):

@@ -3,7 +3,6 @@ uvicorn (`facemask serve`) on a free loopback port taking a bounded burst of con
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ from PIL import Image
 
 from corpus import bad_input_corpus, zip_slip_archive
 from facemask.api import MAX_MB_ENV, TOKEN_ENV, create_app
-from facemask.core import CLASS_NAMES
+from facemask.core import CLASS_NAMES, free_port
 from facemask.testing import encode, make_class_tree, noise_image
 
 FACEMASK = str(Path(sys.executable).parent / 'facemask')
@@ -130,12 +129,6 @@ def test_unexpected_errors_name_no_internals(home):
     with TestClient(app, raise_server_exceptions=False) as c:
         r = c.get('/boom')
     assert (r.status_code, r.json()) == (500, {'error': 'internal server error (logged on the server)'})
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 @contextmanager

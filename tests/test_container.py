@@ -1,6 +1,5 @@
 """The API image built and run for real (docker, or podman with this machine's settings): a face gets a label, a bad file
 its error, and the container runs as a non-root user with /health as its healthcheck. Skipped where no engine can run."""
-import socket
 import subprocess
 import sys
 import uuid
@@ -11,17 +10,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / 'deploy'))
 import container  # noqa: E402
+from facemask.core import free_port  # noqa: E402
 from facemask.testing import encode, noise_image  # noqa: E402
 
 ENGINE = container.engine()
 pytestmark = pytest.mark.skipif(ENGINE is None, reason='no container engine here: neither a Docker daemon nor podman answers '
                                                        '(README, "Containers", says how to install podman)')
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope='module')
