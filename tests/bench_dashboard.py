@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from browser import PREDICT_UPLOAD, camera_clip, chromium, open_dashboard, result_card, select_tab, serve_dashboard  # noqa: E402
+from browser import PREDICT_UPLOAD, camera_clip, chromium, open_dashboard, result_card, serve_dashboard, start_camera  # noqa: E402
 from facemask.core import FacemaskError, home  # noqa: E402
 
 
@@ -51,11 +51,8 @@ def main(pages: int, uploads: int, live_s: float):
             heatmap.append(time.perf_counter() - start)
         for what, seconds in (('label and probabilities', labelled), ('Grad-CAM heatmap too', heatmap)):
             print(f'one face image chosen for upload → {what} shown: first {seconds[0]:.2f} s, then {fmt(seconds[1:])} ({uploads - 1} more uploads)')
-        select_tab(page, 'Live')
-        page.locator('.fm-live-toggle').click()
-        page.wait_for_function("() => Number(document.querySelector('.fm-live').dataset.frames || 0) >= 5")
+        live = start_camera(page, frames=5)
         time.sleep(live_s)   # the figures are over the last 30 frames
-        live = page.locator('.fm-live')
         print(f"Live tab (fake camera, 640x480, a photo with one face): {float(live.get_attribute('data-fps')):.1f} frames/s, "
               f"median {float(live.get_attribute('data-latency-ms')):.0f} ms from grabbing a frame to drawing its boxes "
               f"({live.get_attribute('data-frames')} frames in all)")

@@ -40,32 +40,35 @@ def litert_ms(folder, calls: int = 300) -> float:
     return float(np.median(times))
 
 
+def table_row(name: str, network: str, train_min: str, point: dict, real: dict, intervals: dict, ms: float, dataset: str) -> str:
+    "One row of the table: a model's threshold and validation score (`point`), its real-photo test figures with intervals, its time."
+    fmt = lambda v: 'n/a' if v is None else f'{v:.3f}'
+    span = lambda k: f" ({fmt(intervals[k][0])}–{fmt(intervals[k][1])})" if intervals.get(k) else ''
+    return (f"| {name} | {network} | {train_min} | {fmt(point.get('incorrect_threshold'))} | {fmt((point.get('validation') or {}).get('macro_f1'))} | "
+            f"{fmt(real['accuracy'])}{span('accuracy')} | {fmt(real['macro_f1'])}{span('macro_f1')} | "
+            f"{fmt(real['incorrect_recall'])}{span('incorrect_recall')} | {fmt(real['per_class'][CLASS_NAMES[INCORRECT]]['precision'])} | "
+            f"{ms:.2f} | {dataset} |")
+
+
 def row(run_id: str, newest: str) -> str:
     folder = model_dir(run_id)
     record = read_json(folder / 'metrics.json')
-    real, intervals = record['test']['real_photos'], record['test'].get('real_intervals') or {}
-    point = record.get('operating_point') or {}
-    fmt = lambda v: 'n/a' if v is None else f'{v:.3f}'
-    span = lambda k: f" ({fmt(intervals[k][0])}–{fmt(intervals[k][1])})" if intervals.get(k) else ''
     dataset = record['dataset'] + ('' if record['dataset'] == newest else ' (older split)')
-    return (f"| {record['run_id']} | {record['params']['arch']} {record['params']['image_size']} px | {record['train_seconds'] / 60:.1f} | "
-            f"{fmt(point.get('incorrect_threshold'))} | {fmt((point.get('validation') or {}).get('macro_f1'))} | "
-            f"{fmt(real['accuracy'])}{span('accuracy')} | {fmt(real['macro_f1'])}{span('macro_f1')} | "
-            f"{fmt(real['incorrect_recall'])}{span('incorrect_recall')} | {fmt(real['per_class'][CLASS_NAMES[INCORRECT]]['precision'])} | "
-            f"{litert_ms(folder):.2f} | {dataset} |")
+    return table_row(record['run_id'], f"{record['params']['arch']} {record['params']['image_size']} px", f"{record['train_seconds'] / 60:.1f}",
+                     record.get('operating_point') or {}, record['test']['real_photos'], record['test'].get('real_intervals') or {},
+                     litert_ms(folder), dataset)
 
 
 def member_probabilities(runs: list, mirrored: bool, ds) -> dict:
     "`{split: (labels, [probabilities of each run (and of its mirror images)], sources)}` on validation and test."
     probabilities = {}
-    for split in ('val', 'test'):
-        members = []
-        for run in runs:
-            model = load_model(model_dir(run))
+    for run in runs:
+        model = load_model(model_dir(run))   # once per run, for both splits
+        for split in ('val', 'test'):
             _, p, images, labels, sources = evaluate_model(model, ds, split)
+            members = probabilities.setdefault(split, (labels, [], sources))[1]
             members.append(p)
             if mirrored: members.append(model.predict(images[:, :, ::-1].astype(np.float32), batch_size=256, verbose=0))
-        probabilities[split] = (labels, members, sources)
     return probabilities
 
 def cascade(fast: np.ndarray, slow: np.ndarray, margin: float) -> tuple:
@@ -83,13 +86,7 @@ def combined_row(name: str, probabilities: dict, ms: float, ds) -> str:
     point = choose_operating_point(labels[real], p[real])
     labels, p, sources = probabilities['test']
     evaluated = evaluate_predictions(labels, p, sources, point['incorrect_threshold'])
-    metrics, intervals = evaluated['real_photos'], evaluated['real_intervals']
-    fmt = lambda v: f'{v:.3f}'
-    span = lambda k: f" ({fmt(intervals[k][0])}–{fmt(intervals[k][1])})"
-    return (f"| {name} | prediction-time | – | {fmt(point['incorrect_threshold'])} | {fmt(point['validation']['macro_f1'])} | "
-            f"{fmt(metrics['accuracy'])}{span('accuracy')} | {fmt(metrics['macro_f1'])}{span('macro_f1')} | "
-            f"{fmt(metrics['incorrect_recall'])}{span('incorrect_recall')} | {fmt(metrics['per_class'][CLASS_NAMES[INCORRECT]]['precision'])} | "
-            f"{ms:.2f} | {ds.ref} |")
+    return table_row(name, 'prediction-time', '–', point, evaluated['real_photos'], evaluated['real_intervals'], ms, ds.ref)
 
 
 def main():
@@ -101,12 +98,11 @@ def main():
     args = parser.parse_args()
     runs = [resolve_model(r) for r in args.runs] or \
            [SHIPPED] + [r['run_id'] for r in list_runs() if r['status'] == 'succeeded' and (model_dir(r['run_id']) / 'model.tflite').exists()]
-    newest = load_dataset().ref
+    ds = load_dataset()
     print('| model | network | train min | threshold | val real macro-F1 | test real accuracy | macro-F1 | incorrect recall | '
           'incorrect precision | LiteRT ms/face | dataset |')
     print('|' + '---|' * 11)
-    for run_id in runs: print(row(run_id, newest), flush=True)
-    ds = load_dataset()
+    for run_id in runs: print(row(run_id, ds.ref), flush=True)
     mean = lambda probabilities: {s: (y, np.mean(members, axis=0), src) for s, (y, members, src) in probabilities.items()}
     for spec in args.ensemble:
         runs = [resolve_model(r) for r in spec.split('+')]

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from browser import camera_clip, chromium, open_dashboard, select_tab, serve_dashboard, upload  # noqa: E402
+from browser import camera_clip, chromium, open_dashboard, select_tab, serve_dashboard, start_camera, upload  # noqa: E402
 from facemask.core import CLASS_NAMES, data_dir, home  # noqa: E402
 from facemask.data import load_dataset  # noqa: E402
 
@@ -35,9 +35,7 @@ def main(out: Path):
             select_tab(page, tab)
             page.locator('.jp-OutputArea-output img:visible').nth(figures - 1).wait_for()
             page.screenshot(path=out / f'dashboard_{tab.lower()}.png')
-        select_tab(page, 'Live')
-        page.locator('.fm-live-toggle').click()
-        page.wait_for_function("() => Number(document.querySelector('.fm-live').dataset.frames || 0) >= 10")
+        start_camera(page, frames=10)
         page.screenshot(path=out / 'dashboard_live.png')
     print(f'screenshots written to {out}')
 

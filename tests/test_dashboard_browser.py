@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from browser import (FACEMASK, PREDICT_UPLOAD, camera_clip, choose_files, chromium, open_dashboard, select_tab, serve_dashboard,
-                     shown_result, upload)
+                     shown_result, start_camera, upload)
 from facemask.predict import Predictor
 from facemask.testing import encode, learnable_image, make_class_tree, noise_image
 
@@ -87,11 +87,8 @@ def test_every_tab_shows_its_content(page):
 def test_live_tab_labels_the_camera_like_the_library(page, camera):
     "Start the (fake) camera: frames flow, the face gets the box and label the library gives the same frame, Stop clears it."
     _, face = camera
-    select_tab(page, 'Live')
-    live = page.locator('.fm-live')
-    page.locator('.fm-live-toggle').click()
+    live = start_camera(page, frames=8)
     expect(live).to_have_attribute('data-running', 'true')
-    page.wait_for_function("() => Number(document.querySelector('.fm-live').dataset.frames || 0) >= 8")
     assert float(live.get_attribute('data-fps')) > 0 and float(live.get_attribute('data-latency-ms')) > 0
     boxes = page.locator('.fm-live-box')
     if face is None: expect(boxes).to_have_count(0)
