@@ -123,15 +123,16 @@ def _evaluate(args):
     from facemask.data import load_dataset
     from facemask.evaluate import goal_report, headline
     from facemask.registry import production_run
-    from facemask.runs import evaluate_model, incorrect_threshold, load_model, model_dir, resolve_model
+    from facemask.runs import evaluate_model, incorrect_threshold, load_served_model, model_dir, resolve_model
     run_id = resolve_model(args.run_id or production_run())
     if not (model_dir(run_id)/'model.keras').exists(): raise FacemaskError(f'{model_dir(run_id)}: no model.keras for {run_id}')
     ds = load_dataset(args.dataset)
     threshold = incorrect_threshold(model_dir(run_id))
-    metrics = evaluate_model(load_model(model_dir(run_id)), ds, args.split, threshold)[0]
+    metrics = evaluate_model(load_served_model(model_dir(run_id)), ds, args.split, threshold)[0]
     goal = goal_report(headline(metrics), metrics['real_intervals']) if args.split == 'test' and metrics['real_photos'] else []   # the goal is set on real test photos
     if args.json: print(json.dumps({'model': run_id, 'dataset': ds.ref, 'split': args.split, **metrics, 'quality_goal': goal})); return
-    rule = 'argmax' if threshold is None else f'incorrect-mask threshold {threshold:.2f}'
+    rule = ('argmax' if threshold is None else f'incorrect-mask threshold {threshold:.2f}') + \
+           (f"; a second network on {metrics['second_stage_share']:.1%} of the faces" if 'second_stage_share' in metrics else '')
     print(f'model {run_id} on the {args.split} split of {ds.ref} (labels: {rule}; [95 % bootstrap interval])')
     interval = lambda iv: f' [{iv[0]:.3f}-{iv[1]:.3f}]' if iv else ''
     subsets = [('real photos', metrics['real_photos'], metrics['real_intervals'] or {}),
@@ -456,7 +457,7 @@ def build_parser() -> argparse.ArgumentParser:
     how.add_argument('--recall', type=float, metavar='R', help='the share of incorrectly worn masks to find on validation, e.g. 0.9')
     r.set_defaults(func=_threshold)
     r = sub.add_parser('ship', help='copy a run into the package as the shipped model (maintainers)',
-                       description="Copy a succeeded run's model, LiteRT file, metrics and model card into facemask/shipped/.")
+                       description="Copy a succeeded run's model, LiteRT file(s: a cascade has two), metrics and model card into facemask/shipped/.")
     r.add_argument('run_id', metavar='RUN_ID', help='run id (a unique prefix is enough)')
     r.set_defaults(func=_ship)
     r = sub.add_parser('rollback', help='return to the previous production model', description='Go back to the model served before the current one.')

@@ -18,9 +18,9 @@ from .insights import themed
 # %% auto #0
 __all__ = ['INCORRECT', 'BOOTSTRAP_RESAMPLES', 'THRESHOLDS', 'QUALITY_GOAL', 'GOAL_TITLES', 'SUBSET_TITLES', 'SHORT_NAMES',
            'confusion', 'confusion_scores', 'classification_metrics', 'bootstrap_intervals', 'decide',
-           'incorrect_pr_curve', 'operating_point_at', 'operating_point_for_recall', 'choose_operating_point',
-           'evaluate_predictions', 'headline', 'goal_report', 'plot_confusion', 'plot_history', 'plot_per_class',
-           'plot_misclassified', 'plot_operating_point']
+           'incorrect_pr_curve', 'operating_point_at', 'operating_point_for_recall', 'choose_operating_point', 'unsure',
+           'cascade', 'evaluate_predictions', 'headline', 'goal_report', 'plot_confusion', 'plot_history',
+           'plot_per_class', 'plot_misclassified', 'plot_operating_point']
 
 # %% ../nbs/05_evaluate.ipynb #272dba75
 INCORRECT = CLASS_NAMES.index('mask_weared_incorrect')
@@ -105,6 +105,19 @@ def choose_operating_point(y_true, probabilities, thresholds=THRESHOLDS) -> dict
     "The threshold with the highest macro-F1 on these faces (real-photo validation); ties go to the lowest, which finds the most."
     curve = incorrect_pr_curve(y_true, probabilities, thresholds)
     return operating_point_at(y_true, probabilities, curve.loc[curve['macro_f1'].idxmax(), 'threshold'], 'highest real-photo validation macro-F1')
+
+# %% ../nbs/05_evaluate.ipynb #86e56eaa
+def unsure(probabilities, margin: float) -> np.ndarray:
+    "Row indices whose two likeliest classes are within `margin` of each other: the faces a cascade's second stage sees."
+    top = np.sort(np.asarray(probabilities), axis=1)
+    return np.flatnonzero(top[:, -1] - top[:, -2] < margin)
+
+def cascade(first, second, margin: float) -> np.ndarray:
+    "`first` probabilities, with the mean of `first` and `second(rows)` (the second model's probabilities of those rows) on the unsure rows."
+    out = np.array(first, dtype=np.float32)
+    rows = unsure(out, margin)
+    if len(rows): out[rows] = (out[rows] + np.asarray(second(rows), np.float32)) / 2
+    return out
 
 # %% ../nbs/05_evaluate.ipynb #ed923e63
 def evaluate_predictions(y_true, probabilities, sources, incorrect_threshold: float | None = None) -> dict:

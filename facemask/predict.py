@@ -16,8 +16,8 @@ from .core import CLASS_NAMES, FacemaskError, IMAGE_EXTENSIONS, progress_bar
 from .data import ImageRejected, open_image
 from .pipeline import model_input
 from .registry import production_run, registry_path
-from .evaluate import decide
-from .runs import incorrect_threshold, model_dir
+from .evaluate import cascade, decide
+from .runs import SECOND_STAGE, incorrect_threshold, model_dir, second_stage
 
 # %% auto #0
 __all__ = ['Prediction', 'LiteRTModel', 'KerasModel', 'Predictor', 'expand_paths', 'benchmark']
@@ -86,6 +86,9 @@ class Predictor:
             raise FacemaskError(f'no model in {folder}: train one with `facemask train` (or reinstall facemask for the shipped model)')
         tflite = folder/'model.tflite'
         use_litert = self.backend == 'litert' or (self.backend == 'auto' and tflite.exists())
+        stage = second_stage(folder)
+        # the second stage first: a thread that sees the new network must not pair it with the old second stage
+        self.second = (LiteRTModel(folder/SECOND_STAGE), stage['margin']) if stage else None
         self.model = LiteRTModel(tflite) if use_litert else KerasModel(folder/'model.keras')
         self.incorrect_threshold = incorrect_threshold(folder)   # the model's recorded operating point
         self.version = version
@@ -107,6 +110,11 @@ class Predictor:
     @property
     def image_size(self) -> int: return int(self.model.size)
 
+    @property
+    def decode_side(self) -> int:
+        "The side images are decoded at: the largest input of the served networks (a second stage may need more pixels)."
+        return max(self.image_size, self.second[0].size if self.second else 0)
+
     def keras_model(self):
         "The Keras model of the version being served (for Grad-CAM), loaded once per version."
         self.refresh()
@@ -118,7 +126,10 @@ class Predictor:
     def probabilities(self, images: list) -> np.ndarray:
         "Class probabilities for PIL images (any size)."
         self.refresh()
-        return self.model(np.stack([model_input(im, self.image_size) for im in images]))
+        first = self.model(np.stack([model_input(im, self.image_size) for im in images]))
+        if not self.second: return first
+        second, margin = self.second
+        return cascade(first, lambda rows: second(np.stack([model_input(images[i], second.size) for i in rows])), margin)
 
     def label(self, probabilities) -> str:
         "The class the served model's decision rule gives one row of probabilities."
@@ -129,7 +140,7 @@ class Predictor:
         name = name or (str(src) if not isinstance(src, (bytes, bytearray)) else 'image')
         # JPEGs decode straight at the model's size (DCT scaling): 0.09 ms less per image, and the same class as a
         # full decode for all 1,417 test images of faces@fa073f3b1c (mean |Δp| 0.0007; 2x the size: 0.0002)
-        im = open_image(src, name, draft_side=self.image_size)
+        im = open_image(src, name, draft_side=self.decode_side)
         p = self.probabilities([im])[0]
         return Prediction(name, self.label(p), {c: round(float(v), 6) for c, v in zip(CLASS_NAMES, p)}, self.version)
 

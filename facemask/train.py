@@ -42,6 +42,8 @@ DEFAULT_PARAMS = {
     'train_sources': '',        # comma-separated sources to train on ('' = all; validation and test stay whole)
     'teacher': '',              # a run id (or 'shipped', or ids joined by '+': an ensemble): its probabilities on the training faces become soft targets
     'teacher_weight': 0.7,      # share of the teacher's probabilities in each soft target (the rest: the label)
+    'second_stage': '',         # a cascade: a run id (or 'shipped', 'teacher', 'production') whose network also judges the faces this one is unsure of
+    'second_stage_margin': 0.4, # a face goes to the second stage when this network's two likeliest classes are closer than this
     'seed': 0,
     'init': 'scratch',          # 'scratch' or 'production' (fine-tune the model in production)
 }
@@ -61,6 +63,10 @@ def resolve_params(overrides: dict | None = None) -> dict:
             try: params[k] = type(default)(v)
             except (TypeError, ValueError): raise FacemaskError(f'parameter "{k}": expected {type(default).__name__}, got {v!r}') from None
     if params['init'] not in ('scratch', 'production'): raise FacemaskError(f'init must be "scratch" or "production", got "{params["init"]}"')
+    if params['epochs'] < 0 or params['epochs'] == 0 and params['init'] != 'production':
+        raise FacemaskError(f'epochs must be at least 1 (0 keeps a network as it is: only with -p init production), not {params["epochs"]}')
+    if not 0 <= params['second_stage_margin'] <= 1:
+        raise FacemaskError(f'second_stage_margin is a difference of probabilities between 0 and 1, not {params["second_stage_margin"]}')
     if params['select_on'] not in SELECTION_METRICS:
         raise FacemaskError(f'select_on must be one of {", ".join(SELECTION_METRICS)}, got "{params["select_on"]}"')
     from facemask.model import ARCHITECTURES, NATIVE_SIZES
@@ -190,6 +196,7 @@ def train_model(ds: Dataset, params: dict, run_dir: Path | None = None, initial_
     "Train on `ds` with `params`; returns `(model, history)`. `initial_model` is fine-tuned instead of a new network."
     from facemask.model import build_model
     params = resolve_params(params)
+    if initial_model is not None and params['epochs'] == 0: return initial_model, pd.DataFrame()   # the network as it is (say, given a second stage)
     keras.utils.set_random_seed(params['seed'])
     size = params['image_size'] if initial_model is None else initial_model.input_shape[1]
     if verbose: image_arrays(ds, size, progress=True)   # a progress bar while the cache is first built

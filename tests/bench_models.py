@@ -4,8 +4,9 @@ For the shipped model and every succeeded run in the registry (or the runs named
 training time, decision threshold, real-photo validation macro-F1 at that threshold, real-photo test
 accuracy / macro-F1 / incorrect-mask recall / incorrect-mask precision with their 95 % bootstrap
 intervals, and the median time of one LiteRT call on one face (one thread), all read from each run's
-`metrics.json` except the time, which is measured here. Runs evaluated on another dataset version
-than the newest are marked, since their test faces differ.
+`metrics.json` except the time, which is measured here (for a run served as a cascade: its first
+network's time plus its second network's times the share of test faces the second one saw). Runs
+evaluated on another dataset version than the newest are marked, since their test faces differ.
 
 Prediction-time combinations are measured here too (`--ensemble RUN+RUN`: the mean of several models'
 probabilities, each at its own input size; `--mirrored RUN`: the mean of a model on each face and on its
@@ -20,16 +21,16 @@ import time
 import numpy as np
 
 from facemask.core import CLASS_NAMES, read_json
-from facemask.evaluate import INCORRECT
+from facemask.evaluate import INCORRECT, cascade, unsure
 from facemask.data import load_dataset
 from facemask.predict import LiteRTModel
 from facemask.registry import SHIPPED, list_runs
-from facemask.runs import evaluate_model, load_model, model_dir, resolve_model
+from facemask.runs import SECOND_STAGE, evaluate_model, load_model, model_dir, resolve_model, second_stage
 
 
-def litert_ms(folder, calls: int = 300) -> float:
-    "Median milliseconds of one LiteRT call on one face (after 20 warm-up calls)."
-    model = LiteRTModel(folder / 'model.tflite')
+def litert_ms(folder, calls: int = 300, file: str = 'model.tflite') -> float:
+    "Median milliseconds of one LiteRT call on one face (after 20 warm-up calls) of a model folder's network (`file`)."
+    model = LiteRTModel(folder / file)
     face = np.random.default_rng(0).uniform(0, 255, (1, model.size, model.size, 3)).astype(np.float32)
     for _ in range(20): model(face)
     times = []
@@ -54,9 +55,13 @@ def row(run_id: str, newest: str) -> str:
     folder = model_dir(run_id)
     record = read_json(folder / 'metrics.json')
     dataset = record['dataset'] + ('' if record['dataset'] == newest else ' (older split)')
-    return table_row(record['run_id'], f"{record['params']['arch']} {record['params']['image_size']} px", f"{record['train_seconds'] / 60:.1f}",
-                     record.get('operating_point') or {}, record['test']['real_photos'], record['test'].get('real_intervals') or {},
-                     litert_ms(folder), dataset)
+    network, ms = f"{record['params']['arch']} {record['params']['image_size']} px", litert_ms(folder)
+    if stage := second_stage(folder):   # a cascade: its second network's time counts for the share of faces it sees
+        share = record['test']['second_stage_share']
+        network += f" + {stage['arch']} {stage['image_size']} px on {share:.1%} of the faces (margin {stage['margin']})"
+        ms += share * litert_ms(folder, file=SECOND_STAGE)
+    return table_row(record['run_id'], network, f"{record['train_seconds'] / 60:.1f}", record.get('operating_point') or {},
+                     record['test']['real_photos'], record['test'].get('real_intervals') or {}, ms, dataset)
 
 
 def member_probabilities(runs: list, mirrored: bool, ds) -> dict:
@@ -71,11 +76,9 @@ def member_probabilities(runs: list, mirrored: bool, ds) -> dict:
             if mirrored: members.append(model.predict(images[:, :, ::-1].astype(np.float32), batch_size=256, verbose=0))
     return probabilities
 
-def cascade(fast: np.ndarray, slow: np.ndarray, margin: float) -> tuple:
-    "`(probabilities, share sent to the slow model)`: the mean of both where the fast model's two likeliest classes are within `margin`."
-    top = np.sort(fast, axis=1)
-    unsure = top[:, -1] - top[:, -2] < margin
-    return np.where(unsure[:, None], (fast + slow) / 2, fast), float(unsure.mean())
+def cascaded(fast: np.ndarray, slow: np.ndarray, margin: float) -> tuple:
+    "`(probabilities, share sent to the slow model)` of `facemask.evaluate.cascade` on two models' probabilities of the same faces."
+    return cascade(fast, lambda rows: slow[rows], margin), len(unsure(fast, margin)) / len(fast)
 
 def combined_row(name: str, probabilities: dict, ms: float, ds) -> str:
     "The table row of prediction-time probabilities `{split: (labels, probabilities, sources)}`."
@@ -113,7 +116,7 @@ def main():
         fast, slow = [resolve_model(r) for r in spec.split('+')]
         members, fast_ms, slow_ms = member_probabilities([fast, slow], False, ds), litert_ms(model_dir(fast)), litert_ms(model_dir(slow))
         for margin in (0.2, 0.4, 0.6):
-            mixed = {s: (y, *cascade(*ps, margin), src) for s, (y, ps, src) in members.items()}
+            mixed = {s: (y, *cascaded(*ps, margin), src) for s, (y, ps, src) in members.items()}
             share = mixed['test'][2]
             print(combined_row(f'{spec}, cascade: margin {margin} sends {share:.1%} to the second', {s: (y, p, src) for s, (y, p, _, src) in mixed.items()},
                                fast_ms + share * slow_ms, ds), flush=True)

@@ -206,3 +206,32 @@ def test_threshold_moves_the_decision_of_a_run_and_its_recorded_figures(toy_home
     assert json.loads((folder / 'metrics.json').read_text())['operating_point']['validation']['recall'] >= 0.5
     bad = facemask('threshold', run['run_id'], '--value', '2', check=False)
     assert bad.returncode != 0 and 'between 0 and 1' in bad.stderr
+
+
+def test_a_cascade_is_measured_as_served_and_kept_by_fine_tuning(toy_home):
+    if not runs(): facemask('train', *TINY)   # run alone: a first network to back the next
+    first = runs()[0]['run_id']
+    production = [r['run_id'] for r in runs() if r['production']]
+    facemask('train', *TINY, '-p', 'second_stage', first, '-p', 'second_stage_margin', '1.0')   # margin 1: every face asks both
+    cascade = runs()[-1]
+    folder = toy_home / 'outputs' / 'runs' / cascade['run_id']
+    metrics = json.loads((folder / 'metrics.json').read_text())
+    assert metrics['second_stage'] == {'from': first, 'arch': 'cnn', 'image_size': 32, 'margin': 1.0}
+    assert (folder / 'second_stage.tflite').read_bytes() == (toy_home / 'outputs' / 'runs' / first / 'model.tflite').read_bytes()
+    assert metrics['test']['second_stage_share'] == 1.0 and 'A cascade' in (folder / 'model_card.md').read_text()
+    assert 'a second network on 100.0% of the faces' in facemask('evaluate', cascade['run_id']).stdout
+    facemask('promote', cascade['run_id'])
+    facemask('train', *TINY, '-p', 'init', 'production', '-p', 'epochs', '0')   # fine-tuning production keeps its second stage
+    tuned = runs()[-1]
+    tuned_folder = toy_home / 'outputs' / 'runs' / tuned['run_id']
+    assert tuned['params']['second_stage'] == 'production' and tuned['params']['second_stage_margin'] == 1.0
+    tuned_metrics = json.loads((tuned_folder / 'metrics.json').read_text())
+    assert tuned_metrics['second_stage']['from'] == first and tuned_metrics['initial_model'] == cascade['run_id']
+    assert tuned_metrics['epochs_trained'] == 0 and tuned_metrics['test']['overall'] == metrics['test']['overall']   # 0 epochs: the same model
+    assert f"the network of run `{cascade['run_id']}` as it is" in (tuned_folder / 'model_card.md').read_text()
+    assert (tuned_folder / 'second_stage.tflite').read_bytes() == (folder / 'second_stage.tflite').read_bytes()
+    bad = facemask('train', *TINY, '-p', 'second_stage', 'teacher', check=False)
+    assert bad.returncode != 0 and 'needs a run distilled from one teacher' in bad.stderr
+    bad = facemask('train', *TINY, '-p', 'epochs', '0', check=False)
+    assert bad.returncode != 0 and 'only with -p init production' in bad.stderr
+    while [r['run_id'] for r in runs() if r['production']] != production: facemask('rollback')
