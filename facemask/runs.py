@@ -226,13 +226,13 @@ def model_card(record: dict, ds: Dataset) -> str:
     from facemask.train import resolve_params, teacher_runs
     test, params, defaults = record['test'], record['params'], resolve_params()
     command = lambda p: 'facemask train' + ''.join(f' -p {k} {v}' for k, v in p.items() if k != 'dataset' and v != defaults.get(k))
-    def teacher_record(run):
+    def record_file(run):
         try: return model_dir(resolve_model(run))/'metrics.json'
-        except FacemaskError: return model_dir(run)/'metrics.json'   # a teacher this registry does not hold: its command is left out
+        except FacemaskError: return model_dir(run)/'metrics.json'   # a run this registry does not hold: its command is left out
     initial, stage = record.get('initial_model'), record.get('second_stage')   # the network a run fine-tuned (production when it started)
-    earlier = [(run, teacher_record(run), 'teacher run') for run in teacher_runs(params.get('teacher') or '')]
-    if stage and stage['from'] not in teacher_runs(params.get('teacher') or ''): earlier.append((stage['from'], teacher_record(stage['from']), 'second stage, run'))
-    if initial: earlier.append((initial, teacher_record(initial), 'then promote it: the initial network, run'))
+    earlier = [(run, record_file(run), 'teacher run') for run in teacher_runs(params.get('teacher') or '')]
+    if stage and stage['from'] not in teacher_runs(params.get('teacher') or ''): earlier.append((stage['from'], record_file(stage['from']), 'second stage, run'))
+    if initial: earlier.append((initial, record_file(initial), 'then promote it: the initial network, run'))
     reproduce = [f"{command(read_json(path)['params'])}   # {role} {run}" for run, path, role in earlier if path.exists()] + [command(params)]
     counts = ds.manifest.groupby(['source', 'split']).size().unstack(fill_value=0)
     sources = [{'source': s, **{k: int(counts.at[s, k]) if k in counts else 0 for k in ('train', 'val', 'test')},
