@@ -20,7 +20,7 @@ from .evaluate import cascade, decide
 from .runs import SECOND_STAGE, incorrect_threshold, model_dir, second_stage
 
 # %% auto #0
-__all__ = ['Prediction', 'LiteRTModel', 'KerasModel', 'Predictor', 'expand_paths', 'benchmark']
+__all__ = ['Prediction', 'Interpreters', 'LiteRTModel', 'KerasModel', 'Predictor', 'expand_paths', 'benchmark']
 
 # %% ../nbs/06_predict.ipynb #63c4e016
 @dataclass
@@ -34,26 +34,31 @@ class Prediction:
         return {'file': self.file, 'label': self.label, 'probabilities': self.probabilities, 'model_version': self.model_version}
 
 # %% ../nbs/06_predict.ipynb #4dd83b54
-class LiteRTModel:
-    "A `.tflite` classifier; one interpreter per thread."
-    def __init__(self, path: Path):
-        self.content = Path(path).read_bytes()
-        self.local = threading.local()
-        self.size = self._interpreter().get_input_details()[0]['shape'][1]
-    def _interpreter(self):
+class Interpreters:
+    "The LiteRT interpreters of one `.tflite` model, one per thread (an interpreter is not thread-safe): `interpreters()` gives this thread's."
+    def __init__(self, content: bytes, threads: int = 1):
+        self.content, self.threads, self.local = content, threads, threading.local()
+    def __call__(self):
         if not hasattr(self.local, 'interpreter'):
             from ai_edge_litert.interpreter import Interpreter
-            it = Interpreter(model_content=self.content, num_threads=1)
-            it.allocate_tensors()
-            self.local.interpreter, self.local.input, self.local.output = it, it.get_input_details()[0], it.get_output_details()[0]
+            self.local.interpreter = Interpreter(model_content=self.content, num_threads=self.threads)
+            self.local.interpreter.allocate_tensors()
         return self.local.interpreter
+
+class LiteRTModel:
+    "A `.tflite` classifier, callable from any thread."
+    def __init__(self, path: Path):
+        self.interpreter = Interpreters(Path(path).read_bytes())
+        it = self.interpreter()   # tensor indices are the model's, the same in every thread's interpreter
+        self.input, self.output = it.get_input_details()[0]['index'], it.get_output_details()[0]['index']
+        self.size = it.get_input_details()[0]['shape'][1]
     def __call__(self, batch: np.ndarray) -> np.ndarray:
-        it = self._interpreter()
+        it = self.interpreter()
         out = []
         for x in batch:   # the exported signature takes one image at a time
-            it.set_tensor(self.local.input['index'], x[None].astype(np.float32))
+            it.set_tensor(self.input, x[None].astype(np.float32))
             it.invoke()
-            out.append(it.get_tensor(self.local.output['index'])[0].copy())
+            out.append(it.get_tensor(self.output)[0].copy())
         return np.stack(out)
 
 class KerasModel:
