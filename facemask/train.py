@@ -196,7 +196,9 @@ def train_model(ds: Dataset, params: dict, run_dir: Path | None = None, initial_
     "Train on `ds` with `params`; returns `(model, history)`. `initial_model` is fine-tuned instead of a new network."
     from facemask.model import build_model
     params = resolve_params(params)
-    if initial_model is not None and params['epochs'] == 0: return initial_model, pd.DataFrame()   # the network as it is (say, given a second stage)
+    if params['epochs'] == 0:   # the network as it is (say, to back it with a second stage)
+        if initial_model is None: raise FacemaskError('-p epochs 0 keeps the production network as it is, and there is none')
+        return initial_model, pd.DataFrame()
     keras.utils.set_random_seed(params['seed'])
     size = params['image_size'] if initial_model is None else initial_model.input_shape[1]
     if verbose: image_arrays(ds, size, progress=True)   # a progress bar while the cache is first built
