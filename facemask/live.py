@@ -65,11 +65,12 @@ function render({ model, el }) {
     canvas.width = w; canvas.height = h;
     canvas.getContext('2d').drawImage(video, 0, 0, w, h);
     const blob = await new Promise((done) => canvas.toBlob(done, 'image/jpeg', 0.85));
+    if (!stream) return;   // stopped while encoding: an answer to this frame would draw a box after Stop cleared them
     pending = { id: nextId++, grabbed, w, h };
     model.send({ type: 'frame', id: pending.id }, undefined, [await blob.arrayBuffer()]);
   }
   model.on('msg:custom', (msg) => {
-    if (!pending || msg.id !== pending.id) return;
+    if (!stream || !pending || msg.id !== pending.id) return;
     if (msg.type === 'faces') { drawFaces(msg.faces, pending.w, pending.h); showPeople(msg.people); status.textContent = ''; }
     else status.textContent = msg.error;
     const now = performance.now();
