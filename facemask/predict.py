@@ -17,7 +17,7 @@ from .data import ImageRejected, open_image
 from .pipeline import model_input
 from .registry import production_run, registry_path
 from .evaluate import cascade, decide
-from .runs import SECOND_STAGE, incorrect_threshold, model_dir, second_stage
+from .runs import incorrect_threshold, load_second_stage, model_dir
 
 # %% auto #0
 __all__ = ['Prediction', 'Interpreters', 'LiteRTModel', 'KerasModel', 'Predictor', 'expand_paths', 'benchmark']
@@ -91,9 +91,8 @@ class Predictor:
             raise FacemaskError(f'no model in {folder}: train one with `facemask train` (or reinstall facemask for the shipped model)')
         tflite = folder/'model.tflite'
         use_litert = self.backend == 'litert' or (self.backend == 'auto' and tflite.exists())
-        stage = second_stage(folder)
         # the second stage first: a thread that sees the new network must not pair it with the old second stage
-        self.second = (LiteRTModel(folder/SECOND_STAGE), stage['margin']) if stage else None
+        self.second = load_second_stage(folder)
         self.model = LiteRTModel(tflite) if use_litert else KerasModel(folder/'model.keras')
         self.incorrect_threshold = incorrect_threshold(folder)   # the model's recorded operating point
         self.version = version

@@ -16,10 +16,10 @@ from .registry import SHIPPED, finish_run, get_run, new_run_id, production_run, 
 # %% auto #0
 __all__ = ['MODEL_FILES', 'SECOND_STAGE', 'SOURCE_LICENCES', 'RESTRICTED_SOURCES', 'ARCH_TITLES', 'JOB_LOG', 'shipped_dir',
            'model_dir', 'resolve_model', 'production_dir', 'load_model', 'model_record', 'incorrect_threshold',
-           'second_stage', 'save_model', 'ship', 'CascadeModel', 'load_served_model', 'resolve_second_stage',
-           'attach_second_stage', 'evaluate_model', 'real_validation', 'set_operating_point', 'model_card',
-           'notebooks_dir', 'execute_notebook', 'follow_progress', 'with_production_architecture', 'register_run',
-           'execute_run', 'launch', 'launch_background', 'cancel_run', 'wait_for_run']
+           'second_stage', 'save_model', 'ship', 'CascadeModel', 'load_second_stage', 'load_served_model',
+           'resolve_second_stage', 'attach_second_stage', 'evaluate_model', 'real_validation', 'set_operating_point',
+           'model_card', 'notebooks_dir', 'execute_notebook', 'follow_progress', 'with_production_architecture',
+           'register_run', 'execute_run', 'launch', 'launch_background', 'cancel_run', 'wait_for_run']
 
 # %% ../nbs/05b_runs.ipynb #e9e14769
 MODEL_FILES = ('model.keras', 'model.tflite', 'metrics.json')
@@ -104,11 +104,16 @@ class CascadeModel:
     @property
     def input_shape(self): return self.network.input_shape
 
+def load_second_stage(folder: Path) -> tuple | None:
+    "`(LiteRTModel, margin)` of a model folder's second stage, or None: what the `Predictor` and `load_served_model` add to the first network."
+    from facemask.predict import LiteRTModel
+    stage = second_stage(folder)
+    return (LiteRTModel(Path(folder)/SECOND_STAGE), stage['margin']) if stage else None
+
 def load_served_model(folder: Path):
     "The model of `folder` as the `Predictor` serves it: its Keras network, as a `CascadeModel` with its second stage when it has one."
-    from facemask.predict import LiteRTModel
-    network, stage = load_model(folder), second_stage(folder)
-    return CascadeModel(network, LiteRTModel(Path(folder)/SECOND_STAGE), stage['margin']) if stage else network
+    network, second = load_model(folder), load_second_stage(folder)
+    return CascadeModel(network, *second) if second else network
 
 def resolve_second_stage(ref: str, teacher: str = '') -> tuple:
     "`(tflite file, record)` of the network a `second_stage` parameter names: a run (or 'shipped'), 'teacher' (the run's), or 'production' (its second stage)."
@@ -230,8 +235,9 @@ def model_card(record: dict, ds: Dataset) -> str:
         try: return model_dir(resolve_model(run))/'metrics.json'
         except FacemaskError: return model_dir(run)/'metrics.json'   # a run this registry does not hold: its command is left out
     initial, stage = record.get('initial_model'), record.get('second_stage')   # the network a run fine-tuned (production when it started)
-    earlier = [(run, record_file(run), 'teacher run') for run in teacher_runs(params.get('teacher') or '')]
-    if stage and stage['from'] not in teacher_runs(params.get('teacher') or ''): earlier.append((stage['from'], record_file(stage['from']), 'second stage, run'))
+    teachers = teacher_runs(params.get('teacher') or '')
+    earlier = [(run, record_file(run), 'teacher run') for run in teachers]
+    if stage and stage['from'] not in teachers: earlier.append((stage['from'], record_file(stage['from']), 'second stage, run'))
     if initial: earlier.append((initial, record_file(initial), 'then promote it: the initial network, run'))
     reproduce = [f"{command(read_json(path)['params'])}   # {role} {run}" for run, path, role in earlier if path.exists()] + [command(params)]
     counts = ds.manifest.groupby(['source', 'split']).size().unstack(fill_value=0)
