@@ -207,19 +207,20 @@ def _print_face_report(title: str, r: dict):
         print(f"  {c:22} {v['faces']:>5} faces >= 32 px: found {v['found']:.3f}{right}")
 
 def _evaluate_faces(args):
-    from facemask.core import REAL_PHOTO_SOURCES, shared_data_dir
     from facemask.data import load_dataset
-    from facemask.faces import evaluate_faces, face_report, split_photos
+    from facemask.faces import evaluate_faces, face_report, photo_folders, split_photos
     from facemask.predict import Predictor
-    folders = [Path(p) for p in args.photos] or [(shared_data_dir() or Path('../shared/data'))/'photos'/s for s in REAL_PHOTO_SOURCES]
+    from facemask.runs import model_dir, resolve_model
+    folders = [Path(p) for p in args.photos] or photo_folders()
     for folder in folders:
         if not (folder/'annotations.csv').exists(): raise FacemaskError(f'{folder}: no annotations.csv (file,xmin,ymin,xmax,ymax,label)')
     manifest = None if args.all_photos else load_dataset(args.dataset).manifest
-    predictor, results = (None if args.detector_only else Predictor()), []
+    predictor = None if args.detector_only else Predictor(model_dir(resolve_model(args.run_id)) if args.run_id else None)
+    results = []
     for folder in folders:
-        photos = None if manifest is None else split_photos(manifest, folder.name)
+        photos = None if manifest is None else split_photos(manifest, folder.name, args.split)
         results.append(evaluate_faces(predictor, folder/'images', folder/'annotations.csv', photos=photos))
-        _print_face_report(f"{folder.name} ({'all photos' if photos is None else 'test-split photos'})", face_report(results[-1]))
+        _print_face_report(f"{folder.name} ({'all photos' if photos is None else f'{args.split}-split photos'})", face_report(results[-1]))
     if len(results) > 1: _print_face_report('together', face_report(*results))
 
 def _app(args):
@@ -436,12 +437,15 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=_evaluate)
     r = sub.add_parser('evaluate-faces', help='face detection + labels on annotated group photos',
                        description='Find and classify the faces of annotated photos (default: ../shared/data/photos/andrewmvd and '
-                                   'jolignier, photos of the frozen test split): faces found at IoU >= 0.4 by size, and per class '
-                                   'the share found and labelled right, on faces of 32 px or more.')
+                                   'jolignier, photos of the frozen test split) with a model (default: production): faces found at '
+                                   'IoU >= 0.4 by size, and per class the share found and labelled right, on faces of 32 px or more.')
+    r.add_argument('run_id', nargs='?', metavar='RUN_ID', help='run id or "shipped" (default: the production model)')
     r.add_argument('--photos', metavar='DIR', action='append', default=[],
                    help='folder with images/ and annotations.csv, named like its source (repeatable)')
     r.add_argument('--detector-only', action='store_true', help='measure the face detector alone (no labels)')
-    r.add_argument('--dataset', help='dataset whose test split selects the photos (default: newest "faces")')
+    r.add_argument('--dataset', help='dataset whose split selects the photos (default: newest "faces")')
+    r.add_argument('--split', default='test', choices=['train', 'val', 'test'],
+                   help='photos whose crops are all in this split (default: %(default)s; choose models on val)')
     r.add_argument('--all-photos', action='store_true', help='use every photo (labels then include faces the model trained on)')
     r.set_defaults(func=_evaluate_faces)
     r = sub.add_parser('promote', help='put a run in production', description='Make a succeeded run the production model.')

@@ -31,10 +31,10 @@ __all__ = ['SUPPORTED_FORMATS', 'MIN_SIDE', 'MAX_PIXELS', 'MAX_FILE_BYTES', 'DIH
            'DEFAULT_FRACTIONS', 'DEFAULT_DATASET', 'MANIFEST_COLUMNS', 'KNOWN_SOURCES', 'ImageRejected', 'to_rgb',
            'decode_image', 'open_image', 'dhash_variants', 'near_duplicate_pairs', 'format_dhashes', 'parse_dhashes',
            'thumbnail', 'load_thumbnails', 'dhash_links', 'framing_similarity', 'Candidate', 'ImportReport',
-           'unsupported_type', 'iter_candidates', 'CheckedImage', 'check_candidate', 'store_path', 'crop_photo',
-           'assign_groups', 'split_groups', 'datasets_dir', 'Dataset', 'version_id', 'load_dataset', 'list_datasets',
-           'save_dataset', 'label_corrections', 'corrected_label', 'check_candidates', 'import_dataset',
-           'dataset_stats', 'class_weights', 'download', 'fetch_dataset']
+           'unsupported_type', 'iter_candidates', 'CheckedImage', 'check_candidate', 'store_path', 'crop_stem',
+           'crop_photo', 'assign_groups', 'split_groups', 'datasets_dir', 'Dataset', 'version_id', 'load_dataset',
+           'list_datasets', 'save_dataset', 'label_corrections', 'corrected_label', 'check_candidates',
+           'import_dataset', 'dataset_stats', 'class_weights', 'download', 'fetch_dataset']
 
 # %% ../nbs/01_data.ipynb #190a1971
 SUPPORTED_FORMATS = ('JPEG', 'MPO', 'PNG', 'WEBP', 'BMP', 'GIF', 'TIFF')
@@ -355,10 +355,13 @@ def _store(img: CheckedImage) -> str:
 # %% ../nbs/01_data.ipynb #483672a6
 CROP_NAME = re.compile(r'^(?P<photo>.+)_(?P<box>\d{1,3})$')
 
+def crop_stem(names: pd.Series) -> pd.Series:
+    "The file name without folders or extension of each original name (a path, or `archive.zip:member`)."
+    return names.map(lambda n: Path(re.split(r'[:\\/]', str(n))[-1]).stem)
+
 def crop_photo(names: pd.Series) -> pd.Series:
     "Photo each crop was cut from (`<photo>_<box>.jpg`), or NA when the source does not name crops so."
-    stems = names.map(lambda n: Path(re.split(r'[:\\/]', str(n))[-1]).stem)
-    photo = stems.str.extract(CROP_NAME)['photo']
+    photo = crop_stem(names).str.extract(CROP_NAME)['photo']
     return photo if photo.notna().mean() >= 0.9 else pd.Series(pd.NA, index=names.index, dtype=object)
 
 class _UnionFind:

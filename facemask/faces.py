@@ -12,14 +12,16 @@ import numpy as np
 import pandas as pd
 from PIL import Image, ImageDraw
 
-from .core import CLASS_COLORS, CLASS_NAMES, progress_bar
-from .data import open_image
-from .detect import box_iou, face_detector
+from .core import CLASS_COLORS, CLASS_NAMES, REAL_PHOTO_SOURCES, atomic_write, data_dir, progress_bar, shared_data_dir
+from .data import Dataset, crop_stem, open_image
+from .detect import DETECTOR_SHA256, box_iou, face_detector
+from .pipeline import label_indices, model_input
 from .predict import Predictor
 
 # %% auto #0
 __all__ = ['CROP_MARGIN', 'SIZE_BUCKETS', 'MIN_FACE', 'crop_face', 'classify_faces', 'predict_faces', 'draw_faces',
-           'split_photos', 'match_faces', 'evaluate_faces', 'face_report']
+           'split_photos', 'match_faces', 'evaluate_faces', 'face_report', 'photo_folders', 'detector_crop_boxes',
+           'detector_crops']
 
 # %% ../nbs/06a_faces.ipynb #986a41e3
 CROP_MARGIN = 0.15   # the real-photo training crops were cut with this margin around the face box
@@ -118,3 +120,49 @@ def face_report(*results) -> dict:
             'found_and_right_32px': float(right.mean()) if labelled and len(large) else None,
             'unmatched_per_photo': sum(r['unmatched'] for r in results) / max(photos, 1),
             'ms_per_photo': 1000 * sum(r['seconds'] for r in results) / max(photos, 1)}
+
+# %% ../nbs/06a_faces.ipynb #4af1400e
+def photo_folders() -> list:
+    "The annotated photo folders (`images/`, `annotations.csv`) of the real-photo sources: `<shared data>/photos/<source>`."
+    return [(shared_data_dir() or Path('../shared/data'))/'photos'/s for s in REAL_PHOTO_SOURCES]
+
+def _detector_cache(ds: Dataset, split: str, what: str) -> Path:
+    return data_dir()/'cache'/f'{ds.name}@{ds.version}-{split}-detector-{DETECTOR_SHA256[:8]}-{what}'
+
+def detector_crop_boxes(ds: Dataset, split: str = 'train', folders: list | None = None, detector=None, progress: bool = True) -> pd.DataFrame:
+    """The detector's box of each labelled face it finds (IoU ≥ 0.4) in the photos (of `folders`, named like their source) whose
+    crops are all in `split`, with the manifest `row` of that face's own crop. Cached per dataset version with the default folders and detector."""
+    cache = _detector_cache(ds, split, 'boxes.csv') if folders is None and detector is None else None
+    if cache and cache.exists(): return pd.read_csv(cache)
+    m, detector, rows = ds.manifest, detector or face_detector(), []
+    own_crop = {(s, stem): i for i, (s, stem, in_split) in enumerate(zip(m['source'], crop_stem(m['original']), m['split'] == split)) if in_split}
+    for folder in [Path(f) for f in (photo_folders() if folders is None else folders)]:
+        if not (folder/'annotations.csv').exists(): continue
+        truth = pd.read_csv(folder/'annotations.csv')
+        photos = truth[truth['file'].isin(split_photos(m, folder.name, split))].groupby('file', sort=False)
+        for name, labelled in progress_bar(photos, total=photos.ngroups, desc=f'finding faces in {folder.name} {split} photos', disable=not progress):
+            crops = [own_crop.get((folder.name, f'{Path(name).stem}_{i}'), -1) for i in range(len(labelled))]   # <photo>_<box>: box = row of the photo
+            if max(crops) < 0: continue
+            found = detector(open_image(folder/'images'/name))
+            match = match_faces(labelled[['xmin', 'ymin', 'xmax', 'ymax']].to_numpy(float), np.array([b[:4] for b in found], float).reshape(-1, 4))
+            rows += [{'folder': str(folder), 'file': name, 'row': r, **dict(zip(('x0', 'y0', 'x1', 'y1'), found[k][:4]))}
+                     for r, k in zip(crops, match) if r >= 0 and k >= 0]
+    boxes = pd.DataFrame(rows, columns=['folder', 'file', 'row', 'x0', 'y0', 'x1', 'y1'])
+    if cache:
+        with atomic_write(cache, 'w') as f: boxes.to_csv(f, index=False)
+    return boxes
+
+def detector_crops(ds: Dataset, size: int, split: str = 'train', folders: list | None = None, detector=None, progress: bool = True):
+    "`(images, labels)`: those faces cut from their photos as the served pipeline cuts them, `(n, size, size, 3)` uint8, and their manifest labels."
+    boxes = detector_crop_boxes(ds, split, folders, detector, progress)
+    labels = label_indices(ds.manifest['label'].to_numpy()[boxes['row'].to_numpy(int)])
+    cache = _detector_cache(ds, split, f'{size}px.npy') if folders is None and detector is None else None
+    if cache and cache.exists(): return np.load(cache), labels
+    crops = []
+    for (folder, name), faces in boxes.groupby(['folder', 'file'], sort=False):
+        im = open_image(Path(folder)/'images'/name)
+        crops += [model_input(crop_face(im, box), size) for box in faces[['x0', 'y0', 'x1', 'y1']].to_numpy(float)]
+    images = np.stack(crops) if crops else np.zeros((0, size, size, 3), np.uint8)
+    if cache:
+        with atomic_write(cache) as f: np.save(f, images)
+    return images, labels

@@ -18,9 +18,10 @@ from .evaluate import INCORRECT
 from .pipeline import image_arrays, make_tf_dataset
 
 # %% auto #0
-__all__ = ['DEFAULT_PARAMS', 'SELECTION_METRICS', 'ARCHITECTURE_PARAMS', 'resolve_params', 'training_indices', 'mask_on_chin',
-           'synthesize_incorrect', 'EpochLog', 'RealPhotoScore', 'teacher_runs', 'teacher_probabilities',
-           'soft_targets', 'training_data', 'compile_model', 'train_model', 'export_litert']
+__all__ = ['DEFAULT_PARAMS', 'SELECTION_METRICS', 'ARCHITECTURE_PARAMS', 'resolve_params', 'training_indices',
+           'detector_crop_repeats', 'mask_on_chin', 'synthesize_incorrect', 'EpochLog', 'RealPhotoScore',
+           'teacher_runs', 'teacher_probabilities', 'soft_targets', 'training_data', 'compile_model', 'train_model',
+           'export_litert']
 
 # %% ../nbs/04_train.ipynb #4bac5da3
 DEFAULT_PARAMS = {
@@ -38,6 +39,7 @@ DEFAULT_PARAMS = {
     'select_on': 'val_loss',    # the epoch kept: lowest 'val_loss', or highest 'val_real_macro_f1' (real-photo validation)
     'oversample_real_incorrect': 4,
     'synthetic_incorrect': 0,   # real bare faces with a real mask pasted on the chin, added as incorrect
+    'detector_crops': 0,        # times each face the detector finds in the train photos is shown as it cuts it (0: never; real incorrect ones repeated like the others)
     'low_resolution': 0.0,      # fraction of each training batch shown at a random lower resolution
     'train_sources': '',        # comma-separated sources to train on ('' = all; validation and test stay whole)
     'teacher': '',              # a run id (or 'shipped', or ids joined by '+': an ensemble): its probabilities on the training faces become soft targets
@@ -86,6 +88,10 @@ def training_indices(ds: Dataset, oversample_real_incorrect: int = 1, sources: s
         train = train[np.isin(m['source'].to_numpy()[train], wanted)]
     rare = train[np.isin(m['source'].to_numpy()[train], REAL_PHOTO_SOURCES) & (m['label'].to_numpy()[train] == CLASS_NAMES[INCORRECT])]
     return np.concatenate([train] + [rare] * max(0, int(oversample_real_incorrect) - 1))
+
+def detector_crop_repeats(labels: np.ndarray, times: int, oversample_real_incorrect: int) -> np.ndarray:
+    "Indices of the detector crops as training shows them: each `times` times, the incorrectly worn ones `oversample_real_incorrect` times as often."
+    return np.repeat(np.arange(len(labels)), times * np.where(labels == INCORRECT, max(1, oversample_real_incorrect), 1))
 
 # %% ../nbs/04_train.ipynb #39f98db2
 def mask_on_chin(face: np.ndarray, masked: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -146,15 +152,16 @@ def teacher_runs(teacher: str) -> list:
     "The runs of a `teacher` parameter: one run id (or 'shipped'), or several joined by '+' (an ensemble)."
     return [t.strip() for t in teacher.split('+') if t.strip()]
 
-def teacher_probabilities(ds: Dataset, teacher: str, rows: np.ndarray, batch: int = 256) -> np.ndarray:
-    "The probabilities the model of run `teacher` (or the mean of an ensemble's) gives the manifest `rows` of `ds`, each model at its own input size."
+def teacher_probabilities(teacher: str, *image_sets, batch: int = 256) -> list:
+    """For each of `image_sets`, pairs `(images_at, rows)` where `images_at(size)` gives the images at that size, the probabilities
+    the model of run `teacher` (or the mean of an ensemble's) gives `images[rows]`, each model at its own input size."""
     from facemask.runs import load_model, model_dir, resolve_model
-    def member(run):
-        model = load_model(model_dir(resolve_model(run)))
-        images, _ = image_arrays(ds, model.input_shape[1], progress=False)
-        return np.concatenate([model.predict(np.asarray(images[rows[i:i + batch]], np.float32), verbose=0)
-                               for i in range(0, len(rows), batch)]) if len(rows) else np.zeros((0, len(CLASS_NAMES)), np.float32)
-    return np.mean([member(run) for run in teacher_runs(teacher)], axis=0)
+    def probabilities(model, images_at, rows):
+        if not len(rows): return np.zeros((0, len(CLASS_NAMES)), np.float32)
+        images = images_at(model.input_shape[1])
+        return np.concatenate([model.predict(np.asarray(images[rows[i:i + batch]], np.float32), verbose=0) for i in range(0, len(rows), batch)])
+    models = [load_model(model_dir(resolve_model(run))) for run in teacher_runs(teacher)]
+    return [np.mean([probabilities(model, images_at, rows) for model in models], axis=0) for images_at, rows in image_sets]
 
 def soft_targets(labels: np.ndarray, teacher: np.ndarray, teacher_weight: float) -> np.ndarray:
     "One-hot `labels` blended with the teacher's probabilities: `(1 - w) * one_hot + w * teacher`."
@@ -162,6 +169,7 @@ def soft_targets(labels: np.ndarray, teacher: np.ndarray, teacher_weight: float)
 
 def training_data(ds: Dataset, params: dict, image_size: int) -> dict:
     "What `fit` needs: train/val `tf.data` pipelines, class weights and the real-photo validation arrays."
+    from facemask.faces import detector_crops, photo_folders
     images, labels = image_arrays(ds, image_size, progress=False)
     train = training_indices(ds, params['oversample_real_incorrect'], params['train_sources'])
     val = np.flatnonzero(ds.manifest['split'].to_numpy() == 'val')
@@ -170,14 +178,20 @@ def training_data(ds: Dataset, params: dict, image_size: int) -> dict:
     real_train = train[np.isin(ds.manifest['source'].to_numpy()[train], REAL_PHOTO_SOURCES)]
     synthetic = synthesize_incorrect(images, real_train[labels[real_train] == CLASS_NAMES.index('without_mask')],
                                      real_train[labels[real_train] == CLASS_NAMES.index('with_mask')], params['synthetic_incorrect'], params['seed'])
-    train_images = np.concatenate([images[train], synthetic])
-    train_labels = np.concatenate([labels[train], np.full(len(synthetic), INCORRECT, labels.dtype)])
+    detected, detected_labels = detector_crops(ds, image_size) if params['detector_crops'] else (images[:0], labels[:0])
+    if params['detector_crops'] and not len(detected):
+        raise FacemaskError(f'{ds.ref}: -p detector_crops found no labelled face in the train photos of {", ".join(map(str, photo_folders()))}')
+    shown = detector_crop_repeats(detected_labels, params['detector_crops'], params['oversample_real_incorrect'])
+    train_images = np.concatenate([images[train], detected[shown], synthetic])
+    train_labels = np.concatenate([labels[train], detected_labels[shown], np.full(len(synthetic), INCORRECT, labels.dtype)])
     train_targets, val_targets = train_labels, labels[val]
-    if params['teacher']:   # distillation: soft targets for the dataset's faces, the label alone for synthetic ones
+    if params['teacher']:   # distillation: soft targets for the photos' faces, the label alone for synthetic ones
         unique, position = np.unique(train, return_inverse=True)
-        teacher = teacher_probabilities(ds, params['teacher'], unique)[position]
-        one_hot = np.eye(len(CLASS_NAMES), dtype=np.float32)
-        train_targets = np.concatenate([soft_targets(labels[train], teacher, params['teacher_weight']), one_hot[train_labels[len(train):]]])
+        on_crops, on_detected = teacher_probabilities(params['teacher'], (lambda size: image_arrays(ds, size, progress=False)[0], unique),
+                                                      (lambda size: detector_crops(ds, size)[0], np.arange(len(detected))))
+        one_hot, taught = np.eye(len(CLASS_NAMES), dtype=np.float32), len(train) + len(shown)
+        train_targets = np.concatenate([soft_targets(train_labels[:taught], np.concatenate([on_crops[position], on_detected[shown]]), params['teacher_weight']),
+                                        one_hot[train_labels[taught:]]])
         val_targets = one_hot[labels[val]]
     return {'train': make_tf_dataset(train_images, train_targets, params['batch_size'], training=True, seed=params['seed'],
                                      low_resolution=params['low_resolution']),

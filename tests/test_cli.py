@@ -104,6 +104,21 @@ def test_watch_a_generated_clip(home, tmp_path):
     assert (res.returncode, res.stderr.strip()) == (1, f"facemask: error: {tmp_path / 'broken.mp4'}: not a video this build of OpenCV can decode")
 
 
+def test_evaluate_faces_on_annotated_photos(home, tmp_path):
+    "Annotated photos named like their source: a report per folder with the model asked for; an unknown model is one clear error."
+    from facemask.testing import noise_image
+    folder = tmp_path / 'street'
+    (folder / 'images').mkdir(parents=True)
+    for i in (1, 2): noise_image(160, 120, seed=i).save(folder / 'images' / f'p{i}.jpg')
+    (folder / 'annotations.csv').write_text('file,xmin,ymin,xmax,ymax,label\np1.jpg,10,10,60,70,with_mask\n'
+                                            'p2.jpg,20,20,70,80,without_mask\np2.jpg,90,10,100,20,with_mask\n')
+    out = facemask('evaluate-faces', 'shipped', '--photos', folder, '--all-photos').stdout
+    assert out.startswith('street (all photos): 2 photos, 3 labelled faces (2 of 32 px or more)')
+    assert 'with_mask                  1 faces >= 32 px: found 0.000' in out   # noise holds no face to find
+    res = facemask('evaluate-faces', 'train-nosuchrun', '--photos', folder, '--all-photos', check=False)
+    assert res.returncode == 1 and 'train-nosuchrun' in res.stderr and 'Traceback' not in res.stderr
+
+
 @pytest.fixture
 def served_zip(tmp_path):
     "A loopback HTTP server serving a generated class-folder archive."
