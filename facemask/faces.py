@@ -21,7 +21,7 @@ from .predict import Predictor
 # %% auto #0
 __all__ = ['CROP_MARGIN', 'SIZE_BUCKETS', 'MIN_FACE', 'crop_face', 'classify_faces', 'predict_faces', 'draw_faces',
            'split_photos', 'match_faces', 'evaluate_faces', 'face_report', 'photo_folders', 'detector_crop_boxes',
-           'detector_crops']
+           'detector_crops', 'split_face_report']
 
 # %% ../nbs/06a_faces.ipynb #986a41e3
 CROP_MARGIN = 0.15   # the real-photo training crops were cut with this margin around the face box
@@ -166,3 +166,11 @@ def detector_crops(ds: Dataset, size: int, split: str = 'train', folders: list |
     if cache:
         with atomic_write(cache) as f: np.save(f, images)
     return images, labels
+
+# %% ../nbs/06a_faces.ipynb #37229a97
+def split_face_report(predictor, ds: Dataset, split: str = 'val', folders: list | None = None, detector=None) -> dict | None:
+    "`face_report` of `predictor` on the annotated photos (of `folders`) whose crops are all in `split`; None when there are none."
+    folders = [Path(f) for f in (photo_folders() if folders is None else folders) if (Path(f)/'annotations.csv').exists()]
+    chosen = [(f, split_photos(ds.manifest, f.name, split)) for f in folders]
+    results = [evaluate_faces(predictor, f/'images', f/'annotations.csv', photos=photos, detector=detector, progress=False) for f, photos in chosen if photos]
+    return face_report(*results) if results else None

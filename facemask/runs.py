@@ -284,6 +284,11 @@ def model_card(record: dict, ds: Dataset) -> str:
         parts.append('### Quality goal (real photos)\n' + _table(
             [{**r, 'goal': f"≥ {r['goal']:.2f}", 'measured': _fmt(r['measured'], r['interval']), 'met': verdict[r['met']]}
              for r in goal_report(h, test.get('real_intervals'))], ['measure', 'goal', 'measured', 'met']))
+    if faces := record.get('faces_val'):
+        parts.append('### Group photos and video (validation photos)\n' + f"The face detector and this model on the {faces['photos']} annotated "
+                     'validation photos (`facemask evaluate-faces RUN_ID --split val`), faces of 32 px or more:\n\n' + _table(
+                         [{'class': CLASS_TITLES[c], 'faces': v['faces'], 'found': f"{v['found']:.3f}", 'found and labelled right': _fmt(v['found_and_right'])}
+                          for c, v in faces['per_class'].items()], ['class', 'faces', 'found', 'found and labelled right']))
     parts.append('### Per class, all sources\n' + _table(per_class('overall'), ['class', 'precision', 'recall', 'f1', 'support']))
     if test['real_photos']: parts.append('### Per class, real photos\n' + _table(per_class('real_photos'), ['class', 'precision', 'recall', 'f1', 'support']))
     parts.append('### Accuracy per source\n' + _table([{'source': s, 'n': v['n'], 'accuracy': f"{v['accuracy']:.3f}"} for s, v in test['per_source'].items()],
