@@ -20,8 +20,8 @@ from .predict import Predictor
 
 # %% auto #0
 __all__ = ['CROP_MARGIN', 'SIZE_BUCKETS', 'MIN_FACE', 'crop_face', 'classify_faces', 'predict_faces', 'draw_faces',
-           'split_photos', 'match_faces', 'evaluate_faces', 'face_report', 'photo_folders', 'detector_crop_boxes',
-           'detector_crops', 'split_face_report']
+           'split_photos', 'match_faces', 'evaluate_faces', 'face_report', 'photo_folders', 'split_evaluations',
+           'detector_crop_boxes', 'detector_crops', 'split_face_report']
 
 # %% ../nbs/06a_faces.ipynb #986a41e3
 CROP_MARGIN = 0.15   # the real-photo training crops were cut with this margin around the face box
@@ -86,7 +86,7 @@ def match_faces(truth: np.ndarray, boxes: np.ndarray, min_iou: float = 0.4) -> n
 
 def evaluate_faces(predictor: Predictor | None, images_dir: Path, annotations: Path, min_iou: float = 0.4,
                    photos: list | None = None, detector=None, progress: bool = True) -> dict:
-    "`{'faces': one row per labelled face (file, label, size, found, predicted), 'photos', 'unmatched', 'seconds'}`."
+    "`{'faces': one row per labelled face (file, label, size, found, the detected box, predicted), 'photos', 'unmatched', 'seconds'}`."
     truth = pd.read_csv(annotations)
     files = sorted(set(truth['file']) & set(photos) if photos is not None else set(truth['file']))
     detector, rows, unmatched, started = detector or face_detector(), [], 0, time.perf_counter()
@@ -101,8 +101,8 @@ def evaluate_faces(predictor: Predictor | None, images_dir: Path, annotations: P
         unmatched += len(found) - int((match >= 0).sum())
         for box, label, m in zip(boxes, labelled['label'], match):
             rows.append({'file': f, 'label': label, 'size': float(max(box[2] - box[0], box[3] - box[1])), 'found': m >= 0,
-                         'predicted': next(labels) if m >= 0 and predictor else None})
-    return {'faces': pd.DataFrame(rows, columns=['file', 'label', 'size', 'found', 'predicted']), 'photos': len(files),
+                         'detected': list(found[m][:4]) if m >= 0 else None, 'predicted': next(labels) if m >= 0 and predictor else None})
+    return {'faces': pd.DataFrame(rows, columns=['file', 'label', 'size', 'found', 'detected', 'predicted']), 'photos': len(files),
             'unmatched': unmatched, 'seconds': time.perf_counter() - started}
 
 def face_report(*results) -> dict:
@@ -129,24 +129,26 @@ def photo_folders() -> list:
 def _detector_cache(ds: Dataset, split: str, what: str) -> Path:
     return data_dir()/'cache'/f'{ds.name}@{ds.version}-{split}-detector-{DETECTOR_SHA256[:8]}-{what}'
 
+def split_evaluations(predictor, ds: Dataset, split: str, folders: list | None = None, detector=None, progress: bool = False) -> list:
+    "`[(folder, evaluate_faces result)]` on the annotated photos (of `folders`, default `photo_folders()`) whose crops are all in `split`; folders without any left out."
+    folders = [Path(f) for f in (photo_folders() if folders is None else folders) if (Path(f)/'annotations.csv').exists()]
+    chosen = [(f, split_photos(ds.manifest, f.name, split)) for f in folders]
+    return [(f, evaluate_faces(predictor, f/'images', f/'annotations.csv', photos=photos, detector=detector, progress=progress)) for f, photos in chosen if photos]
+
 def detector_crop_boxes(ds: Dataset, split: str = 'train', folders: list | None = None, detector=None, progress: bool = True) -> pd.DataFrame:
     """The detector's box of each labelled face it finds (IoU ≥ 0.4) in the photos (of `folders`, named like their source) whose
     crops are all in `split`, with the manifest `row` of that face's own crop. Cached per dataset version with the default folders and detector."""
     cache = _detector_cache(ds, split, 'boxes.csv') if folders is None and detector is None else None
     if cache and cache.exists(): return pd.read_csv(cache)
-    m, detector, rows = ds.manifest, detector or face_detector(), []
+    m, rows = ds.manifest, []
     own_crop = {(s, stem): i for i, (s, stem, in_split) in enumerate(zip(m['source'], crop_stem(m['original']), m['split'] == split)) if in_split}
-    for folder in [Path(f) for f in (photo_folders() if folders is None else folders)]:
-        if not (folder/'annotations.csv').exists(): continue
-        truth = pd.read_csv(folder/'annotations.csv')
-        photos = truth[truth['file'].isin(split_photos(m, folder.name, split))].groupby('file', sort=False)
-        for name, labelled in progress_bar(photos, total=photos.ngroups, desc=f'finding faces in {folder.name} {split} photos', disable=not progress):
-            crops = [own_crop.get((folder.name, f'{Path(name).stem}_{i}'), -1) for i in range(len(labelled))]   # <photo>_<box>: box = row of the photo
-            if max(crops) < 0: continue
-            found = detector(open_image(folder/'images'/name))
-            match = match_faces(labelled[['xmin', 'ymin', 'xmax', 'ymax']].to_numpy(float), np.array([b[:4] for b in found], float).reshape(-1, 4))
-            rows += [{'folder': str(folder), 'file': name, 'row': r, **dict(zip(('x0', 'y0', 'x1', 'y1'), found[k][:4]))}
-                     for r, k in zip(crops, match) if r >= 0 and k >= 0]
+    for folder, result in split_evaluations(None, ds, split, folders, detector, progress):
+        faces = result['faces']
+        crops = np.array([own_crop.get((folder.name, f'{Path(f).stem}_{i}'), -1)   # <photo>_<box>: box = the face's row among its photo's
+                          for f, i in zip(faces['file'], faces.groupby('file').cumcount())], int)
+        kept = faces['found'].to_numpy(bool) & (crops >= 0)
+        rows += [{'folder': str(folder), 'file': f, 'row': r, **dict(zip(('x0', 'y0', 'x1', 'y1'), box))}
+                 for f, r, box in zip(faces['file'][kept], crops[kept], faces['detected'][kept])]
     boxes = pd.DataFrame(rows, columns=['folder', 'file', 'row', 'x0', 'y0', 'x1', 'y1'])
     if cache:
         with atomic_write(cache, 'w') as f: boxes.to_csv(f, index=False)
@@ -170,7 +172,5 @@ def detector_crops(ds: Dataset, size: int, split: str = 'train', folders: list |
 # %% ../nbs/06a_faces.ipynb #37229a97
 def split_face_report(predictor, ds: Dataset, split: str = 'val', folders: list | None = None, detector=None) -> dict | None:
     "`face_report` of `predictor` on the annotated photos (of `folders`) whose crops are all in `split`; None when there are none."
-    folders = [Path(f) for f in (photo_folders() if folders is None else folders) if (Path(f)/'annotations.csv').exists()]
-    chosen = [(f, split_photos(ds.manifest, f.name, split)) for f in folders]
-    results = [evaluate_faces(predictor, f/'images', f/'annotations.csv', photos=photos, detector=detector, progress=False) for f, photos in chosen if photos]
+    results = [result for _, result in split_evaluations(predictor, ds, split, folders, detector)]
     return face_report(*results) if results else None
