@@ -208,20 +208,18 @@ def _print_face_report(title: str, r: dict):
 
 def _evaluate_faces(args):
     from facemask.data import load_dataset
-    from facemask.faces import evaluate_faces, face_report, photo_folders, split_photos
+    from facemask.faces import face_report, photo_folders, split_evaluations
     from facemask.predict import Predictor
     from facemask.runs import model_dir, resolve_model
     folders = [Path(p) for p in args.photos] or photo_folders()
     for folder in folders:
         if not (folder/'annotations.csv').exists(): raise FacemaskError(f'{folder}: no annotations.csv (file,xmin,ymin,xmax,ymax,label)')
-    manifest = None if args.all_photos else load_dataset(args.dataset).manifest
+    ds, split = (None, None) if args.all_photos else (load_dataset(args.dataset), args.split)
     predictor = None if args.detector_only else Predictor(model_dir(resolve_model(args.run_id)) if args.run_id else None)
-    results = []
-    for folder in folders:
-        photos = None if manifest is None else split_photos(manifest, folder.name, args.split)
-        results.append(evaluate_faces(predictor, folder/'images', folder/'annotations.csv', photos=photos))
-        _print_face_report(f"{folder.name} ({'all photos' if photos is None else f'{args.split}-split photos'})", face_report(results[-1]))
-    if len(results) > 1: _print_face_report('together', face_report(*results))
+    evaluations = split_evaluations(predictor, ds, split, folders, progress=True)
+    if not evaluations: raise FacemaskError(f'no annotated photo has all its face crops in the {split} split of {ds.ref} (--all-photos uses every photo)')
+    for folder, result in evaluations: _print_face_report(f"{folder.name} ({'all photos' if split is None else f'{split}-split photos'})", face_report(result))
+    if len(evaluations) > 1: _print_face_report('together', face_report(*[result for _, result in evaluations]))
 
 def _app(args):
     import subprocess, sys

@@ -129,11 +129,13 @@ def photo_folders() -> list:
 def _detector_cache(ds: Dataset, split: str, what: str) -> Path:
     return data_dir()/'cache'/f'{ds.name}@{ds.version}-{split}-detector-{DETECTOR_SHA256[:8]}-{what}'
 
-def split_evaluations(predictor, ds: Dataset, split: str, folders: list | None = None, detector=None, progress: bool = False) -> list:
-    "`[(folder, evaluate_faces result)]` on the annotated photos (of `folders`, default `photo_folders()`) whose crops are all in `split`; folders without any left out."
+def split_evaluations(predictor, ds: Dataset | None, split: str | None, folders: list | None = None, detector=None, progress: bool = False) -> list:
+    """`[(folder, evaluate_faces result)]` on the annotated photos (of `folders`, default `photo_folders()`) whose crops are all in `split`
+    of `ds` (every photo when `split` is None); folders without any left out."""
     folders = [Path(f) for f in (photo_folders() if folders is None else folders) if (Path(f)/'annotations.csv').exists()]
-    chosen = [(f, split_photos(ds.manifest, f.name, split)) for f in folders]
-    return [(f, evaluate_faces(predictor, f/'images', f/'annotations.csv', photos=photos, detector=detector, progress=progress)) for f, photos in chosen if photos]
+    chosen = [(f, None if split is None else split_photos(ds.manifest, f.name, split)) for f in folders]
+    return [(f, evaluate_faces(predictor, f/'images', f/'annotations.csv', photos=photos, detector=detector, progress=progress))
+            for f, photos in chosen if photos is None or photos]
 
 def detector_crop_boxes(ds: Dataset, split: str = 'train', folders: list | None = None, detector=None, progress: bool = True) -> pd.DataFrame:
     """The detector's box of each labelled face it finds (IoU ≥ 0.4) in the photos (of `folders`, named like their source) whose

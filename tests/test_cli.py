@@ -105,7 +105,7 @@ def test_watch_a_generated_clip(home, tmp_path):
 
 
 def test_evaluate_faces_on_annotated_photos(home, tmp_path):
-    "Annotated photos named like their source: a report per folder with the model asked for; an unknown model is one clear error."
+    "Annotated photos named like their source: a report per folder with the model asked for; an unknown model, or no photo in the split, is one clear error."
     from facemask.testing import noise_image
     folder = tmp_path / 'street'
     (folder / 'images').mkdir(parents=True)
@@ -117,6 +117,9 @@ def test_evaluate_faces_on_annotated_photos(home, tmp_path):
     assert 'with_mask                  1 faces >= 32 px: found 0.000' in out   # noise holds no face to find
     res = facemask('evaluate-faces', 'train-nosuchrun', '--photos', folder, '--all-photos', check=False)
     assert res.returncode == 1 and 'train-nosuchrun' in res.stderr and 'Traceback' not in res.stderr
+    facemask('data', 'import', make_class_tree(tmp_path / 'clinic', per_class=2))   # its crops come from no photo of the folder
+    res = facemask('evaluate-faces', 'shipped', '--photos', folder, '--split', 'val', check=False)
+    assert res.returncode == 1 and 'no annotated photo has all its face crops in the val split of faces@' in res.stderr
 
 
 @pytest.fixture
