@@ -15,13 +15,15 @@ from PIL import Image, ImageDraw
 from .core import CLASS_COLORS, CLASS_NAMES, REAL_PHOTO_SOURCES, atomic_write, data_dir, progress_bar, shared_data_dir
 from .data import Dataset, crop_stem, open_image
 from .detect import DETECTOR_SHA256, box_iou, face_detector
+from .evaluate import INCORRECT
 from .pipeline import label_indices, model_input
 from .predict import Predictor
 
 # %% auto #0
-__all__ = ['CROP_MARGIN', 'SIZE_BUCKETS', 'MIN_FACE', 'crop_face', 'classify_faces', 'predict_faces', 'draw_faces',
-           'split_photos', 'match_faces', 'evaluate_faces', 'face_report', 'photo_folders', 'split_evaluations',
-           'detector_crop_boxes', 'detector_crops', 'split_face_report']
+__all__ = ['CROP_MARGIN', 'CHIN_LOOK_REACH', 'CHIN_LOOK_CERTAINTY', 'SIZE_BUCKETS', 'MIN_FACE', 'crop_face', 'reach_below',
+           'look_below_chin', 'classify_faces', 'predict_faces', 'draw_faces', 'split_photos', 'match_faces',
+           'evaluate_faces', 'face_report', 'photo_folders', 'split_evaluations', 'detector_crop_boxes',
+           'detector_crops', 'split_face_report']
 
 # %% ../nbs/06a_faces.ipynb #986a41e3
 CROP_MARGIN = 0.15   # the real-photo training crops were cut with this margin around the face box
@@ -33,9 +35,30 @@ def crop_face(im: Image.Image, box, margin: float = CROP_MARGIN) -> Image.Image:
     return im.crop((max(0, int(x0 - dx)), max(0, int(y0 - dy)), min(im.width, int(x1 + dx)), min(im.height, int(y1 + dy))))
 
 # %% ../nbs/06a_faces.ipynb #30d8dc17
+CHIN_LOOK_REACH = 0.3       # the second look's crop reaches this many box heights lower, past the chin
+CHIN_LOOK_CERTAINTY = 0.9   # the second stage's incorrect-mask probability on it that overrules "without mask"
+
+def reach_below(box, reach: float = CHIN_LOOK_REACH) -> list:
+    "`box` `(x0, y0, x1, y1, ...)` with its bottom moved `reach` of its height lower."
+    x0, y0, x1, y1 = box[:4]
+    return [x0, y0, x1, y1 + reach * (y1 - y0), *box[4:]]
+
+def look_below_chin(predictor: Predictor, im: Image.Image, boxes: list, probs: np.ndarray,
+                    reach: float = CHIN_LOOK_REACH, certainty: float = CHIN_LOOK_CERTAINTY) -> np.ndarray:
+    """`probs` of the faces in `boxes`, where a face labelled without a mask is shown to the second stage again cut `reach` box heights
+    lower, and takes its probabilities when they say incorrectly worn with at least `certainty`."""
+    bare = [i for i, p in enumerate(probs) if predictor.label(p) == 'without_mask']
+    looked = predictor.second_opinion([crop_face(im, reach_below(boxes[i], reach)) for i in bare]) if bare else None
+    if looked is None: return probs
+    probs = np.array(probs, copy=True)
+    for i, p in zip(bare, looked):
+        if p[INCORRECT] >= certainty: probs[i] = p
+    return probs
+
 def classify_faces(predictor: Predictor, im: Image.Image, boxes: list) -> list:
-    "`[{'box', 'confidence', 'label', 'probabilities'}]` for detector `boxes` of `im`, classified in one batch."
+    "`[{'box', 'confidence', 'label', 'probabilities'}]` for detector `boxes` of `im`, classified in one batch (with a look below the chin)."
     probs = predictor.probabilities([crop_face(im, b) for b in boxes]) if boxes else np.zeros((0, len(CLASS_NAMES)))
+    probs = look_below_chin(predictor, im, boxes, probs)
     return [{'box': list(b[:4]), 'confidence': round(b[4], 4), 'label': predictor.label(p),
              'probabilities': {c: round(float(v), 6) for c, v in zip(CLASS_NAMES, p)}} for b, p in zip(boxes, probs)]
 

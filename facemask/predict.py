@@ -131,6 +131,12 @@ class Predictor:
         larger = larger or images.__getitem__
         return cascade(first, lambda rows: second(np.stack([model_input(larger(i), second.size) for i in rows])), margin)
 
+    def second_opinion(self, images: list) -> np.ndarray | None:
+        "The second stage's own probabilities for PIL images, each at its size; None when the model has no second stage."
+        stage = self.second   # one read: `refresh` may swap it
+        if not stage: return None
+        return stage[0](np.stack([model_input(im, stage[0].size) for im in images]))
+
     def label(self, probabilities) -> str:
         "The class the served model's decision rule gives one row of probabilities."
         return CLASS_NAMES[int(decide(np.asarray(probabilities)[None], self.incorrect_threshold)[0])]
