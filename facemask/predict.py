@@ -72,6 +72,10 @@ class KerasModel:
         return np.asarray(self.fn(batch.astype(np.float32)))
 
 # %% ../nbs/06_predict.ipynb #97998aac
+def _at_own_size(model, images: list) -> np.ndarray:
+    "A classifier's probabilities for PIL images, each resized to its input."
+    return model(np.stack([model_input(im, model.size) for im in images]))
+
 def _modified_ns(path: str) -> int:
     try: return os.stat(path).st_mtime_ns
     except FileNotFoundError: return 0
@@ -125,17 +129,15 @@ class Predictor:
     def probabilities(self, images: list, larger=None) -> np.ndarray:
         "Class probabilities for PIL images (any size); a second stage gets `larger(i)` for image i when given (say, decoded anew, bigger)."
         self.refresh()
-        first = self.model(np.stack([model_input(im, self.image_size) for im in images]))
-        if not self.second: return first
-        second, margin = self.second
+        first, stage = _at_own_size(self.model, images), self.second   # one read of the stage: `refresh` may swap it
+        if not stage: return first
         larger = larger or images.__getitem__
-        return cascade(first, lambda rows: second(np.stack([model_input(larger(i), second.size) for i in rows])), margin)
+        return cascade(first, lambda rows: _at_own_size(stage[0], [larger(i) for i in rows]), stage[1])
 
     def second_opinion(self, images: list) -> np.ndarray | None:
         "The second stage's own probabilities for PIL images, each at its size; None when the model has no second stage."
-        stage = self.second   # one read: `refresh` may swap it
-        if not stage: return None
-        return stage[0](np.stack([model_input(im, stage[0].size) for im in images]))
+        stage = self.second
+        return _at_own_size(stage[0], images) if stage else None
 
     def label(self, probabilities) -> str:
         "The class the served model's decision rule gives one row of probabilities."
