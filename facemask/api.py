@@ -217,9 +217,9 @@ def create_app() -> FastAPI:
     @app.websocket('/ws/faces')
     async def faces_stream(socket: WebSocket):
         "Frames in (binary messages of JPEG or PNG bytes), one JSON answer out per frame: its faces, or its error."
-        from facemask.faces import predict_faces
+        from facemask.faces import LookMemory, predict_faces
         await socket.accept()
-        loop, index = asyncio.get_running_loop(), 0
+        loop, index, memory = asyncio.get_running_loop(), 0, LookMemory()   # a connection is one camera: its looks below the chin are reused
         try:
             while True:
                 message = await socket.receive()
@@ -228,7 +228,7 @@ def create_app() -> FastAPI:
                 if data is None: answer = {'error': 'send each frame as a binary message of JPEG or PNG bytes', 'status': 415}
                 elif len(data) > limit: answer = {'error': f'frame of {len(data)} bytes is over the {limit}-byte limit', 'status': 413}
                 else:
-                    try: answer = await loop.run_in_executor(socket.app.state.faces, predict_faces, socket.app.state.predictor, data, f'frame {index}')
+                    try: answer = await loop.run_in_executor(socket.app.state.faces, predict_faces, socket.app.state.predictor, data, f'frame {index}', None, memory)
                     except ImageRejected as e: answer = {'error': e.reason, 'status': rejection_status(e)}
                 await socket.send_text(orjson.dumps({'frame': index, **answer}).decode())
                 index += 1

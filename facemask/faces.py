@@ -21,8 +21,8 @@ from .predict import Predictor
 
 # %% auto #0
 __all__ = ['CROP_MARGIN', 'CHIN_LOOK_REACH', 'CHIN_LOOK_CERTAINTY', 'SIZE_BUCKETS', 'MIN_FACE', 'crop_face', 'reach_below',
-           'look_below_chin', 'classify_faces', 'predict_faces', 'draw_faces', 'split_photos', 'match_faces',
-           'evaluate_faces', 'face_report', 'photo_folders', 'split_evaluations', 'detector_crop_boxes',
+           'LookMemory', 'look_below_chin', 'classify_faces', 'predict_faces', 'draw_faces', 'split_photos',
+           'match_faces', 'evaluate_faces', 'face_report', 'photo_folders', 'split_evaluations', 'detector_crop_boxes',
            'detector_crops', 'split_face_report']
 
 # %% ../nbs/06a_faces.ipynb #986a41e3
@@ -43,30 +43,59 @@ def reach_below(box, reach: float = CHIN_LOOK_REACH) -> list:
     x0, y0, x1, y1 = box[:4]
     return [x0, y0, x1, y1 + reach * (y1 - y0), *box[4:]]
 
-def look_below_chin(predictor: Predictor, im: Image.Image, boxes: list, probs: np.ndarray,
-                    reach: float = CHIN_LOOK_REACH, certainty: float = CHIN_LOOK_CERTAINTY) -> np.ndarray:
+class LookMemory:
+    """The looks below the chin of the last `frames` frames of a video, by box: a bare face overlapping one looked at (IoU ≥ `min_iou`)
+    takes its verdict instead of another second-stage call. Each `look_below_chin` call with the memory is one frame."""
+    def __init__(self, frames: int = 10, min_iou: float = 0.3):
+        self.frames, self.min_iou, self.frame, self.looks = frames, min_iou, 0, []   # looks: (frame, box, verdict)
+
+    def next_frame(self):
+        self.frame += 1
+        self.looks = [look for look in self.looks if self.frame - look[0] < self.frames]
+
+    def recall(self, box):
+        "`(found, verdict)` of the recent look that overlaps `box` most: the second stage's probabilities, or None when it was not sure."
+        if not self.looks: return False, None
+        overlap = box_iou(np.array([box[:4]], float), np.array([look[1] for look in self.looks], float))[0]
+        best = int(overlap.argmax())
+        return (True, self.looks[best][2]) if overlap[best] >= self.min_iou else (False, None)
+
+    def remember(self, box, verdict): self.looks.append((self.frame, list(box[:4]), verdict))
+
+def look_below_chin(predictor: Predictor, im: Image.Image, boxes: list, probs: np.ndarray, reach: float = CHIN_LOOK_REACH,
+                    certainty: float = CHIN_LOOK_CERTAINTY, memory: LookMemory | None = None) -> np.ndarray:
     """`probs` of the faces in `boxes`, where a face labelled without a mask is shown to the second stage again cut `reach` box heights
-    lower, and takes its probabilities when they say incorrectly worn with at least `certainty`."""
+    lower, and takes its probabilities when they say incorrectly worn with at least `certainty` (a recent look in `memory` stands in)."""
+    if memory: memory.next_frame()
     bare = [i for i, p in enumerate(probs) if predictor.label(p) == 'without_mask']
-    looked = predictor.second_opinion([crop_face(im, reach_below(boxes[i], reach)) for i in bare]) if bare else None
+    verdicts = {}
+    for i in bare:
+        found, verdict = memory.recall(boxes[i]) if memory else (False, None)
+        if found: verdicts[i] = verdict
+    unseen = [i for i in bare if i not in verdicts]
+    looked = predictor.second_opinion([crop_face(im, reach_below(boxes[i], reach)) for i in unseen]) if unseen else []
     if looked is None: return probs
+    for i, p in zip(unseen, looked):
+        verdicts[i] = p if p[INCORRECT] >= certainty else None
+        if memory: memory.remember(boxes[i], verdicts[i])
     probs = np.array(probs, copy=True)
-    for i, p in zip(bare, looked):
-        if p[INCORRECT] >= certainty: probs[i] = p
+    for i, verdict in verdicts.items():
+        if verdict is not None: probs[i] = verdict
     return probs
 
-def classify_faces(predictor: Predictor, im: Image.Image, boxes: list) -> list:
-    "`[{'box', 'confidence', 'label', 'probabilities'}]` for detector `boxes` of `im`, classified in one batch (with a look below the chin)."
+def classify_faces(predictor: Predictor, im: Image.Image, boxes: list, memory: LookMemory | None = None) -> list:
+    """`[{'box', 'confidence', 'label', 'probabilities'}]` for detector `boxes` of `im`, classified in one batch, with a look below the chin
+    (`memory`: the looks of a video's recent frames)."""
     probs = predictor.probabilities([crop_face(im, b) for b in boxes]) if boxes else np.zeros((0, len(CLASS_NAMES)))
-    probs = look_below_chin(predictor, im, boxes, probs)
+    probs = look_below_chin(predictor, im, boxes, probs, memory=memory)
     return [{'box': list(b[:4]), 'confidence': round(b[4], 4), 'label': predictor.label(p),
              'probabilities': {c: round(float(v), 6) for c, v in zip(CLASS_NAMES, p)}} for b, p in zip(boxes, probs)]
 
-def predict_faces(predictor: Predictor, src, name: str | None = None, detector=None) -> dict:
-    "`{'file', 'faces': [{'box', 'confidence', 'label', 'probabilities'}], 'model_version'}` for a photo."
+def predict_faces(predictor: Predictor, src, name: str | None = None, detector=None, memory: LookMemory | None = None) -> dict:
+    "`{'file', 'faces': [{'box', 'confidence', 'label', 'probabilities'}], 'model_version'}` for a photo (or a video frame, with `memory`)."
     name = name or (str(src) if not isinstance(src, (bytes, bytearray)) else 'image')
     im = open_image(src, name)
-    return {'file': name, 'faces': classify_faces(predictor, im, (detector or face_detector())(im)), 'model_version': predictor.version}
+    return {'file': name, 'faces': classify_faces(predictor, im, (detector or face_detector())(im), memory), 'model_version': predictor.version}
 
 def draw_faces(im: Image.Image, faces: list) -> Image.Image:
     "A copy of `im` with each face's box and label drawn in its class colour."

@@ -10,6 +10,7 @@ import traitlets
 
 from .core import CLASS_COLORS, CLASS_NAMES, CLASS_TITLES
 from .data import ImageRejected
+from .faces import LookMemory
 from .video import FaceTracker
 
 # %% auto #0
@@ -133,13 +134,13 @@ class LiveCamera(anywidget.AnyWidget):
         self.on_msg(self._on_message)
 
     def reset(self):
-        "Forget the people counted so far (a new start of the camera)."
-        self.tracker, self.frames = FaceTracker(), 0
+        "Forget the people counted so far and the faces looked at (a new start of the camera)."
+        self.tracker, self.memory, self.frames = FaceTracker(), LookMemory(), 0
 
     def answer(self, frame: bytes) -> dict:
         "The faces of one frame (JPEG or PNG bytes), each with its track, and the people counted so far per class."
         from facemask.faces import predict_faces
-        faces = predict_faces(self.predictor, frame, f'camera frame {self.frames}', self.detector)['faces']
+        faces = predict_faces(self.predictor, frame, f'camera frame {self.frames}', self.detector, self.memory)['faces']
         self.tracker.update(self.frames, faces)
         self.frames += 1
         return {'faces': faces, 'people': self.tracker.people_per_class(self.min_frames), 'model_version': self.predictor.version}

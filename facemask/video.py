@@ -16,7 +16,7 @@ from PIL import Image
 
 from .core import CLASS_NAMES, FacemaskError, progress_bar
 from .detect import SURE_SCORE
-from .faces import classify_faces, draw_faces, match_faces
+from .faces import LookMemory, classify_faces, draw_faces, match_faces
 
 # %% auto #0
 __all__ = ['FaceTracker', 'open_video', 'frames', 'VideoOut', 'write_clip', 'label_frame', 'watch']
@@ -117,9 +117,9 @@ def write_clip(images: list, path, fps: float = 25, size: tuple = (640, 480), fr
     return Path(path)
 
 # %% ../nbs/06c_video.ipynb #2050d28f
-def label_frame(predictor, detector, rgb: np.ndarray) -> list:
-    "The faces of one RGB frame: `[{'box', 'confidence', 'label', 'probabilities'}]`."
-    return classify_faces(predictor, Image.fromarray(rgb), detector(rgb))
+def label_frame(predictor, detector, rgb: np.ndarray, memory: LookMemory | None = None) -> list:
+    "The faces of one RGB frame: `[{'box', 'confidence', 'label', 'probabilities'}]` (`memory`: the looks below the chin of recent frames)."
+    return classify_faces(predictor, Image.fromarray(rgb), detector(rgb), memory)
 
 def watch(source, predictor=None, detector=None, out=None, json_lines=None, every: int = 1, max_frames: int | None = None,
           min_frames: int = 3, progress: bool = True) -> dict:
@@ -131,12 +131,12 @@ def watch(source, predictor=None, detector=None, out=None, json_lines=None, ever
     predictor, detector = predictor or Predictor(), detector or face_detector()
     fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
     total = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) or None
-    tracker, per_frame, writer, done, started = FaceTracker(), Counter(), None, 0, time.perf_counter()
+    tracker, memory, per_frame, writer, done, started = FaceTracker(), LookMemory(), Counter(), None, 0, time.perf_counter()
     bar = progress_bar(total=min(total, max_frames * every) // every if total and max_frames else (total and -(-total // every)),
                desc=str(source), unit='frame', disable=not progress)
     try:
         for index, rgb in frames(capture, every):
-            faces = label_frame(predictor, detector, rgb)
+            faces = label_frame(predictor, detector, rgb, memory)
             tracker.update(index, faces)
             per_frame.update(f['label'] for f in faces)
             if out is not None:

@@ -2,11 +2,13 @@
 
 The clip is made from the group photos of the frozen test split (../shared/data/photos, 1 to 5 labelled
 faces each), each photo shown for one second while it pans, so faces move and are followed. Prints the
-frames per second of `facemask.video.watch` and the detector alone; asserts nothing.
+frames per second of `facemask.video.watch` and the detector alone, then `watch` again on a clip of
+photos of 3 to 5 faces, all bare (each of them gets the look below the chin); asserts nothing.
 Usage: `python tests/bench_video.py [--photos N]`.
 """
 import argparse
 import io
+import itertools
 import statistics
 import tempfile
 import time
@@ -23,15 +25,27 @@ from facemask.faces import split_photos
 from facemask.video import frames, open_video, watch, write_clip
 
 
-def clip_photos(n: int) -> list:
-    "Up to `n` test-split photos with 1 to 5 labelled faces, alternating between the real-photo sources."
+def clip_photos(n: int, bare: bool = False) -> list:
+    """Up to `n` test-split photos with 1 to 5 labelled faces, alternating between the real-photo sources; if `bare`, photos of the
+    test and validation splits with 3 to 5 faces, all of them without a mask."""
     manifest, picked = load_dataset().manifest, []
     for source in REAL_PHOTO_SOURCES:
         folder = shared_data_dir() / 'photos' / source
-        faces = pd.read_csv(folder / 'annotations.csv').groupby('file').size()
-        picked.append([folder / 'images' / f for f in split_photos(manifest, source) if 1 <= faces.get(f, 0) <= 5])
-    mixed = [p for pair in zip(*picked) for p in pair]
+        labels = pd.read_csv(folder / 'annotations.csv').groupby('file')['label']
+        faces, all_bare = labels.size(), labels.agg(lambda l: (l == 'without_mask').all())
+        photos = split_photos(manifest, source) + (split_photos(manifest, source, 'val') if bare else [])
+        picked.append([folder / 'images' / f for f in photos if (3 if bare else 1) <= faces.get(f, 0) <= 5 and (all_bare.get(f, False) or not bare)])
+    mixed = [p for pair in itertools.zip_longest(*picked) for p in pair if p is not None]
     return [Image.open(p) for p in mixed[:n]]
+
+
+def watch_line(clip: Path, what: str) -> str:
+    "`facemask.video.watch` on `clip` (annotated video and JSON lines written), in one line: frames/s and people counted."
+    report = watch(clip, out=clip.with_name('annotated.mp4'), json_lines=io.StringIO(), progress=False)
+    faces = sum(report['faces_per_class'].values())
+    return (f"facemask watch, end to end (decode, detect, classify, track, draw, encode), {what}: {report['frames']} frames of 640x480 "
+            f"with {faces / report['frames']:.1f} faces per frame on average: {report['frames_per_second']:.1f} frames/s; "
+            f"{len(report['people'])} people counted: " + ', '.join(f'{n} {c}' for c, n in report['people_per_class'].items()))
 
 
 def main(photos: int):
@@ -43,11 +57,8 @@ def main(photos: int):
             start = time.perf_counter(); detector(rgb); times.append(time.perf_counter() - start)
         print(f'face detector alone on {len(times)} frames of 640x480: median {1000 * statistics.median(times):.1f} ms, '
               f'p95 {1000 * np.percentile(times, 95):.1f} ms per frame')
-        report = watch(clip, out=Path(tmp) / 'annotated.mp4', json_lines=io.StringIO(), progress=False)
-        faces = sum(report['faces_per_class'].values())
-        print(f"facemask watch, end to end (decode, detect, classify, track, draw, encode): {report['frames']} frames of 640x480 "
-              f"with {faces / report['frames']:.1f} faces per frame on average: {report['frames_per_second']:.1f} frames/s; "
-              f"{len(report['people'])} people counted: " + ', '.join(f'{n} {c}' for c, n in report['people_per_class'].items()))
+        print(watch_line(clip, 'the photos of the test split'))
+        print(watch_line(write_clip(clip_photos(photos, bare=True), Path(tmp) / 'bare.mp4'), 'photos of 3 to 5 faces, all bare'))
 
 
 if __name__ == '__main__':
