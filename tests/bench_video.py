@@ -25,16 +25,17 @@ from facemask.faces import split_photos
 from facemask.video import frames, open_video, watch, write_clip
 
 
-def clip_photos(n: int, bare: bool = False) -> list:
-    """Up to `n` test-split photos with 1 to 5 labelled faces, alternating between the real-photo sources; if `bare`, photos of the
-    test and validation splits with 3 to 5 faces, all of them without a mask."""
+def clip_photos(n: int, splits=('test',), faces=(1, 5), bare: bool = False) -> list:
+    """Up to `n` photos of `splits` with `faces` (fewest, most) labelled faces, all of them without a mask if `bare`, alternating
+    between the real-photo sources."""
     manifest, picked = load_dataset().manifest, []
     for source in REAL_PHOTO_SOURCES:
         folder = shared_data_dir() / 'photos' / source
         labels = pd.read_csv(folder / 'annotations.csv').groupby('file')['label']
-        faces, all_bare = labels.size(), labels.agg(lambda l: (l == 'without_mask').all())
-        photos = split_photos(manifest, source) + (split_photos(manifest, source, 'val') if bare else [])
-        picked.append([folder / 'images' / f for f in photos if (3 if bare else 1) <= faces.get(f, 0) <= 5 and (all_bare.get(f, False) or not bare)])
+        counts, all_bare = labels.size(), labels.agg(lambda l: (l == 'without_mask').all())
+        photos = [f for split in splits for f in split_photos(manifest, source, split)]
+        picked.append([folder / 'images' / f for f in photos
+                       if faces[0] <= counts.get(f, 0) <= faces[1] and (all_bare.get(f, False) or not bare)])
     mixed = [p for pair in itertools.zip_longest(*picked) for p in pair if p is not None]
     return [Image.open(p) for p in mixed[:n]]
 
@@ -58,7 +59,7 @@ def main(photos: int):
         print(f'face detector alone on {len(times)} frames of 640x480: median {1000 * statistics.median(times):.1f} ms, '
               f'p95 {1000 * np.percentile(times, 95):.1f} ms per frame')
         print(watch_line(clip, 'the photos of the test split'))
-        print(watch_line(write_clip(clip_photos(photos, bare=True), Path(tmp) / 'bare.mp4'), 'photos of 3 to 5 faces, all bare'))
+        print(watch_line(write_clip(clip_photos(photos, splits=('test', 'val'), faces=(3, 5), bare=True), Path(tmp) / 'bare.mp4'), 'photos of 3 to 5 faces, all bare'))
 
 
 if __name__ == '__main__':
