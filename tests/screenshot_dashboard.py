@@ -1,11 +1,13 @@
 """Screenshots of the dashboard's tabs for the README (`nbs/images/dashboard_<tab>.png`), from the current FACEMASK_HOME.
 
-Usage: `python tests/screenshot_dashboard.py [OUT_DIR]` (default `nbs/images`). The Predict tab shows one
-test image of each class of the newest dataset; the Live tab, Chromium's fake camera playing a real
-photo (an `andrewmvd` one: CC0, so the screenshot may be published)."""
+Usage: `python tests/screenshot_dashboard.py [OUT_DIR]` (default `nbs/images`). Every face shown is from
+`andrewmvd` (CC0, so the screenshots may be published): on the Predict tab the largest test crop of each
+class of the newest dataset, on the Live tab a photo played by Chromium's fake camera."""
 import sys
 import tempfile
 from pathlib import Path
+
+from playwright.sync_api import expect
 
 sys.path.insert(0, str(Path(__file__).parent))
 from browser import camera_clip, chromium, open_dashboard, select_tab, serve_dashboard, start_camera, upload  # noqa: E402
@@ -14,9 +16,10 @@ from facemask.data import load_dataset  # noqa: E402
 
 
 def one_face_per_class(folder: Path) -> list:
-    "The first test image of each class from a source of large face crops, copied to `folder` as `<class>.<ext>`."
+    "The largest `andrewmvd` test crop of each class (most are ~43 px: too small to look at), copied to `folder` as `<class>.<ext>`."
     m = load_dataset().manifest
-    test = m[(m['split'] == 'test') & (m['source'] != 'andrewmvd')]   # andrewmvd crops are ~43 px: too small to look at
+    test = m[(m['split'] == 'test') & (m['source'] == 'andrewmvd')]
+    test = test.assign(side=test[['width', 'height']].max(axis=1)).sort_values('side', ascending=False)
     files = []
     for c in CLASS_NAMES:
         src = data_dir() / test[test['label'] == c]['file'].iloc[0]
@@ -29,7 +32,8 @@ def main(out: Path):
     with tempfile.TemporaryDirectory() as tmp, serve_dashboard(home()) as dashboard, \
             chromium(fake_camera=camera_clip(tmp, 900, 'andrewmvd', 60)[0]) as browser:   # andrewmvd: CC0 photos
         page = open_dashboard(browser, dashboard.url, height=1000)
-        upload(page, *one_face_per_class(Path(tmp)))
+        for card in upload(page, *one_face_per_class(Path(tmp))):
+            expect(card.locator('img')).to_have_count(2, timeout=30_000)   # the face and its Grad-CAM overlay, drawn after the label
         page.screenshot(path=out / 'dashboard_predict.png')
         for tab, figures in (('Data', 4), ('Model', 3)):
             select_tab(page, tab)
