@@ -12,16 +12,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .core import CLASS_NAMES, REAL_PHOTO_SOURCES, FacemaskError, atomic_write
+from .core import CLASS_NAMES, REAL_PHOTO_SOURCES, SYNTHETIC_MASK_SOURCES, FacemaskError, atomic_write
 from .data import Dataset, class_weights
 from .evaluate import INCORRECT
 from .pipeline import image_arrays, make_tf_dataset
 
 # %% auto #0
-__all__ = ['DEFAULT_PARAMS', 'SELECTION_METRICS', 'ARCHITECTURE_PARAMS', 'resolve_params', 'training_indices',
-           'detector_crop_repeats', 'mask_on_chin', 'synthesize_incorrect', 'EpochLog', 'RealPhotoScore',
-           'teacher_runs', 'teacher_probabilities', 'soft_targets', 'training_data', 'compile_model', 'train_model',
-           'export_litert']
+__all__ = ['DEFAULT_PARAMS', 'SELECTION_METRICS', 'ARCHITECTURE_PARAMS', 'MASK_COLOURS', 'resolve_params', 'training_indices',
+           'detector_crop_repeats', 'mask_on_chin', 'synthesize_incorrect', 'template_mask', 'recolour_mask',
+           'recolour_masks', 'EpochLog', 'RealPhotoScore', 'teacher_runs', 'teacher_probabilities', 'soft_targets',
+           'training_data', 'compile_model', 'train_model', 'export_litert']
 
 # %% ../nbs/04_train.ipynb #4bac5da3
 DEFAULT_PARAMS = {
@@ -39,6 +39,7 @@ DEFAULT_PARAMS = {
     'select_on': 'val_loss',    # the epoch kept: lowest 'val_loss', or highest 'val_real_macro_f1' (real-photo validation)
     'oversample_real_incorrect': 4,
     'synthetic_incorrect': 0,   # real bare faces with a real mask pasted on the chin, added as incorrect
+    'recolour_masks': 0.0,      # share of the synthetic faces (one light-blue template mask) given a mask of another colour
     'detector_crops': 0,        # times each face the detector finds in the train photos is shown as it cuts it (0: never; real incorrect ones repeated like the others)
     'low_resolution': 0.0,      # fraction of each training batch shown at a random lower resolution
     'train_sources': '',        # comma-separated sources to train on ('' = all; validation and test stay whole)
@@ -113,6 +114,34 @@ def synthesize_incorrect(images: np.ndarray, bare: np.ndarray, masked: np.ndarra
     rng = np.random.default_rng(seed)
     return np.stack([mask_on_chin(np.asarray(images[rng.choice(bare)]), np.asarray(images[rng.choice(masked)]), rng) for _ in range(n)])
 
+# %% ../nbs/04_train.ipynb #693d92f1
+MASK_COLOURS = np.array([(35, 35, 40), (80, 80, 85), (232, 232, 232), (40, 50, 90), (215, 160, 180), (150, 140, 110),
+                         (120, 30, 40), (60, 90, 60)], np.float32)   # black, grey, white, navy, pink, khaki, wine, green
+
+def template_mask(face: np.ndarray) -> np.ndarray:
+    "Where a synthetic face's light-blue template mask is: `(h, w)` bool, the bluish pixels of its lower 60 %."
+    r, g, b = (face[..., i].astype(np.int16) for i in range(3))
+    lower = np.arange(face.shape[0])[:, None] >= 0.4 * face.shape[0]
+    return (b > r + 12) & (b > 90) & (g > r) & lower
+
+def recolour_mask(face: np.ndarray, rng: np.random.Generator, min_share: float = 0.05) -> np.ndarray:
+    "`face` (uint8 HxWx3) with its template mask in another colour, its shading kept; as it is when less than `min_share` of it is mask."
+    where = template_mask(face)
+    if where.mean() < min_share: return face
+    light = face.astype(np.float32).mean(-1)
+    shade = light[where] / max(float(np.median(light[where])), 1.0)
+    colour = MASK_COLOURS[rng.integers(len(MASK_COLOURS))] if rng.random() < 0.8 else rng.uniform(0, 255, 3).astype(np.float32)
+    out = face.copy()
+    out[where] = np.clip(shade[:, None] * colour, 0, 255).round().astype(np.uint8)
+    return out
+
+def recolour_masks(images: np.ndarray, rows: np.ndarray, share: float, seed: int = 0) -> np.ndarray:
+    "`images` with a random `share` of `rows` given a mask of another colour, in place (a training set is large)."
+    rng = np.random.default_rng(seed)
+    for i in rows:
+        if rng.random() < share: images[i] = recolour_mask(images[i], rng)
+    return images
+
 # %% ../nbs/04_train.ipynb #5f9ff534
 import keras
 
@@ -184,6 +213,9 @@ def training_data(ds: Dataset, params: dict, image_size: int) -> dict:
     shown = detector_crop_repeats(detected_labels, params['detector_crops'], params['oversample_real_incorrect'])
     train_images = np.concatenate([images[train], detected[shown], synthetic])
     train_labels = np.concatenate([labels[train], detected_labels[shown], np.full(len(synthetic), INCORRECT, labels.dtype)])
+    if params['recolour_masks']:
+        templated = np.flatnonzero(np.isin(ds.manifest['source'].to_numpy()[train], SYNTHETIC_MASK_SOURCES))
+        recolour_masks(train_images, templated, params['recolour_masks'], params['seed'])   # their first rows are `train`'s
     train_targets, val_targets = train_labels, labels[val]
     if params['teacher']:   # distillation: soft targets for the photos' faces, the label alone for synthetic ones
         unique, position = np.unique(train, return_inverse=True)
