@@ -34,6 +34,12 @@ CREATE TABLE IF NOT EXISTS runs (
     pid INTEGER, pid_started REAL, dataset TEXT, params TEXT NOT NULL, metrics TEXT, decision TEXT, error TEXT);
 CREATE TABLE IF NOT EXISTS production (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, action TEXT NOT NULL, at TEXT NOT NULL, reason TEXT);
+CREATE TABLE IF NOT EXISTS review (
+    id TEXT PRIMARY KEY, kept TEXT NOT NULL, origin TEXT NOT NULL, source TEXT NOT NULL, frame INTEGER, grp TEXT NOT NULL,
+    model_version TEXT, probabilities TEXT NOT NULL, predicted TEXT NOT NULL, reason TEXT NOT NULL, score REAL NOT NULL,
+    dhash TEXT, seen INTEGER NOT NULL DEFAULT 1, file TEXT NOT NULL, bytes INTEGER NOT NULL, skipped INTEGER NOT NULL DEFAULT 0,
+    label TEXT, labelled TEXT, labelled_by TEXT, site_test INTEGER, staged TEXT);
+CREATE INDEX IF NOT EXISTS review_queue ON review (label, score);
 '''
 
 def _now() -> str: return datetime.now(timezone.utc).isoformat(timespec='seconds')
