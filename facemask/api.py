@@ -12,6 +12,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Literal
 
 import orjson
 from fastapi import Body, Depends, FastAPI, Request, WebSocket, WebSocketDisconnect
@@ -23,15 +24,18 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException, MultiPartParser
 
+from pydantic import BaseModel, Field
+
 from .core import FacemaskError, outputs_dir, read_json
 from .data import ImageRejected
+from .review import REVIEW_LABELS, Collector, UnknownFace, collecting, file_feedback
 
 # %% auto #0
 __all__ = ['TOKEN_ENV', 'MAX_MB_ENV', 'DEFAULT_MAX_MB', 'UPLOAD_MAX_MB', 'MAX_BATCH', 'log', 'RAW_TYPES', 'bearer', 'IMAGE_BODY',
            'BATCH_BODY', 'ERROR_SCHEMA', 'ERROR_MEANINGS', 'IMAGE_ERRORS', 'GUARDED_ERRORS', 'SERVER_OPTIONS',
            'UPLOAD_BODY', 'token_file', 'configured_token', 'max_request_bytes', 'json_response', 'rejection_status',
            'error_status', 'add_error_handlers', 'too_large', 'read_body', 'read_files', 'require_token',
-           'error_responses', 'create_app', 'add_retraining_routes']
+           'error_responses', 'create_app', 'add_retraining_routes', 'Feedback', 'add_review_routes']
 
 # %% ../nbs/08_api.ipynb #cea3ceff
 TOKEN_ENV = 'FACEMASK_API_TOKEN'
@@ -146,7 +150,7 @@ BATCH_BODY = {'requestBody': {'content': {'multipart/form-data': {'schema': {'ty
 ERROR_SCHEMA = {'type': 'object', 'properties': {'error': {'type': 'string', 'description': 'what went wrong, in words for a person'}},
                 'required': ['error'], 'title': 'Error'}
 ERROR_MEANINGS = {400: 'a malformed request (a broken multipart body, a bad parameter)', 401: 'no token was sent',
-                  403: 'the token is wrong', 404: 'no such run', 409: 'the run or the registry is in the wrong state for this',
+                  403: 'the token is wrong', 404: 'no such run, or no collected prediction with that id', 409: 'the run or the registry is in the wrong state for this',
                   413: 'the request body or a file is too large', 415: 'not an image, or a content type the endpoint does not take',
                   422: 'an image that cannot be used, or a request that does not validate',
                   500: 'an unexpected server error (logged on the server)', 503: 'disabled: no API token is configured'}
@@ -173,10 +177,13 @@ def create_app() -> FastAPI:
         from facemask.detect import face_detector
         from facemask.predict import Predictor
         app.state.predictor = Predictor()
+        # collecting is the operator's decision (`facemask serve --collect`): the people in the pictures did not choose
+        app.state.collectors = {origin: Collector(origin) for origin in ('api', 'websocket')} if collecting() else {}
         with ThreadPoolExecutor(1, 'inference') as inference, ThreadPoolExecutor(1, 'faces') as faces:
             app.state.inference, app.state.faces = inference, faces
             await asyncio.get_running_loop().run_in_executor(faces, face_detector)
             yield
+        for collector in app.state.collectors.values(): collector.close()
 
     async def on_inference_thread(request: Request, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(request.app.state.inference, fn, *args)
@@ -195,6 +202,7 @@ def create_app() -> FastAPI:
     async def predict(request: Request):
         [(name, data)], _ = await read_files(request, 'file', limit, max_files=1)
         prediction = await on_inference_thread(request, request.app.state.predictor.predict, data, name)
+        collect(request, prediction, data)
         return json_response(prediction.to_dict())
 
     @app.post('/predict/batch', summary=f'classify up to {MAX_BATCH} face images; a bad one gets an error, the rest are classified',
@@ -202,8 +210,10 @@ def create_app() -> FastAPI:
     async def predict_batch(request: Request):
         files, _ = await read_files(request, 'files', limit)
         def classify(name, data):
-            try: return request.app.state.predictor.predict(data, name).to_dict()
+            try: prediction = request.app.state.predictor.predict(data, name)
             except ImageRejected as e: return {'file': name, 'error': e.reason, 'status': rejection_status(e)}
+            collect(request, prediction, data)
+            return prediction.to_dict()
         return json_response(await on_inference_thread(request, lambda: [classify(*f) for f in files]))
 
     @app.post('/predict/faces', summary='find the faces in a photo and classify each', openapi_extra=IMAGE_BODY,
@@ -211,15 +221,19 @@ def create_app() -> FastAPI:
     async def predict_faces(request: Request):
         from facemask.faces import predict_faces
         [(name, data)], _ = await read_files(request, 'file', limit, max_files=1)
-        return json_response(await asyncio.get_running_loop().run_in_executor(request.app.state.faces, predict_faces,
-                                                                              request.app.state.predictor, data, name))
+        return json_response(await asyncio.get_running_loop().run_in_executor(
+            request.app.state.faces, lambda: predict_faces(request.app.state.predictor, data, name, collector=request.app.state.collectors.get('api'))))
 
     @app.websocket('/ws/faces')
     async def faces_stream(socket: WebSocket):
         "Frames in (binary messages of JPEG or PNG bytes), one JSON answer out per frame: its faces, or its error."
         from facemask.faces import LookMemory, predict_faces
+        from facemask.review import new_face_id
+        from facemask.video import FaceTracker
         await socket.accept()
-        loop, index, memory = asyncio.get_running_loop(), 0, LookMemory()   # a connection is one camera: its looks below the chin are reused
+        # a connection is one camera: its looks below the chin are reused, and its faces followed (one review entry per person)
+        loop, index, memory, tracker = asyncio.get_running_loop(), 0, LookMemory(), FaceTracker()
+        collector, stream = socket.app.state.collectors.get('websocket'), f'websocket:{new_face_id()}'
         try:
             while True:
                 message = await socket.receive()
@@ -228,12 +242,20 @@ def create_app() -> FastAPI:
                 if data is None: answer = {'error': 'send each frame as a binary message of JPEG or PNG bytes', 'status': 415}
                 elif len(data) > limit: answer = {'error': f'frame of {len(data)} bytes is over the {limit}-byte limit', 'status': 413}
                 else:
-                    try: answer = await loop.run_in_executor(socket.app.state.faces, predict_faces, socket.app.state.predictor, data, f'frame {index}', None, memory)
+                    try: answer = await loop.run_in_executor(socket.app.state.faces, predict_faces, socket.app.state.predictor, data,
+                                                             f'frame {index}', None, memory, tracker, index, collector, stream)
                     except ImageRejected as e: answer = {'error': e.reason, 'status': rejection_status(e)}
                 await socket.send_text(orjson.dumps({'frame': index, **answer}).decode())
                 index += 1
         except WebSocketDisconnect: return
+    def collect(request: Request, prediction, data: bytes):
+        "Offer a single face image's prediction to the review queue, when this server collects."
+        collector = request.app.state.collectors.get('api')
+        if collector: collector.offer(prediction.id, data, prediction.probabilities, prediction.label, prediction.model_version,
+                                      prediction.file, threshold=request.app.state.predictor.incorrect_threshold)
+
     add_retraining_routes(app)
+    add_review_routes(app)
     return app
 
 # %% ../nbs/08_api.ipynb #03258022
@@ -296,3 +318,22 @@ def _conflict_on_error(fn, *args):
     "Call `fn`; its `FacemaskError` (a run in the wrong state, nothing to roll back) is a 409."
     try: return fn(*args)
     except FacemaskError as e: raise HTTPException(409, str(e)) from None
+
+# %% ../nbs/08_api.ipynb #f422bb29
+class Feedback(BaseModel):
+    "A person's correction of one prediction."
+    id: str = Field(min_length=1, max_length=64, description='the `id` of a prediction: of /predict, /predict/batch, or a face of /predict/faces or the WebSocket')
+    label: Literal[REVIEW_LABELS] = Field(description='the right class, or `not_a_face` for a detection that is no face')
+
+def add_review_routes(app: FastAPI):
+    "Corrections of predictions by id (they need the token: they become training data)."
+    @app.post('/feedback', dependencies=[Depends(require_token)], summary='file the right class for a prediction, by its id',
+              responses=error_responses(404, 409, *GUARDED_ERRORS))
+    def feedback(request: Request, correction: Feedback):
+        for collector in request.app.state.collectors.values(): collector.flush()   # a correction sent right after its prediction
+        try: face = file_feedback(correction.id, correction.label, by='api')
+        except UnknownFace as e:
+            hint = '' if request.app.state.collectors else '; this server does not collect faces (start it with `facemask serve --collect`)'
+            raise HTTPException(404, f'{e}{hint}') from None
+        except FacemaskError as e: raise HTTPException(409, str(e)) from None
+        return json_response({'id': face['id'], 'label': face['label'], 'site_test': bool(face['site_test'])})

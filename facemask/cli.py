@@ -147,14 +147,27 @@ def _evaluate(args):
     if goal: print('quality goal, real photos: ' + '; '.join(
         f"{r['measure']} >= {r['goal']:.2f} {verdict[r['met']]}" + ('' if r['measured'] is None else f" ({r['measured']:.3f})") for r in goal))
 
-def _predict_faces(args):
+def _collector(args, origin: str):
+    "The review queue's collector when `--collect` was given (collecting is off by default: see `facemask review`)."
+    from facemask.review import Collector
+    return Collector(origin) if args.collect else None
+
+def _say_collected(collector):
+    if collector is None: return
+    from facemask.review import review_counts
+    collector.close()
+    counts = review_counts()
+    print(f"review queue: {counts['waiting']} face(s) waiting for a label in {counts['folder']} (`facemask review`; the dashboard's Review tab)"
+          + (f'; {collector.failures} could not be kept (see the log)' if collector.failures else ''), file=sys.stderr)
+
+def _predict_faces(args, predictor, collector):
     import json
     from facemask.data import ImageRejected
     from facemask.faces import draw_faces, predict_faces
-    from facemask.predict import Predictor, expand_paths
-    predictor, failed, files = Predictor(), 0, expand_paths(args.paths)
+    from facemask.predict import expand_paths
+    failed, files = 0, expand_paths(args.paths)
     for f in files:
-        try: r = predict_faces(predictor, f)
+        try: r = predict_faces(predictor, f, collector=collector)
         except ImageRejected as e:
             failed += 1
             print(json.dumps({'file': str(f), 'error': e.reason}) if args.json else f'{f}: error: {e.reason}')
@@ -173,15 +186,21 @@ def _predict_faces(args):
 def _predict(args):
     import json
     from facemask.predict import Predictor
-    if args.faces: return _predict_faces(args)
-    results = Predictor().predict_paths(args.paths, progress=not args.json and len(args.paths) > 1)
-    if not results: raise FacemaskError('no image files found in ' + ', '.join(args.paths))
-    for r in results:
-        if args.json: print(json.dumps(r))
-        elif 'error' in r: print(f"{r['file']}: error: {r['error']}")
-        else: print(f"{r['file']}: {r['label']:22} " + '  '.join(f'{c} {p:.3f}' for c, p in r['probabilities'].items()))
-    failed = sum('error' in r for r in results)
-    if failed: raise FacemaskError(f'{failed} of {len(results)} inputs could not be predicted')
+    predictor, collector = Predictor(), _collector(args, 'cli')
+    try:
+        if args.faces: return _predict_faces(args, predictor, collector)
+        results = predictor.predict_paths(args.paths, progress=not args.json and len(args.paths) > 1)
+        if not results: raise FacemaskError('no image files found in ' + ', '.join(args.paths))
+        for r in results:
+            if collector and 'error' not in r:
+                collector.offer(r['id'], Path(r['file']).read_bytes(), r['probabilities'], r['label'], r['model_version'], r['file'],
+                                group=f"cli:{r['file']}", threshold=predictor.incorrect_threshold)
+            if args.json: print(json.dumps(r))
+            elif 'error' in r: print(f"{r['file']}: error: {r['error']}")
+            else: print(f"{r['file']}: {r['label']:22} " + '  '.join(f'{c} {p:.3f}' for c, p in r['probabilities'].items()) + f"  id {r['id']}")
+        failed = sum('error' in r for r in results)
+        if failed: raise FacemaskError(f'{failed} of {len(results)} inputs could not be predicted')
+    finally: _say_collected(collector)
 
 def _bench(args):
     from facemask.data import load_dataset
@@ -244,7 +263,10 @@ def _watch(args):
     if args.every < 1: raise FacemaskError(f'--every must be at least 1, not {args.every}')
     with contextlib.ExitStack() as stack:
         lines = None if args.json is None else (sys.stdout if args.json == '-' else stack.enter_context(atomic_write(args.json, 'w')))
-        report = watch(args.source, out=args.out, json_lines=lines, every=args.every, max_frames=args.max_frames, min_frames=args.min_frames)
+        collector = _collector(args, 'watch')
+        try: report = watch(args.source, out=args.out, json_lines=lines, every=args.every, max_frames=args.max_frames, min_frames=args.min_frames,
+                            collector=collector)
+        finally: _say_collected(collector)
     if args.report:
         with atomic_write(args.report, 'w') as f: json.dump(report, f, indent=1)
     say = (lambda s: print(s, file=sys.stderr)) if args.json == '-' else print   # stdout carries the JSON lines then
@@ -258,13 +280,45 @@ def _serve(args):
     import os
     import uvicorn
     from facemask.api import MAX_MB_ENV, SERVER_OPTIONS, configured_token, max_request_bytes
+    from facemask.review import COLLECT_ENV, collecting, review_dir
     if args.max_mb is not None: os.environ[MAX_MB_ENV] = str(args.max_mb)
+    if args.collect: os.environ[COLLECT_ENV] = '1'   # the workers read it
     limit = max_request_bytes()   # a bad limit is one clear error before any worker starts
     guarded = 'token required' if configured_token() else 'disabled: no token configured'
+    kept = f'faces worth a look kept for review in {review_dir()}' if collecting() else 'no face kept (--collect keeps faces for review)'
     print(f'facemask API: http://{args.host}:{args.port}/docs  ({args.workers} worker(s), requests up to {limit / 2**20:g} MB, '
-          f'changes {guarded}; Ctrl-C stops it)', flush=True)
+          f'changes {guarded}, {kept}; Ctrl-C stops it)', flush=True)
     uvicorn.run('facemask.api:create_app', factory=True, host=args.host, port=args.port, workers=args.workers,
                 **SERVER_OPTIONS, log_level=args.log_level, access_log=args.log_level == 'info')
+
+def _review(args):
+    import json
+    from facemask import review
+    if args.correct:
+        face = review.file_feedback(*args.correct, by='cli')
+        print(f"face {face['id']}: labelled {face['label']}" + (' (one of the site test faces: never trained on)' if face['site_test'] else ''))
+    elif args.export:
+        r = review.export_queue(args.export, args.limit)
+        print(f"{r['faces']} face(s) written to {r['folder']}: move each from to_label/ into its label's folder, or fill in the label "
+              f"column of labels.csv, then `facemask review --import {r['folder']}`")
+    elif args.import_dir:
+        r = review.import_labels(args.import_dir, by='import')
+        print(f"{r['labelled']} face(s) labelled")
+        for where, why in r['problems']: print(f'  {where}: {why}')
+        if r['problems']: raise FacemaskError(f"{len(r['problems'])} label(s) could not be used")
+    elif args.purge:
+        r = review.purge(args.older_than, args.labelled)
+        print(f"removed {r['faces']} face(s) from the review queue and {r['recent']} recent prediction(s) kept for corrections")
+    elif args.tidy:
+        r = review.tidy()
+        print(f"forgot {r['forgotten']} face(s) whose image was gone ({r['forgotten_labelled']} labelled), removed {r['removed_files']} stray file(s)")
+    else:
+        c = review.review_counts()
+        if args.json: print(json.dumps(c)); return
+        print(f"review queue in {c['folder']}: {c['waiting']} face(s) waiting for a label ({c['megabytes']:.1f} MB of {c['limit_mb']:g} MB; "
+              f"unlabelled faces are kept {c['retention_days']:g} days)")
+        for label, v in c['labelled'].items():
+            print(f"  {label:22} {v['faces']:>5} labelled, {v['site_test']:>4} kept back as site test faces, {v['staged']:>5} sent to a retraining")
 
 def _runs(args):
     import json
@@ -387,6 +441,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument('--json', action='store_true', help='one JSON object per line: file, label, probabilities, model_version (or file, error)')
     r.add_argument('--faces', action='store_true', help='find the faces in each photo (BlazeFace) and classify each')
     r.add_argument('--draw', metavar='DIR', help='with --faces: save each photo with labelled boxes into DIR')
+    r.add_argument('--collect', action='store_true', help='keep the faces worth a look in the review queue (see `facemask review`)')
     r.set_defaults(func=_predict)
     r = sub.add_parser('bench', help='measure prediction latency and throughput',
                        description='Time the production model: one image end to end (p50/p99), the model alone, and images/s, '
@@ -413,6 +468,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument('--max-frames', type=int, metavar='N', help='stop after N labelled frames')
     r.add_argument('--min-frames', type=int, default=3, metavar='N',
                    help='frames a face must be followed over to count as a person (default: %(default)s)')
+    r.add_argument('--collect', action='store_true',
+                   help="keep the people worth a look in the review queue, one face each (off by default: they did not choose)")
     r.set_defaults(func=_watch)
     r = sub.add_parser('serve', help='serve the HTTP API (FastAPI + uvicorn; OpenAPI at /docs)',
                        description='Serve the production model over HTTP: /predict, /predict/batch, /predict/faces, /health, /model, '
@@ -423,7 +480,27 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument('--max-mb', type=float, metavar='MB', help='largest prediction request body (default: FACEMASK_API_MAX_MB or 20)')
     r.add_argument('--log-level', default='warning', choices=['debug', 'info', 'warning', 'error'],
                    help='uvicorn log level; "info" also logs every request (default: %(default)s)')
+    r.add_argument('--collect', action='store_true',
+                   help='keep the faces worth a look in the review queue and every prediction for a while, so POST /feedback can correct it '
+                        '(default: FACEMASK_COLLECT, else off)')
     r.set_defaults(func=_serve)
+    r = sub.add_parser('review', help='the review queue: faces kept for a person to label, and their labels',
+                       description='Without an option: what the review queue holds and where. The queue is filled where faces are '
+                                   'classified with collecting on (the dashboard, --collect on predict, watch and serve); labelled faces '
+                                   'join the next retraining, except a fifth of the people and photos kept back as the site test set. '
+                                   'Limits: FACEMASK_REVIEW_MAX_MB (size of the unlabelled faces), FACEMASK_REVIEW_DAYS (how long they '
+                                   'are kept), FACEMASK_REVIEW_SAMPLE (share of confident faces kept too).')
+    how = r.add_mutually_exclusive_group()
+    how.add_argument('--export', metavar='DIR', help='write the unlabelled faces to DIR for labelling elsewhere (label folders and labels.csv)')
+    how.add_argument('--import', dest='import_dir', metavar='DIR', help='read the labels given in an exported DIR')
+    how.add_argument('--correct', nargs=2, metavar=('ID', 'LABEL'), help='file the right class for a prediction by its id (as POST /feedback)')
+    how.add_argument('--purge', action='store_true', help='remove the unlabelled faces and the recent predictions (privacy)')
+    how.add_argument('--tidy', action='store_true', help='forget faces whose image file is gone, remove files no face names')
+    r.add_argument('--limit', type=int, metavar='N', help='with --export: the N most informative faces only')
+    r.add_argument('--older-than', type=float, metavar='DAYS', help='with --purge: only faces kept longer than DAYS')
+    r.add_argument('--labelled', action='store_true', help='with --purge: also labelled faces not yet sent to a retraining')
+    r.add_argument('--json', action='store_true', help='the counts as one JSON object')
+    r.set_defaults(func=_review)
     r = sub.add_parser('runs', help='list runs and which one is in production', description='List every run with its test metrics.')
     r.add_argument('--json', action='store_true', help='one JSON object per run')
     r.set_defaults(func=_runs)

@@ -18,12 +18,13 @@ from .detect import DETECTOR_SHA256, box_iou, face_detector
 from .evaluate import INCORRECT
 from .pipeline import label_indices, model_input
 from .predict import Predictor
+from .review import Collector, new_face_id
 
 # %% auto #0
 __all__ = ['CROP_MARGIN', 'CHIN_LOOK_REACH', 'CHIN_LOOK_CERTAINTY', 'SIZE_BUCKETS', 'MIN_FACE', 'crop_face', 'reach_below',
-           'LookMemory', 'look_below_chin', 'classify_faces', 'predict_faces', 'draw_faces', 'split_photos',
-           'match_faces', 'evaluate_faces', 'face_report', 'photo_folders', 'split_evaluations', 'detector_crop_boxes',
-           'detector_crops', 'split_face_report']
+           'LookMemory', 'look_below_chin', 'classify_faces', 'collect_faces', 'predict_faces', 'draw_faces',
+           'split_photos', 'match_faces', 'evaluate_faces', 'face_report', 'photo_folders', 'split_evaluations',
+           'detector_crop_boxes', 'detector_crops', 'split_face_report']
 
 # %% ../nbs/06a_faces.ipynb #986a41e3
 CROP_MARGIN = 0.15   # the real-photo training crops were cut with this margin around the face box
@@ -84,18 +85,34 @@ def look_below_chin(predictor: Predictor, im: Image.Image, boxes: list, probs: n
     return probs
 
 def classify_faces(predictor: Predictor, im: Image.Image, boxes: list, memory: LookMemory | None = None) -> list:
-    """`[{'box', 'confidence', 'label', 'probabilities'}]` for detector `boxes` of `im`, classified in one batch, with a look below the chin
-    (`memory`: the looks of a video's recent frames)."""
+    """`[{'id', 'box', 'confidence', 'label', 'probabilities'}]` for detector `boxes` of `im`, classified in one batch, with a look below
+    the chin (`memory`: the looks of a video's recent frames). Each face's `id` is what a correction names."""
     probs = predictor.probabilities([crop_face(im, b) for b in boxes]) if boxes else np.zeros((0, len(CLASS_NAMES)))
     probs = look_below_chin(predictor, im, boxes, probs, memory=memory)
-    return [{'box': list(b[:4]), 'confidence': round(b[4], 4), 'label': predictor.label(p),
+    return [{'id': new_face_id(), 'box': list(b[:4]), 'confidence': round(b[4], 4), 'label': predictor.label(p),
              'probabilities': {c: round(float(v), 6) for c, v in zip(CLASS_NAMES, p)}} for b, p in zip(boxes, probs)]
 
-def predict_faces(predictor: Predictor, src, name: str | None = None, detector=None, memory: LookMemory | None = None) -> dict:
-    "`{'file', 'faces': [{'box', 'confidence', 'label', 'probabilities'}], 'model_version'}` for a photo (or a video frame, with `memory`)."
+def collect_faces(collector: Collector, predictor: Predictor, im: Image.Image, faces: list, source: str, frame: int | None = None,
+                  stream: str | None = None):
+    """Offer each classified face of `im` to the review queue, cut as it was classified. In a video or camera `stream`, faces are
+    followed people (`face['track']`): one entry per person, and faces on no track are left out."""
+    for f in faces:
+        if stream is not None and f.get('track') is None: continue
+        group = f"{stream}#{f['track']}" if stream is not None else f'{collector.origin}:{source}'   # a person, or a photo
+        collector.offer(f['id'], crop_face(im, f['box']), f['probabilities'], f['label'], predictor.version, source, frame=frame,
+                        group=group, follow=stream is not None, threshold=predictor.incorrect_threshold)
+
+def predict_faces(predictor: Predictor, src, name: str | None = None, detector=None, memory: LookMemory | None = None,
+                  tracker=None, frame: int | None = None, collector: Collector | None = None, stream: str | None = None) -> dict:
+    """`{'file', 'faces': [{'id', 'box', 'confidence', 'label', 'probabilities'}], 'model_version'}` for a photo, or a video frame:
+    with `memory` (looks below the chin), `tracker` (a `facemask.video.FaceTracker`: each face gets its `track`) and the `frame` index.
+    With a `collector`, the faces worth a look join the review queue (one entry per followed person of a `stream`)."""
     name = name or (str(src) if not isinstance(src, (bytes, bytearray)) else 'image')
     im = open_image(src, name)
-    return {'file': name, 'faces': classify_faces(predictor, im, (detector or face_detector())(im), memory), 'model_version': predictor.version}
+    faces = classify_faces(predictor, im, (detector or face_detector())(im), memory)
+    if tracker is not None: tracker.update(frame, faces)
+    if collector is not None: collect_faces(collector, predictor, im, faces, name, frame, stream)
+    return {'file': name, 'faces': faces, 'model_version': predictor.version}
 
 def draw_faces(im: Image.Image, faces: list) -> Image.Image:
     "A copy of `im` with each face's box and label drawn in its class colour."

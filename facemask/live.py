@@ -5,12 +5,15 @@
 # %% ../nbs/07b_live.ipynb #b845ed3a
 from __future__ import annotations
 
+import time
+
 import anywidget
 import traitlets
 
 from .core import CLASS_COLORS, CLASS_NAMES, CLASS_TITLES
 from .data import ImageRejected
 from .faces import LookMemory
+from .review import Collector
 from .video import FaceTracker
 
 # %% auto #0
@@ -126,22 +129,24 @@ class LiveCamera(anywidget.AnyWidget):
     _css = LIVE_CSS
     classes = traitlets.List().tag(sync=True)
 
-    def __init__(self, predictor=None, detector=None, min_frames: int = 3):
+    def __init__(self, predictor=None, detector=None, min_frames: int = 3, collector: Collector | None = None):
         from facemask.predict import Predictor
         super().__init__(classes=[{'name': c, 'title': CLASS_TITLES[c], 'colour': CLASS_COLORS[c]} for c in CLASS_NAMES])
         self.predictor, self.detector, self.min_frames = predictor or Predictor(), detector, min_frames
+        self.collector = collector   # None: nothing of the camera is kept (the default: people in front of it did not choose)
         self.reset()
         self.on_msg(self._on_message)
 
     def reset(self):
         "Forget the people counted so far and the faces looked at (a new start of the camera)."
         self.tracker, self.memory, self.frames = FaceTracker(), LookMemory(), 0
+        self.stream = f'live@{time.strftime("%Y%m%dT%H%M%S")}-{id(self):x}'   # the people followed from this start on
 
     def answer(self, frame: bytes) -> dict:
         "The faces of one frame (JPEG or PNG bytes), each with its track, and the people counted so far per class."
         from facemask.faces import predict_faces
-        faces = predict_faces(self.predictor, frame, f'camera frame {self.frames}', self.detector, self.memory)['faces']
-        self.tracker.update(self.frames, faces)
+        faces = predict_faces(self.predictor, frame, f'camera frame {self.frames}', self.detector, self.memory, self.tracker, self.frames,
+                              self.collector, self.stream)['faces']
         self.frames += 1
         return {'faces': faces, 'people': self.tracker.people_per_class(self.min_frames), 'model_version': self.predictor.version}
 
@@ -156,8 +161,16 @@ class LiveTab:
     "The dashboard's Live tab."
     HINT = ('Start the camera: each frame goes to the model and comes back with a box and a label per face. People are '
             'counted once a face has been followed over 3 frames, under the label it got most often. The camera is '
-            "yours, in this browser: frames go to this dashboard's server and are not stored.")
+            "yours, in this browser: frames go to this dashboard's server and are not stored, unless you tick <i>keep faces "
+            "to review</i>: then the faces worth a look (the unsure ones and a few others), one per person, join the Review tab's queue.")
     def __init__(self, predictor=None):
         import ipywidgets as widgets
         self.camera = LiveCamera(predictor)
-        self.widget = widgets.VBox([widgets.HTML(f'<div class="fm-hint">{self.HINT}</div>'), self.camera])
+        self.keep = widgets.Checkbox(description='keep faces to review', value=False, indent=False)
+        self.keep.add_class('fm-live-keep')
+        self.keep.observe(lambda change: self.collect(change['new']), 'value')
+        self.widget = widgets.VBox([widgets.HTML(f'<div class="fm-hint">{self.HINT}</div>'), self.keep, self.camera])
+
+    def collect(self, on: bool):
+        "Start or stop keeping the camera's faces worth a look (off by default: the people in front of it did not choose)."
+        self.camera.collector = Collector('live') if on else None

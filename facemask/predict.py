@@ -17,6 +17,7 @@ from .data import ImageRejected, open_image
 from .pipeline import model_input
 from .registry import production_run, registry_path
 from .evaluate import cascade, decide
+from .review import new_face_id
 from .runs import incorrect_threshold, load_second_stage, model_dir
 
 # %% auto #0
@@ -30,8 +31,9 @@ class Prediction:
     label: str
     probabilities: dict
     model_version: str
+    id: str   # what a correction names (`POST /feedback`, the dashboard's "wrong?")
     def to_dict(self) -> dict:
-        return {'file': self.file, 'label': self.label, 'probabilities': self.probabilities, 'model_version': self.model_version}
+        return {'id': self.id, 'file': self.file, 'label': self.label, 'probabilities': self.probabilities, 'model_version': self.model_version}
 
 # %% ../nbs/06_predict.ipynb #4dd83b54
 class Interpreters:
@@ -151,7 +153,7 @@ class Predictor:
         im = open_image(src, name, draft_side=self.image_size)
         # the few faces a second stage is asked about are decoded again at its size: decoding every face that large cost 0.2 ms more
         p = self.probabilities([im], lambda i: open_image(src, name, draft_side=self.second[0].size))[0]
-        return Prediction(name, self.label(p), {c: round(float(v), 6) for c, v in zip(CLASS_NAMES, p)}, self.version)
+        return Prediction(name, self.label(p), {c: round(float(v), 6) for c, v in zip(CLASS_NAMES, p)}, self.version, new_face_id())
 
     def predict_paths(self, paths, progress: bool = False) -> list:
         "Predictions for files and folders (every image inside); a bad file gives `{'file', 'error'}` and the rest go on."

@@ -356,7 +356,7 @@ def stage_labelled(dataset: str | None = None) -> dict:
                 path = faces_dir()/r['file']
                 if path.exists(): zf.writestr(f'{REVIEW_SOURCE}/{r["label"]}/{r["id"]}.jpg', path.read_bytes())
                 else: missing.append(r['id'])
-        report = stage_upload([(f'{REVIEW_SOURCE}.zip', buf.getvalue())], dataset=dataset or DEFAULT_DATASET)
+        report = stage_upload([(f'{REVIEW_SOURCE}.zip', buf.getvalue())], dataset=(dataset or DEFAULT_DATASET).partition('@')[0])
         refused = [(Path(n).stem, why) for n, why in report.rejected + report.duplicates] + [(i, 'its image file is gone') for i in missing]
         con.executemany('UPDATE review SET staged=? WHERE id=?', [(f'upload batch {report.batch}', Path(a[0]).stem) for a in report.added])
         con.executemany('UPDATE review SET staged=? WHERE id=?', [(f'refused: {why}', i) for i, why in refused])

@@ -16,10 +16,10 @@ from PIL import Image
 
 from .core import CLASS_NAMES, FacemaskError, progress_bar
 from .detect import SURE_SCORE
-from .faces import LookMemory, classify_faces, draw_faces, match_faces
+from .faces import LookMemory, classify_faces, collect_faces, draw_faces, match_faces
 
 # %% auto #0
-__all__ = ['FaceTracker', 'open_video', 'frames', 'VideoOut', 'write_clip', 'label_frame', 'watch']
+__all__ = ['FaceTracker', 'open_video', 'frames', 'VideoOut', 'write_clip', 'watch']
 
 # %% ../nbs/06c_video.ipynb #e7bc442e
 class FaceTracker:
@@ -117,13 +117,10 @@ def write_clip(images: list, path, fps: float = 25, size: tuple = (640, 480), fr
     return Path(path)
 
 # %% ../nbs/06c_video.ipynb #2050d28f
-def label_frame(predictor, detector, rgb: np.ndarray, memory: LookMemory | None = None) -> list:
-    "The faces of one RGB frame: `[{'box', 'confidence', 'label', 'probabilities'}]` (`memory`: the looks below the chin of recent frames)."
-    return classify_faces(predictor, Image.fromarray(rgb), detector(rgb), memory)
-
 def watch(source, predictor=None, detector=None, out=None, json_lines=None, every: int = 1, max_frames: int | None = None,
-          min_frames: int = 3, progress: bool = True) -> dict:
-    "Label every face of a video or camera; write the annotated video to `out` and one JSON line per frame to `json_lines`."
+          min_frames: int = 3, progress: bool = True, collector=None) -> dict:
+    """Label every face of a video or camera; write the annotated video to `out` and one JSON line per frame to `json_lines`.
+    With a `facemask.review.Collector`, each followed person worth a look joins the review queue once."""
     from facemask.detect import face_detector
     from facemask.predict import Predictor
     cv2 = _quiet_opencv()
@@ -132,16 +129,19 @@ def watch(source, predictor=None, detector=None, out=None, json_lines=None, ever
     fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
     total = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) or None
     tracker, memory, per_frame, writer, done, started = FaceTracker(), LookMemory(), Counter(), None, 0, time.perf_counter()
+    stream = f'{source}@{time.strftime("%Y%m%dT%H%M%S")}'   # its tracks are this run's people
     bar = progress_bar(total=min(total, max_frames * every) // every if total and max_frames else (total and -(-total // every)),
                desc=str(source), unit='frame', disable=not progress)
     try:
         for index, rgb in frames(capture, every):
-            faces = label_frame(predictor, detector, rgb, memory)
+            im = Image.fromarray(rgb)
+            faces = classify_faces(predictor, im, detector(rgb), memory)
             tracker.update(index, faces)
+            if collector is not None: collect_faces(collector, predictor, im, faces, str(source), index, stream)
             per_frame.update(f['label'] for f in faces)
             if out is not None:
                 writer = writer or VideoOut(out, fps / every, (rgb.shape[1], rgb.shape[0]))
-                writer.write(np.asarray(draw_faces(Image.fromarray(rgb), faces)))
+                writer.write(np.asarray(draw_faces(im, faces)))
             if json_lines is not None:
                 json_lines.write(json.dumps({'frame': index, 'time_s': round(index / fps, 3), 'faces': faces}) + '\n')
             done += 1
@@ -155,6 +155,7 @@ def watch(source, predictor=None, detector=None, out=None, json_lines=None, ever
         raise
     finally:
         bar.close(); capture.release()
+        if collector is not None: collector.flush()
     if writer: writer.close()
     seconds = time.perf_counter() - started
     people = tracker.people(min_frames)

@@ -229,7 +229,9 @@ def test_websocket_answers_every_frame_and_survives_bad_ones(client):
         if street is not None:   # a real photo: the same faces and labels as predict_faces gives in-process
             ws.send_bytes(street.read_bytes())
             answer = ws.receive_json()
-            assert answer['frame'] == 3 and answer['faces'] == predict_faces(Predictor(), street.read_bytes(), 'frame 3')['faces']
+            served = lambda faces: [{k: v for k, v in f.items() if k not in ('id', 'track')} for f in faces]   # ids are new each time
+            assert answer['frame'] == 3 and served(answer['faces']) == served(predict_faces(Predictor(), street.read_bytes(), 'frame 3')['faces'])
+            assert all(len(f['id']) == 16 for f in answer['faces'])
         ws.send_bytes(wall)
         assert ws.receive_json()['faces'] == []
 
@@ -242,6 +244,34 @@ def test_websocket_on_the_real_server(server):
         assert json.loads(ws.recv(timeout=30))['status'] == 415
         ws.send(encode(Image.new('RGB', (320, 240), (120, 140, 160))))
         assert json.loads(ws.recv(timeout=30)) == {'frame': 1, 'file': 'frame 1', 'faces': [], 'model_version': 'shipped'}
+
+
+def test_corrections_reach_the_queue_through_any_worker(home):
+    """`facemask serve --collect` with 2 workers: every prediction can be corrected by its id through POST /feedback, whichever
+    worker made it and whichever answers the correction; the faces land labelled in the review queue, each once."""
+    from facemask.review import queue_faces, review_counts
+    faces = [encode(noise_image(64, 64, seed=500 + i)) for i in range(8)]
+    with running_api(workers=2, FACEMASK_COLLECT='1', **{TOKEN_ENV: TOKEN}) as url, httpx.Client(base_url=url, timeout=60) as http:
+        ids = [http.post('/predict', files={'file': (f'face{i}.jpg', f, 'image/jpeg')}).json()['id'] for i, f in enumerate(faces)]
+        batch = http.post('/predict/batch', files=[('files', ('b.jpg', faces[0], 'image/jpeg'))]).json()
+        answers = [http.post('/feedback', json={'id': i, 'label': 'mask_weared_incorrect'}, headers=AUTH) for i in ids + [batch[0]['id']]]
+        assert [r.status_code for r in answers] == [200] * 9, [r.text for r in answers]
+        twice = http.post('/feedback', json={'id': ids[0], 'label': 'without_mask'}, headers=AUTH)
+        assert twice.status_code == 409 and 'already labelled mask_weared_incorrect' in twice.json()['error']
+        unknown = http.post('/feedback', json={'id': '0' * 16, 'label': 'with_mask'}, headers=AUTH)
+        assert unknown.status_code == 404 and 'no collected prediction' in unknown.json()['error']
+    labelled = queue_faces(labelled=True)
+    assert sorted(f['id'] for f in labelled) == sorted(ids + [batch[0]['id']])
+    assert {f['origin'] for f in labelled} == {'api'} and review_counts()['labelled']['mask_weared_incorrect']['faces'] == 9
+
+
+def test_a_server_without_collect_keeps_no_face(client):
+    r = client.post('/predict', **jpeg(FACE))
+    assert r.status_code == 200 and len(r.json()['id']) == 16
+    r = client.post('/feedback', json={'id': r.json()['id'], 'label': 'with_mask'}, headers=AUTH)
+    assert r.status_code == 404 and 'does not collect' in r.json()['error']
+    from facemask.review import review_dir
+    assert not (review_dir() / 'faces').exists()
 
 
 def test_schemathesis_finds_no_server_error_and_no_undocumented_response(home, tmp_path):

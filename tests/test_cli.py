@@ -14,7 +14,7 @@ from facemask.testing import make_class_tree
 
 FACEMASK = str(Path(sys.executable).parent / 'facemask')   # the console script of this environment
 COMMANDS = [[], ['data'], ['data', 'import'], ['data', 'stats'], ['data', 'list'], ['data', 'fetch'], ['explore'],
-            ['train'], ['retrain'], ['tune'], ['predict'], ['bench'], ['app'], ['serve'], ['runs'], ['evaluate'], ['evaluate-faces'], ['watch'], ['promote'], ['ship'], ['rollback']]
+            ['train'], ['retrain'], ['tune'], ['predict'], ['bench'], ['app'], ['serve'], ['runs'], ['evaluate'], ['evaluate-faces'], ['watch'], ['review'], ['promote'], ['ship'], ['rollback']]
 
 
 def facemask(*args, check=True):
@@ -147,3 +147,35 @@ def test_fetch_verifies_checksum_then_imports(home, served_zip):
 
 def test_fetch_lists_known_sources():
     assert 'chandrikadeb7' in facemask('data', 'fetch').stdout
+
+
+def test_review_loop_on_the_command_line(home, tmp_path):
+    """predict --collect keeps faces (all of them with a sample share of 1); review --export, label folders and labels.csv, --import,
+    --correct by a printed id, counts, --purge: what a person labelling elsewhere does."""
+    import csv, json, os
+    images = make_class_tree(tmp_path / 'site', per_class=2, seed=31)
+    env_sample = {'FACEMASK_REVIEW_SAMPLE': '1'}
+    res = subprocess.run([FACEMASK, 'predict', '--collect', '--json', images], capture_output=True, text=True, timeout=300, env={**os.environ, **env_sample})
+    assert res.returncode == 0, res.stderr
+    ids = [json.loads(line)['id'] for line in res.stdout.splitlines()]
+    assert len(ids) == 6 and 'review queue: 6 face(s) waiting' in res.stderr
+    out = tmp_path / 'to-label'
+    assert '6 face(s) written' in facemask('review', '--export', out).stdout
+    rows = list(csv.DictReader(open(out / 'labels.csv')))
+    (out / 'to_label' / f'{rows[0]["id"]}.jpg').rename(out / 'without_mask' / f'{rows[0]["id"]}.jpg')
+    rows[1]['label'] = 'with_mask'
+    rows[2]['label'] = 'beard'
+    with open(out / 'labels.csv', 'w', newline='') as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0])); writer.writeheader(); writer.writerows(rows)
+    res = facemask('review', '--import', out, check=False)
+    assert res.returncode == 1 and '2 face(s) labelled' in res.stdout and 'unknown label "beard"' in res.stdout
+    corrected = next(i for i in ids if i not in (rows[0]['id'], rows[1]['id']))
+    assert f'face {corrected}: labelled mask_weared_incorrect' in facemask('review', '--correct', corrected, 'mask_weared_incorrect').stdout
+    res = facemask('review', '--correct', corrected, 'with_mask', check=False)
+    assert res.returncode == 1 and 'already labelled mask_weared_incorrect' in res.stderr
+    counts = json.loads(facemask('review', '--json').stdout)
+    assert counts['waiting'] == 3 and sum(v['faces'] for v in counts['labelled'].values()) == 3
+    assert 'removed 3 face(s)' in facemask('review', '--purge').stdout
+    assert json.loads(facemask('review', '--json').stdout)['waiting'] == 0
+    res = facemask('review', '--correct', ids[-1], 'scarf', check=False)
+    assert res.returncode == 1 and 'unknown label "scarf"' in res.stderr and 'Traceback' not in res.stderr
