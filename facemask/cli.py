@@ -88,6 +88,11 @@ def _retrain(args):
     if args.data:
         report = stage_upload(args.data, args.label)
         print(report.summary(limit=args.show) + (f'\nstaged as batch {report.batch}' if report.batch else ''))
+    from facemask.review import labelled_pending
+    labelled = labelled_pending()
+    if labelled['learn'] or labelled['site_test']:
+        print(f"review queue: {labelled['learn']} labelled face(s) join this retraining; it is judged on the site's {labelled['site_test']} "
+              'test face(s) too', flush=True)
     run_id = start_retrain(_parse_params(args.param), margin=args.margin, auto_promote=not args.no_promote)
     print(f'run {run_id} started in the background (log: {outputs_dir()/"runs"/run_id/JOB_LOG})', flush=True)
     if args.no_wait: return

@@ -17,10 +17,10 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 
 # %% auto #0
 __all__ = ['CLASS_NAMES', 'CLASS_TITLES', 'CLASS_COLORS', 'SPLITS', 'DEFAULT_IMAGE_SIZE', 'SCRATCH_IMAGE_SIZES',
-           'MODEL_INPUT_SIZES', 'REAL_PHOTO_SOURCES', 'SYNTHETIC_MASK_SOURCES', 'PROMOTION_MARGIN', 'RETRAIN_DEFAULTS',
-           'IMAGE_EXTENSIONS', 'LOG_PROGRESS_EVERY_S', 'FacemaskError', 'project_root', 'home', 'data_dir',
-           'outputs_dir', 'cache_dir', 'free_port', 'shared_data_dir', 'atomic_write', 'write_json', 'read_json',
-           'progress_bar']
+           'MODEL_INPUT_SIZES', 'REAL_PHOTO_SOURCES', 'SYNTHETIC_MASK_SOURCES', 'PROMOTION_MARGIN', 'REVIEW_SOURCE',
+           'SITE_TOLERANCE', 'RETRAIN_DEFAULTS', 'IMAGE_EXTENSIONS', 'LOG_PROGRESS_EVERY_S', 'FacemaskError',
+           'project_root', 'home', 'data_dir', 'outputs_dir', 'cache_dir', 'free_port', 'shared_data_dir',
+           'atomic_write', 'write_json', 'read_json', 'progress_bar']
 
 # %% ../nbs/00_core.ipynb #498c0b32
 CLASS_NAMES = ('mask_weared_incorrect', 'with_mask', 'without_mask')
@@ -35,6 +35,8 @@ MODEL_INPUT_SIZES = (DEFAULT_IMAGE_SIZE, *SCRATCH_IMAGE_SIZES)
 REAL_PHOTO_SOURCES = ('andrewmvd', 'jolignier')   # crops of real scene photos: what models are selected, judged and promoted on
 SYNTHETIC_MASK_SOURCES = ('maskedfacenet',)   # one light-blue template mask pasted on every face (`-p recolour_masks` recolours it)
 PROMOTION_MARGIN = 0.005  # macro-F1 a new run must gain over production to replace it
+REVIEW_SOURCE = 'review'  # the source name of the site's faces labelled in the review queue, once they join a dataset
+SITE_TOLERANCE = 0.01    # frozen real-photo macro-F1 a model may lose when it gains on the site's own test faces
 RETRAIN_DEFAULTS = {'init': 'production', 'epochs': 8, 'learning_rate': 3e-4}  # a retraining fine-tunes production briefly
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.webp', '.bmp', '.gif', '.tif', '.tiff')
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .core import PROMOTION_MARGIN, FacemaskError, outputs_dir
+from .core import PROMOTION_MARGIN, SITE_TOLERANCE, FacemaskError, outputs_dir
 
 # %% auto #0
 __all__ = ['SHIPPED', 'STATUSES', 'SCHEMA', 'RUN_KINDS', 'registry_path', 'runs_dir', 'connect', 'new_run_id', 'RunInProgress',
@@ -205,10 +205,21 @@ def production_log() -> pd.DataFrame:
         return pd.DataFrame([dict(r) for r in con.execute('SELECT * FROM production ORDER BY seq')], columns=['seq', 'run_id', 'action', 'at', 'reason'])
 
 # %% ../nbs/05a_registry.ipynb #c022d6b4
-def promotion_decision(challenger: dict, production: dict | None, margin: float = PROMOTION_MARGIN) -> dict:
-    "Decide from two `headline` dicts; returns `{'promote', 'reason', 'challenger', 'production', 'margin'}`."
+def promotion_decision(challenger: dict, production: dict | None, margin: float = PROMOTION_MARGIN, site: tuple | None = None,
+                       tolerance: float = SITE_TOLERANCE) -> dict:
+    """Decide from two `headline` dicts; returns `{'promote', 'reason', 'challenger', 'production', 'margin'}`. With `site`, the
+    challenger's and production's metrics on the site's test faces (`n`, `macro_f1`, ...), the site's rule decides (`site`, `tolerance` recorded)."""
     if production is None:
         return {'promote': True, 'reason': 'no production model to compare with', 'challenger': challenger, 'production': None, 'margin': margin}
+    if site is not None and all(site):
+        (on_site, before), real_loss = site, production['real_macro_f1'] - challenger['real_macro_f1']
+        site_gain = on_site['macro_f1'] - before['macro_f1']
+        figures = f"on the site's {on_site['n']} test faces macro-F1 {on_site['macro_f1']:.3f} against production's {before['macro_f1']:.3f}"
+        if site_gain < margin: reason = f'{figures}: not better by {margin}'
+        elif real_loss > tolerance: reason = f"{figures}, but {real_loss:.3f} lower on the frozen real photos ({challenger['real_macro_f1']:.3f}; at most {tolerance} allowed)"
+        else: reason = f"{figures} (+{site_gain:.3f}); frozen real photos {challenger['real_macro_f1']:.3f} against {production['real_macro_f1']:.3f} (at most {tolerance} lower allowed)"
+        return {'promote': site_gain >= margin and real_loss <= tolerance, 'reason': reason, 'challenger': challenger, 'production': production,
+                'margin': margin, 'site': {'challenger': on_site, 'production': before}, 'tolerance': tolerance}
     f1_gain = challenger['real_macro_f1'] - production['real_macro_f1']
     c_rec, p_rec = challenger['real_incorrect_recall'], production['real_incorrect_recall']
     recall_ok = c_rec is None or p_rec is None or c_rec >= p_rec

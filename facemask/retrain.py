@@ -148,14 +148,20 @@ def comparison(run_id: str) -> pd.DataFrame:
     from facemask.registry import runs_dir
     folder = runs_dir()/run_id
     if not (folder/'metrics.json').exists(): raise FacemaskError(f'run {run_id} has no metrics yet')
-    models = {'challenger': read_json(folder/'metrics.json')['test']}
+    records = {'challenger': read_json(folder/'metrics.json')}
     if (folder/'production_metrics.json').exists():
         production = read_json(folder/'production_metrics.json')
-        models[f"production ({production['run_id']})"] = production['test']
+        records[f"production ({production['run_id']})"] = production
+    models = {k: r['test'] for k, r in records.items()}
     subset = 'real_photos' if models['challenger'].get('real_photos') else 'overall'
     rows = {'accuracy': {k: m[subset]['accuracy'] for k, m in models.items()},
             'macro-F1': {k: m[subset]['macro_f1'] for k, m in models.items()}}
     for c in CLASS_NAMES: rows[f'recall: {CLASS_TITLES[c].lower()}'] = {k: m[subset]['per_class'][c]['recall'] for k, m in models.items()}
+    site = {k: r['site_test'] for k, r in records.items() if r.get('site_test')}
+    if site:   # the site's own test faces (labelled in the review queue, never trained on)
+        n = next(iter(site.values()))['n']
+        rows[f'site test faces ({n}): macro-F1'] = {k: m['macro_f1'] for k, m in site.items()}
+        rows[f'site test faces ({n}): incorrect-mask recall'] = {k: m['incorrect_recall'] for k, m in site.items()}
     table = pd.DataFrame(rows).T
     table.columns.name = 'real photos' if subset == 'real_photos' else 'all test images'
     return table

@@ -25,23 +25,22 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from .core import CLASS_NAMES, FacemaskError, atomic_write, data_dir
+from .core import CLASS_NAMES, REVIEW_SOURCE, FacemaskError, atomic_write, data_dir
 from .data import NEAR_DUPLICATE_BITS, dhash_variants, open_image
 from .evaluate import INCORRECT
 from .registry import connect
 
 # %% auto #0
-__all__ = ['NOT_A_FACE', 'REVIEW_LABELS', 'REVIEW_SOURCE', 'COLLECT_ENV', 'REVIEW_SETTINGS', 'UNSURE_MARGIN', 'NEAR_THRESHOLD',
-           'SITE_TEST_SHARE', 'CROP_SIDE', 'RECENT_MAX_BYTES', 'log', 'review_setting', 'collecting', 'review_dir',
-           'faces_dir', 'informativeness', 'review_reason', 'new_face_id', 'face_jpeg', 'recent_path', 'recent_db',
-           'Collector', 'queue_faces', 'face_image', 'review_counts', 'UnknownFace', 'site_test_group', 'label_face',
-           'unlabel', 'skip_face', 'file_feedback', 'stage_labelled', 'site_test_faces', 'export_queue',
+__all__ = ['NOT_A_FACE', 'REVIEW_LABELS', 'COLLECT_ENV', 'REVIEW_SETTINGS', 'UNSURE_MARGIN', 'NEAR_THRESHOLD', 'SITE_TEST_SHARE',
+           'CROP_SIDE', 'RECENT_MAX_BYTES', 'log', 'review_setting', 'collecting', 'review_dir', 'faces_dir',
+           'informativeness', 'review_reason', 'new_face_id', 'face_jpeg', 'recent_path', 'recent_db', 'Collector',
+           'queue_faces', 'face_image', 'review_counts', 'UnknownFace', 'site_test_group', 'label_face', 'unlabel',
+           'skip_face', 'file_feedback', 'stage_labelled', 'labelled_pending', 'site_test_faces', 'export_queue',
            'import_labels', 'purge', 'tidy']
 
 # %% ../nbs/05d_review.ipynb #819e7c64
 NOT_A_FACE = 'not_a_face'            # the label for a detection that is no face at all
 REVIEW_LABELS = (*CLASS_NAMES, NOT_A_FACE)
-REVIEW_SOURCE = 'review'             # the source name of labelled queue faces once they join a dataset
 COLLECT_ENV = 'FACEMASK_COLLECT'     # 1: `facemask serve` keeps faces for review
 
 REVIEW_SETTINGS = {   # name: (environment variable, default, what it bounds)
@@ -361,6 +360,13 @@ def stage_labelled(dataset: str | None = None) -> dict:
         con.executemany('UPDATE review SET staged=? WHERE id=?', [(f'upload batch {report.batch}', Path(a[0]).stem) for a in report.added])
         con.executemany('UPDATE review SET staged=? WHERE id=?', [(f'refused: {why}', i) for i, why in refused])
     return {'batch': report.batch, 'faces': len(rows), 'added': len(report.added), 'refused': refused}
+
+def labelled_pending() -> dict:
+    "`{'learn', 'site_test'}`: the labelled faces the next retraining learns from, and the site test faces it is judged on."
+    with connect() as con:
+        learn = con.execute('SELECT COUNT(*) FROM review WHERE label IS NOT NULL AND label != ? AND staged IS NULL AND site_test=0', (NOT_A_FACE,)).fetchone()[0]
+        test = con.execute('SELECT COUNT(*) FROM review WHERE site_test=1 AND label != ?', (NOT_A_FACE,)).fetchone()[0]
+    return {'learn': learn, 'site_test': test}
 
 def site_test_faces() -> pd.DataFrame:
     "The labelled faces kept back as the site's test set: `id`, `label`, `file` (a path), `grp`, `source`."

@@ -17,9 +17,10 @@ from .registry import SHIPPED, finish_run, get_run, new_run_id, production_run, 
 __all__ = ['MODEL_FILES', 'SECOND_STAGE', 'SOURCE_LICENCES', 'RESTRICTED_SOURCES', 'ARCH_TITLES', 'JOB_LOG', 'shipped_dir',
            'model_dir', 'resolve_model', 'production_dir', 'load_model', 'model_record', 'incorrect_threshold',
            'second_stage', 'save_model', 'ship', 'CascadeModel', 'load_second_stage', 'load_served_model',
-           'resolve_second_stage', 'attach_second_stage', 'evaluate_model', 'real_validation', 'set_operating_point',
-           'model_card', 'notebooks_dir', 'execute_notebook', 'follow_progress', 'with_production_architecture',
-           'register_run', 'execute_run', 'launch', 'launch_background', 'cancel_run', 'wait_for_run']
+           'resolve_second_stage', 'attach_second_stage', 'evaluate_images', 'evaluate_model', 'evaluate_site',
+           'real_validation', 'set_operating_point', 'model_card', 'notebooks_dir', 'execute_notebook',
+           'follow_progress', 'with_production_architecture', 'register_run', 'execute_run', 'launch',
+           'launch_background', 'cancel_run', 'wait_for_run']
 
 # %% ../nbs/05b_runs.ipynb #e9e14769
 MODEL_FILES = ('model.keras', 'model.tflite', 'metrics.json')
@@ -146,23 +147,46 @@ def attach_second_stage(network, params: dict, run_dir: Path) -> tuple:
     return CascadeModel(network, LiteRTModel(Path(run_dir)/SECOND_STAGE), stage['margin']), stage
 
 # %% ../nbs/05b_runs.ipynb #e3ee5696
-def evaluate_model(model, ds: Dataset, split: str = 'test', incorrect_threshold: float | None = None):
-    "`(metrics, probabilities, images, labels, sources)` of `model` (a network or a `CascadeModel`) on a split, labels decided at `incorrect_threshold`."
+def evaluate_images(model, images_at, labels: np.ndarray, sources: np.ndarray, incorrect_threshold: float | None = None):
+    """`(metrics, probabilities, images)` of `model` (a network or a `CascadeModel`) on faces that `images_at(size)` gives at a size
+    (uint8 arrays), labels decided at `incorrect_threshold`."""
     from facemask.evaluate import cascade, evaluate_predictions, unsure
-    from facemask.pipeline import split_arrays
     network = model.network if isinstance(model, CascadeModel) else model
-    images, labels = split_arrays(ds, split, network.input_shape[1], progress=False)
-    if not len(images): raise FacemaskError(f'{ds.ref} has no {split} images')
+    images = images_at(network.input_shape[1])
     probabilities = network.predict(images.astype(np.float32), batch_size=256, verbose=0)
     sent = None
     if isinstance(model, CascadeModel):   # the second stage sees its own crops of the faces, at its own size
-        larger = split_arrays(ds, split, model.second.size, progress=False)[0]
+        larger = images_at(model.second.size)
         sent = len(unsure(probabilities, model.margin)) / len(probabilities)
         probabilities = cascade(probabilities, lambda rows: model.second(larger[rows].astype(np.float32)), model.margin)
-    sources = ds.manifest.loc[ds.manifest['split'] == split, 'source'].to_numpy()
     metrics = evaluate_predictions(labels, probabilities, sources, incorrect_threshold)
     if sent is not None: metrics['second_stage_share'] = sent
+    return metrics, probabilities, images
+
+def evaluate_model(model, ds: Dataset, split: str = 'test', incorrect_threshold: float | None = None):
+    "`(metrics, probabilities, images, labels, sources)` of `model` (a network or a `CascadeModel`) on a split, labels decided at `incorrect_threshold`."
+    from facemask.pipeline import label_indices, split_arrays
+    rows = ds.manifest['split'] == split
+    if not rows.any(): raise FacemaskError(f'{ds.ref} has no {split} images')
+    labels, sources = label_indices(ds.manifest.loc[rows, 'label']), ds.manifest.loc[rows, 'source'].to_numpy()
+    metrics, probabilities, images = evaluate_images(model, lambda size: split_arrays(ds, split, size, progress=False)[0], labels, sources,
+                                                     incorrect_threshold)
     return metrics, probabilities, images, labels, sources
+
+def evaluate_site(model, incorrect_threshold: float | None = None) -> dict | None:
+    """Metrics of `model` on the site's own test faces (`facemask.review.site_test_faces`), with 95 % bootstrap intervals;
+    None when there are none."""
+    from facemask.core import REVIEW_SOURCE
+    from facemask.data import open_image
+    from facemask.evaluate import bootstrap_intervals, decide
+    from facemask.pipeline import label_indices, model_input
+    from facemask.review import site_test_faces
+    faces = site_test_faces()
+    if not len(faces): return None
+    labels = label_indices(faces['label'])
+    at_size = lambda size: np.stack([model_input(open_image(f), size) for f in faces['file']])
+    metrics, probabilities, _ = evaluate_images(model, at_size, labels, np.full(len(faces), REVIEW_SOURCE), incorrect_threshold)
+    return {**metrics['overall'], 'intervals': bootstrap_intervals(labels, decide(probabilities, incorrect_threshold))}
 
 def real_validation(model, ds: Dataset):
     "`(labels, probabilities)` of the real-photo validation faces (all validation faces when there are none): what thresholds are chosen on."

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .core import CLASS_NAMES, REAL_PHOTO_SOURCES, SYNTHETIC_MASK_SOURCES, FacemaskError, atomic_write
+from .core import CLASS_NAMES, REAL_PHOTO_SOURCES, REVIEW_SOURCE, SYNTHETIC_MASK_SOURCES, FacemaskError, atomic_write
 from .data import Dataset, class_weights
 from .evaluate import INCORRECT
 from .pipeline import image_arrays, make_tf_dataset
@@ -20,7 +20,7 @@ from .pipeline import image_arrays, make_tf_dataset
 # %% auto #0
 __all__ = ['DEFAULT_PARAMS', 'SELECTION_METRICS', 'ARCHITECTURE_PARAMS', 'MASK_COLOURS', 'resolve_params', 'training_indices',
            'detector_crop_repeats', 'mask_on_chin', 'synthesize_incorrect', 'template_mask', 'recolour_mask',
-           'recolour_masks', 'EpochLog', 'RealPhotoScore', 'teacher_runs', 'teacher_probabilities', 'soft_targets',
+           'recolour_masks', 'EpochLog', 'ValidationScore', 'teacher_runs', 'teacher_probabilities', 'soft_targets',
            'training_data', 'compile_model', 'train_model', 'export_litert']
 
 # %% ../nbs/04_train.ipynb #4bac5da3
@@ -38,6 +38,7 @@ DEFAULT_PARAMS = {
     'patience': 6,              # early stopping: epochs without improvement of `select_on`
     'select_on': 'val_loss',    # the epoch kept: lowest 'val_loss', or highest 'val_real_macro_f1' (real-photo validation)
     'oversample_real_incorrect': 4,
+    'oversample_site': 1,       # repeat the site's faces labelled in the review queue (source 'review') this many times
     'synthetic_incorrect': 0,   # real bare faces with a real mask pasted on the chin, added as incorrect
     'recolour_masks': 0.0,      # share of the synthetic faces (one light-blue template mask) given a mask of another colour
     'detector_crops': 0,        # times each face the detector finds in the train photos is shown as it cuts it (0: never; real incorrect ones repeated like the others)
@@ -51,7 +52,8 @@ DEFAULT_PARAMS = {
     'init': 'scratch',          # 'scratch' or 'production' (fine-tune the model in production)
 }
 
-SELECTION_METRICS = {'val_loss': 'min', 'val_real_macro_f1': 'max'}
+# the epoch kept: by the loss, or the macro-F1 of the real-photo validation faces, of the site's, or the mean of both
+SELECTION_METRICS = {'val_loss': 'min', 'val_real_macro_f1': 'max', 'val_site_macro_f1': 'max', 'val_real_site_macro_f1': 'max'}
 ARCHITECTURE_PARAMS = ('arch', 'image_size', 'width', 'depth', 'dropout')   # fixed by the network: a fine-tuned model keeps its own
 
 def resolve_params(overrides: dict | None = None) -> dict:
@@ -78,8 +80,8 @@ def resolve_params(overrides: dict | None = None) -> dict:
     return params
 
 # %% ../nbs/04_train.ipynb #934a69c8
-def training_indices(ds: Dataset, oversample_real_incorrect: int = 1, sources: str = '') -> np.ndarray:
-    "Manifest row indices for training: the train split (of the comma-separated `sources`, default all), real-photo incorrect crops repeated."
+def training_indices(ds: Dataset, oversample_real_incorrect: int = 1, sources: str = '', oversample_site: int = 1) -> np.ndarray:
+    "Manifest row indices for training: the train split (of the comma-separated `sources`, default all), real-photo incorrect crops and the site's faces repeated."
     m = ds.manifest
     train = np.flatnonzero(m['split'].to_numpy() == 'train')
     if sources:
@@ -88,7 +90,8 @@ def training_indices(ds: Dataset, oversample_real_incorrect: int = 1, sources: s
             raise FacemaskError(f'{ds.ref}: no source {", ".join(unknown)} (sources: {", ".join(sorted(set(m["source"])))})')
         train = train[np.isin(m['source'].to_numpy()[train], wanted)]
     rare = train[np.isin(m['source'].to_numpy()[train], REAL_PHOTO_SOURCES) & (m['label'].to_numpy()[train] == CLASS_NAMES[INCORRECT])]
-    return np.concatenate([train] + [rare] * max(0, int(oversample_real_incorrect) - 1))
+    site = train[m['source'].to_numpy()[train] == REVIEW_SOURCE]
+    return np.concatenate([train] + [rare] * max(0, int(oversample_real_incorrect) - 1) + [site] * max(0, int(oversample_site) - 1))
 
 def detector_crop_repeats(labels: np.ndarray, times: int, oversample_real_incorrect: int) -> np.ndarray:
     "Indices of the detector crops as training shows them: each `times` times, the incorrectly worn ones `oversample_real_incorrect` times as often."
@@ -164,17 +167,18 @@ class EpochLog(keras.callbacks.Callback):
     def history(self) -> pd.DataFrame: return pd.DataFrame(self.rows)
 
 # %% ../nbs/04_train.ipynb #2cdf3c64
-class RealPhotoScore(keras.callbacks.Callback):
-    "Add `val_real_macro_f1` and `val_real_incorrect_recall` (real-photo validation images) to the epoch logs."
-    def __init__(self, images: np.ndarray, labels: np.ndarray):
+class ValidationScore(keras.callbacks.Callback):
+    "Add `val_<subset>_macro_f1` and `val_<subset>_incorrect_recall` of some validation images to the epoch logs ('site': also their mean with 'real')."
+    def __init__(self, images: np.ndarray, labels: np.ndarray, subset: str = 'real'):
         super().__init__()
-        self.images, self.labels = images.astype(np.float32), labels
+        self.images, self.labels, self.subset = images.astype(np.float32), labels, subset
     def on_epoch_end(self, epoch, logs=None):
         from facemask.evaluate import classification_metrics
         if logs is None or not len(self.labels): return
         m = classification_metrics(self.labels, self.model.predict(self.images, batch_size=256, verbose=0).argmax(1))
-        logs['val_real_macro_f1'] = m['macro_f1']
-        if m['incorrect_recall'] is not None: logs['val_real_incorrect_recall'] = m['incorrect_recall']
+        logs[f'val_{self.subset}_macro_f1'] = m['macro_f1']
+        if m['incorrect_recall'] is not None: logs[f'val_{self.subset}_incorrect_recall'] = m['incorrect_recall']
+        if self.subset == 'site' and 'val_real_macro_f1' in logs: logs['val_real_site_macro_f1'] = (m['macro_f1'] + logs['val_real_macro_f1']) / 2
 
 # %% ../nbs/04_train.ipynb #fcb8e1b2
 def teacher_runs(teacher: str) -> list:
@@ -200,10 +204,11 @@ def training_data(ds: Dataset, params: dict, image_size: int) -> dict:
     "What `fit` needs: train/val `tf.data` pipelines, class weights and the real-photo validation arrays."
     from facemask.faces import detector_crops, photo_folders
     images, labels = image_arrays(ds, image_size, progress=False)
-    train = training_indices(ds, params['oversample_real_incorrect'], params['train_sources'])
+    train = training_indices(ds, params['oversample_real_incorrect'], params['train_sources'], params['oversample_site'])
     val = np.flatnonzero(ds.manifest['split'].to_numpy() == 'val')
     if not len(train) or not len(val): raise FacemaskError(f'{ds.ref}: training needs images in both the train and val splits')
     real_val = val[np.isin(ds.manifest['source'].to_numpy()[val], REAL_PHOTO_SOURCES)]
+    site_val = val[ds.manifest['source'].to_numpy()[val] == REVIEW_SOURCE]
     real_train = train[np.isin(ds.manifest['source'].to_numpy()[train], REAL_PHOTO_SOURCES)]
     synthetic = synthesize_incorrect(images, real_train[labels[real_train] == CLASS_NAMES.index('without_mask')],
                                      real_train[labels[real_train] == CLASS_NAMES.index('with_mask')], params['synthetic_incorrect'], params['seed'])
@@ -229,7 +234,7 @@ def training_data(ds: Dataset, params: dict, image_size: int) -> dict:
                                      low_resolution=params['low_resolution']),
             'val': make_tf_dataset(images[val], val_targets, 256), 'steps_per_epoch': int(np.ceil(len(train_labels) / params['batch_size'])),
             'class_weight': class_weights([CLASS_NAMES[i] for i in train_labels]),
-            'real_val': RealPhotoScore(images[real_val], labels[real_val])}
+            'real_val': ValidationScore(images[real_val], labels[real_val]), 'site_val': ValidationScore(images[site_val], labels[site_val], 'site')}
 
 def compile_model(model, params: dict, steps_per_epoch: int):
     "AdamW with cosine learning-rate decay over the run, sparse cross-entropy, accuracy."
@@ -252,10 +257,14 @@ def train_model(ds: Dataset, params: dict, run_dir: Path | None = None, initial_
     model = initial_model or build_model(params['arch'], size, params['width'], params['depth'], params['dropout'])
     compile_model(model, params, data['steps_per_epoch'])
     log = EpochLog(run_dir, params['epochs'], verbose)
-    monitor = params['select_on'] if len(data['real_val'].labels) else 'val_loss'   # without real photos, only the loss is there
+    measured = {'val_loss', *(['val_real_macro_f1'] if len(data['real_val'].labels) else []),
+                *(['val_site_macro_f1'] if len(data['site_val'].labels) else []),
+                *(['val_real_site_macro_f1'] if len(data['real_val'].labels) and len(data['site_val'].labels) else [])}
+    # without the site's faces, a site metric falls back to the real photos'; without real photos, only the loss is there
+    monitor = next(m for m in (params['select_on'], 'val_real_macro_f1', 'val_loss') if m in measured)
     stop = keras.callbacks.EarlyStopping(monitor=monitor, mode=SELECTION_METRICS[monitor], patience=params['patience'], restore_best_weights=True)
     model.fit(data['train'], validation_data=data['val'], epochs=params['epochs'], class_weight=data['class_weight'],
-              callbacks=[data['real_val'], log, stop], verbose=0)
+              callbacks=[data['real_val'], data['site_val'], log, stop], verbose=0)
     return model, log.history
 
 # %% ../nbs/04_train.ipynb #2c74e305
