@@ -8,7 +8,7 @@ PORT ?= 8866
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup chromium test test-notebooks test-py check-export real-data demo insights bench bench-retrain screenshots loadtest loadtest-replicas image serve pins clean
+.PHONY: help setup chromium test test-notebooks test-py check-export real-data demo insights bench bench-retrain bench-site screenshots loadtest loadtest-replicas image serve pins clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -86,6 +86,9 @@ serve: setup  ## serve the HTTP API on 127.0.0.1:8000 (OpenAPI at /docs; Ctrl-C 
 
 bench-retrain: setup  ## time a one-click retraining with 200 new images on the full real data (a throw-away home; ~minutes)
 	$(BIN)/python tests/bench_retrain.py --faces "$(SHARED_DATA)/faces" --new 200
+
+bench-site: real-data  ## a site that adapts: the review queue + one retraining, jolignier as the site (tests/bench_site.py; ~1 h, kept in outputs/bench/site)
+	$(BIN)/python tests/bench_site.py --variant site oversample_site 4 select_on val_real_site_macro_f1
 
 pins:  ## write environment.yml and binder/requirements.txt from the pins in settings.ini
 	$(PYTHON) .ci/pins.py

@@ -19,6 +19,7 @@ from PIL import Image
 from .core import CLASS_COLORS, CLASS_NAMES, CLASS_TITLES, FacemaskError, read_json
 from .data import ImageRejected, open_image
 from .pipeline import model_input
+from .review import NOT_A_FACE, Collector, UnknownFace, file_feedback
 
 # %% auto #0
 __all__ = ['STYLE', 'HEADLINE_TITLES', 'gradcam_layer', 'gradcam', 'overlay', 'error_markup', 'error_html', 'label_html',
@@ -111,11 +112,14 @@ class PredictTab:
     "Upload or pick images and see what the production model thinks, and why."
     HINT = ('Upload one or more photos of a face (JPEG, PNG, WebP, BMP, GIF, TIFF), or pick a sample: each gets the '
             "model's answer, its probabilities and a Grad-CAM heatmap of where the network looked. For a photo of "
-            'several people, or any photo where the face is small, tick <i>find faces</i> first.')
+            'several people, or any photo where the face is small, tick <i>find faces</i> first. A wrong answer? Choose the right '
+            'class under it: the face joins the next retraining. Uploads the model is unsure of wait in the Review tab unless you '
+            'untick <i>keep for review</i>.')
 
-    def __init__(self, predictor=None, samples: dict | None = None):
+    def __init__(self, predictor=None, samples: dict | None = None, guard=None):
         from facemask.predict import Predictor
         self.predictor = predictor or Predictor()
+        self.collector, self.guard = Collector('dashboard'), guard or (lambda: None)   # `guard`: why changes are refused, or None
         # Load the Keras model Grad-CAM needs now: in Voilà's preheated kernel this happens before anyone opens the
         # page, instead of making the first upload wait ~3 s for it.
         gradcam(self.predictor.keras_model(), np.zeros((self.predictor.image_size,) * 2 + (3,), np.uint8))
@@ -125,11 +129,12 @@ class PredictTab:
         self.upload.add_class('fm-predict-upload')   # for the browser tests: the Retrain tab has an upload button too
         self.sample = widgets.Dropdown(options=['(pick a sample)', *self.samples], description='or try', layout=widgets.Layout(width='340px'))
         self.faces = widgets.Checkbox(description='find faces (whole photos)', value=False, indent=False)
+        self.keep = widgets.Checkbox(description='keep for review', value=True, indent=False)
         self.status = widgets.HTML(f'<div class="fm-hint">{self.HINT}</div>')
         self.results = widgets.VBox()
         self.upload.observe(lambda _: self.show([(f['name'], bytes(f['content'])) for f in self.upload.value]), 'value')
         self.sample.observe(self._on_sample, 'value')
-        self.widget = widgets.VBox([widgets.HBox([self.upload, self.sample, self.faces]), self.status, self.results])
+        self.widget = widgets.VBox([widgets.HBox([self.upload, self.sample, self.faces, self.keep]), self.status, self.results])
 
     def _on_sample(self, change):
         if change['new'] in self.samples: self.show([(change['new'], self.samples[change['new']])])
@@ -143,6 +148,8 @@ class PredictTab:
             if self.faces.value: return self._faces_card(title, name, data)
             im = open_image(data, name, draft_side=4 * self.predictor.image_size)
             p = self.predictor.predict(data, name)
+            if self.keep.value: self.collector.offer(p.id, data, p.probabilities, p.label, p.model_version, name,
+                                                     threshold=self.predictor.incorrect_threshold)
             face = im.resize((220, round(220 * im.height / im.width)), Image.BILINEAR)
             heatmap = widgets.Box([widgets.HTML('<div class="fm-hint">Grad-CAM…</div>')], layout=widgets.Layout(width='220px'))
             def draw_heatmap():
@@ -150,7 +157,7 @@ class PredictTab:
                 heatmap.children = [image_widget(overlay(face, heat))]
             later.append(draw_heatmap) if later is not None else draw_heatmap()
             body = widgets.HBox([image_widget(face), heatmap,
-                                 widgets.VBox([label_html(p.label, p.probabilities[p.label]), probability_bars(p.probabilities)])],
+                                 widgets.VBox([label_html(p.label, p.probabilities[p.label]), probability_bars(p.probabilities), self.correction(p.id)])],
                                 layout=widgets.Layout(align_items='flex-start', grid_gap='12px'))
             caption = widgets.HTML(f'{title} · model {html.escape(str(p.model_version))} · left: the image, '
                                    'middle: where the network looked (Grad-CAM)')
@@ -159,12 +166,37 @@ class PredictTab:
         except FacemaskError as e: return result_card([widgets.HTML(title), error_html(str(e))])
 
     def _faces_card(self, title, name, data):
-        from facemask.faces import draw_faces, predict_faces
-        r = predict_faces(self.predictor, data, name)
-        im = draw_faces(open_image(data, name), r['faces'])
+        from facemask.faces import crop_face, draw_faces, predict_faces
+        r = predict_faces(self.predictor, data, name, collector=self.collector if self.keep.value else None)
+        photo = open_image(data, name)
         counts = {c: sum(f['label'] == c for f in r['faces']) for c in CLASS_NAMES}
         summary = ', '.join(f'<span style="color:{CLASS_COLORS[c]}"><b>{n}</b> {CLASS_TITLES[c].lower()}</span>' for c, n in counts.items() if n)
-        return result_card([widgets.HTML(f'{title}: {len(r["faces"])} face(s) found. {summary}'), image_widget(im, 640)])
+        faces = [widgets.VBox([image_widget(crop_face(photo, f['box']).resize((96, 96), Image.BILINEAR), 96),
+                               widgets.HTML(f'<span style="color:{CLASS_COLORS[f["label"]]}" data-label="{f["label"]}">{CLASS_TITLES[f["label"]]}</span>'),
+                               self.correction(f['id'])]) for f in r['faces']]
+        return result_card([widgets.HTML(f'{title}: {len(r["faces"])} face(s) found. {summary}'), image_widget(draw_faces(photo, r['faces']), 640),
+                            widgets.HBox(faces, layout=widgets.Layout(flex_flow='row wrap', grid_gap='8px'))])
+
+    def correction(self, face_id: str) -> widgets.VBox:
+        "The *wrong?* menu under an answer, and the line that says what became of the correction."
+        menu = widgets.Dropdown(options=[('wrong? the right class is…', '')] + [(CLASS_TITLES[c], c) for c in CLASS_NAMES] + [('Not a face', NOT_A_FACE)],
+                                layout=widgets.Layout(width='230px'))
+        menu.add_class('fm-wrong')
+        said = widgets.HTML()
+        def chosen(change):
+            if change['new']: said.value = f'<div class="fm-sub fm-corrected">{html.escape(self.correct(face_id, change["new"]))}</div>'
+        menu.observe(chosen, 'value')
+        return widgets.VBox([menu, said])
+
+    def correct(self, face_id: str, label: str) -> str:
+        "File the right class for one answer of this tab; returns what to tell the person."
+        if (refused := self.guard()): return refused
+        self.collector.flush()   # its face may still be on its way to the disk
+        try: face = file_feedback(face_id, label, by='dashboard')
+        except UnknownFace: return 'this upload was not kept (keep for review was off), so there is nothing to correct'
+        except FacemaskError as e: return str(e)
+        return f"thanks: filed as {CLASS_TITLES.get(label, 'not a face').lower()}" + \
+               (', kept back to test the next retraining on this site' if face['site_test'] else ', it joins the next retraining')
 
     def show(self, files: list):
         "Replace the results with one card per `(name, bytes)`."
@@ -278,17 +310,21 @@ class ModelTab:
 
 # %% ../nbs/07_app.ipynb #564c3e34
 def build_app(predictor=None) -> widgets.VBox:
-    "The whole dashboard: header and the Predict, Live, Data, Model and Retrain tabs."
+    "The whole dashboard: header and the Predict, Live, Review, Data, Model and Retrain tabs."
     from facemask.live import LiveTab
     from facemask.predict import Predictor
     from facemask.retrain_app import RetrainTab
-    predictor = predictor or Predictor()
-    views = {'Predict': PredictTab(predictor), 'Live': LiveTab(predictor), 'Data': DataTab(), 'Model': ModelTab(), 'Retrain': RetrainTab()}
+    from facemask.review_app import ReviewTab
+    predictor, retrain = predictor or Predictor(), RetrainTab()
+    guard = lambda: 'changes are locked on this page: enter the token in the Retrain tab first' if retrain.locked else None
+    views = {'Predict': PredictTab(predictor, guard=guard), 'Live': LiveTab(predictor), 'Review': ReviewTab(guard), 'Data': DataTab(),
+             'Model': ModelTab(), 'Retrain': retrain}
     tabs = widgets.Tab(children=[v.widget for v in views.values()], titles=list(views))
     def refresh_selected(change):   # a preheated kernel built the page before it was opened: show the registry as it is now
         view = list(views.values())[change['new']]
         if hasattr(view, 'refresh'): view.refresh()
     tabs.observe(refresh_selected, 'selected_index')
     header = widgets.HTML(STYLE + '<div class="fm-title">😷 facemask</div><div class="fm-sub">Is the mask worn correctly? '
-                          'Upload a face (or a group photo), label your camera live, explore the data, inspect the model, retrain it on new images.</div>')
+                          'Upload a face (or a group photo), label your camera live, correct its mistakes, explore the data, inspect the model, '
+                          'retrain it on new images.</div>')
     return widgets.VBox([header, tabs])

@@ -104,6 +104,42 @@ def test_live_tab_labels_the_camera_like_the_library(page, camera):
     select_tab(page, 'Predict')
 
 
+def test_wrong_then_review_tab_labels_with_the_keyboard(page, files, dashboard_home, monkeypatch):
+    """Predict tab: "wrong?" files the right class. Review tab: the queue's faces in the library's order, labelled with keys
+    (3 = no mask), undone with u, labelled with a click; the counts follow, and the library sees exactly those labels."""
+    from facemask.review import Collector, new_face_id, queue_faces
+    monkeypatch.setenv('FACEMASK_HOME', str(dashboard_home))
+    [card] = upload(page, files('wrong-face.jpg', encode(noise_image(64, 64, seed=41))))
+    card.locator('.fm-wrong select').select_option(label='Mask worn incorrectly')
+    expect(card.locator('.fm-corrected')).to_contain_text('thanks: filed as mask worn incorrectly')
+    assert ('mask_weared_incorrect', 'dashboard') in [(f['label'], f['labelled_by']) for f in queue_faces(labelled=True)]
+    collector = Collector('api', sample=0)
+    for i in range(3):
+        collector.offer(new_face_id(), noise_image(64, 64, seed=60 + i), {'mask_weared_incorrect': 0.35, 'with_mask': 0.4, 'without_mask': 0.25},
+                        'with_mask', 'shipped', f'doubt{i}.jpg')
+    collector.flush()
+    waiting = [f['id'] for f in queue_faces(12)]
+    select_tab(page, 'Review')
+    grid = page.locator('.fm-review')
+    expect(grid).to_have_attribute('data-faces', str(len(waiting)))
+    assert [page.locator('.fm-review-face').nth(i).get_attribute('data-id') for i in range(len(waiting))] == waiting   # the library's order
+    page.locator('.fm-review-face').first.click()
+    page.keyboard.press('3')
+    expect(page.locator('.fm-review-status')).to_contain_text('labelled no mask')
+    expect(grid).to_have_attribute('data-faces', str(len(waiting) - 1))
+    assert [(f['id'], f['label']) for f in queue_faces(labelled=True) if f['id'] == waiting[0]] == [(waiting[0], 'without_mask')]
+    expect(page.locator('.fm-review-counts')).to_contain_text('1 no mask')
+    page.keyboard.press('u')
+    expect(page.locator('.fm-review-status')).to_contain_text('undone')
+    expect(grid).to_have_attribute('data-faces', str(len(waiting)))
+    page.locator(f'.fm-review-face[data-id="{waiting[1]}"] button[data-label="with_mask"]').click()
+    expect(page.locator('.fm-review-status')).to_contain_text('labelled worn right')
+    assert {f['id']: f['label'] for f in queue_faces(labelled=True)}.get(waiting[1]) == 'with_mask'
+    assert waiting[0] in [f['id'] for f in queue_faces()]   # undone: back in the queue
+    expect(page.locator('body')).not_to_contain_text('Traceback')
+    select_tab(page, 'Predict')
+
+
 RETRAIN_TIMEOUT_MS = 600_000   # fine-tuning the shipped model on the generated data, on 2 busy cores
 
 

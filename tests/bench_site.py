@@ -1,0 +1,253 @@
+"""Benchmark: a site that adapts (`make bench-site`). What the review queue and a retraining do for one site, from shipped data only.
+
+- The deployed model is the plain recipe (`facemask train`, ONet) trained without one real-photo source (the site, `jolignier`):
+  its data are the other three sources, imported into a throw-away FACEMASK_HOME (linked, never copied).
+- The site's camera is that source's train and validation photos (the project's frozen split), passed through the face
+  detector as served with collecting on (every face kept, so the queue's order and a random order pick from the same faces).
+- An oracle (the photos' annotations) labels the first N faces, in the Review tab's order or at random; unmatched
+  detections are labelled "not a face". Then `facemask retrain` runs as a click would (timed).
+- The score is the site's frozen test crops (incorrect-mask recall, macro-F1, with 95 % bootstrap intervals) and its test
+  photos behind the detector (found and labelled right, faces of 32 px or more), measured on the retrained model whether or
+  not the promotion rule promoted it, plus its real-photo macro-F1 on the home's own frozen test split.
+
+The base model and the camera pass are kept in --work and reused by later calls; each variant of the retraining (-p
+NAME VALUE, repeatable per --variant) is measured on copies of that state. Prints one table, writes results.json and a plot.
+"""
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+FACEMASK = str(Path(sys.executable).parent / 'facemask')
+
+
+def run(*args, env=None, quiet=False):
+    "A facemask command in `env`; its output shown unless `quiet`; a failure stops the bench with its output."
+    res = subprocess.run([FACEMASK, *map(str, args)], env=env, text=True, capture_output=True)
+    if res.returncode: raise SystemExit(f'facemask {" ".join(map(str, args))} failed:\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}')
+    if not quiet: print(res.stdout, end='', flush=True)
+    return res.stdout
+
+
+def home_env(home: Path) -> dict: return {**os.environ, 'FACEMASK_HOME': str(home)}
+
+
+def python(code: str, env: dict, *args) -> str:
+    "Run `code` in a Python of this environment with `args`; its last line of output, or the bench stops with its error."
+    res = subprocess.run([sys.executable, '-c', code, *map(str, args)], env=env, text=True, capture_output=True)
+    if res.returncode: raise SystemExit(f'a step of the bench failed:\n{res.stderr[-4000:]}')
+    return res.stdout.splitlines()[-1]
+
+
+def link_sources(faces: Path, sources: list, root: Path) -> Path:
+    "Symlinks to `faces/<source>/<class>/*` for `sources`, under `root` (the import reads them as source folders)."
+    for source in sources:
+        for f in (faces / source).rglob('*'):
+            if f.is_file():
+                dest = root / f.relative_to(faces)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                if not dest.exists(): dest.symlink_to(f)
+    return root
+
+
+def clone_home(src: Path, dst: Path):
+    "A copy of a FACEMASK_HOME: files hard-linked (they are written once, by rename), SQLite databases copied (written in place)."
+    shutil.rmtree(dst, ignore_errors=True)
+    shutil.copytree(src, dst, copy_function=lambda s, d: shutil.copy2(s, d) if '.sqlite' in Path(s).name else os.link(s, d))
+
+
+def site_split(site: str, photos: Path):
+    "`(camera photos, test photos, test crops)` of the site from the project's own dataset (its frozen split), photos that are in `photos`."
+    from facemask.data import load_dataset
+    from facemask.faces import split_photos
+    m = load_dataset().manifest
+    annotated = set(pd.read_csv(photos / 'annotations.csv')['file'])   # some crops name photos the folder does not hold
+    camera = (set(split_photos(m, site, 'train')) | set(split_photos(m, site, 'val'))) & annotated
+    test_photos = sorted(set(split_photos(m, site, 'test')) & annotated - camera)
+    crops = m[(m['source'] == site) & (m['split'] == 'test')]
+    return sorted(camera), test_photos, crops
+
+
+def prepare_base(args, work: Path) -> Path:
+    "The deployed model's home: the other sources imported, the plain recipe trained and promoted, the camera collected."
+    base = work / 'base'
+    if (base / 'camera.json').exists(): return base
+    env = home_env(base / 'home')   # each step below is skipped when an earlier call of the bench did it
+    if not (base / 'home' / 'data' / 'datasets' / 'faces' / 'LATEST').exists():
+        faces = Path(args.faces).resolve()
+        others = sorted(d.name for d in faces.iterdir() if d.is_dir() and d.name != args.site)
+        print(f'importing {", ".join(others)} (not {args.site}) into {base / "home"}', flush=True)
+        run('data', 'import', link_sources(faces, others, base / 'sources'), '--show', '0', env=env, quiet=True)
+    if not any(json.loads(line)['production'] for line in run('runs', '--json', env=env, quiet=True).splitlines()):
+        started = time.perf_counter()
+        run('train', '-p', 'seed', args.seed, '--no-promote', env=env, quiet=True)
+        runs = json.loads(run('runs', '--json', env=env, quiet=True).splitlines()[-1])
+        run('promote', runs['run_id'], env=env, quiet=True)
+        print(f"deployed model {runs['run_id']}: trained in {(time.perf_counter() - started) / 60:.1f} min", flush=True)
+    camera, _, _ = site_split(args.site, Path(args.photos) / args.site)
+    code = f'''
+import json, sys
+from pathlib import Path
+from facemask.faces import predict_faces
+from facemask.predict import Predictor
+from facemask.review import Collector
+folder, photos = Path(sys.argv[1]), json.loads(Path(sys.argv[2]).read_text())
+predictor, collector, boxes = Predictor(), Collector('watch', sample=1.0, seed=0), {{}}
+for name in photos:
+    for face in predict_faces(predictor, folder / 'images' / name, name, collector=collector)['faces']: boxes[face['id']] = [name, face['box']]
+collector.close()
+print(json.dumps(boxes))
+'''
+    started = time.perf_counter()
+    (base / 'camera_photos.json').write_text(json.dumps(camera))
+    boxes = json.loads(python(code, env, Path(args.photos) / args.site, base / 'camera_photos.json'))
+    print(f'camera: {len(camera)} photos, {len(boxes)} faces found and offered in {time.perf_counter() - started:.0f} s', flush=True)
+    (base / 'camera.json').write_text(json.dumps(boxes))
+    return base
+
+
+def oracle_labels(boxes: dict, photos: Path) -> dict:
+    "The annotation's label of each detected face (IoU >= 0.4, one to one per photo), 'not_a_face' for the others."
+    from facemask.faces import match_faces
+    truth = pd.read_csv(photos / 'annotations.csv')
+    labels = {}
+    by_photo = {}
+    for face_id, (name, box) in boxes.items(): by_photo.setdefault(name, []).append((face_id, box))
+    for name, found in by_photo.items():
+        annotated = truth[truth['file'] == name]
+        match = match_faces(np.array([b for _, b in found], float), annotated[['xmin', 'ymin', 'xmax', 'ymax']].to_numpy(float))
+        for (face_id, _), m in zip(found, match): labels[face_id] = annotated['label'].iloc[m] if m >= 0 else 'not_a_face'
+    return labels
+
+
+MEASURE = '''
+import json, sys
+from pathlib import Path
+import numpy as np
+from facemask.core import CLASS_NAMES
+from facemask.data import open_image
+from facemask.evaluate import bootstrap_intervals, classification_metrics, decide
+from facemask.faces import evaluate_faces, face_report
+from facemask.pipeline import label_indices
+from facemask.predict import Predictor
+folder, crops, run_id = Path(sys.argv[1]), json.loads(Path(sys.argv[2]).read_text()), sys.argv[3]
+photos = crops['photos']
+from facemask.runs import model_dir
+predictor = Predictor(model_dir(run_id))
+probabilities = predictor.probabilities([open_image(f) for f in crops['files']])
+y, pred = label_indices(crops['labels']), decide(probabilities, predictor.incorrect_threshold)
+m, iv = classification_metrics(y, pred), bootstrap_intervals(y, pred)
+faces = face_report(evaluate_faces(predictor, folder / 'images', folder / 'annotations.csv', photos=photos, progress=False))
+print(json.dumps({'crops': {'n': m['n'], 'incorrect_recall': m['incorrect_recall'], 'macro_f1': m['macro_f1'], 'accuracy': m['accuracy'],
+                            'intervals': {k: iv[k] for k in ('incorrect_recall', 'macro_f1')}},
+                  'photos': {c: v['found_and_right'] for c, v in faces['per_class'].items()}}))
+'''
+
+
+def measure(home: Path, run_id: str, args, test_photos: list, crops: pd.DataFrame) -> dict:
+    "The site's scores of a run's model (its crops and photos) and its real-photo macro-F1 on the home's frozen test split."
+    from facemask.core import data_dir
+    files = [str(data_dir() / f) for f in crops['file']]
+    (home / 'site_test.json').write_text(json.dumps({'files': files, 'labels': list(crops['label']), 'photos': test_photos}))
+    record = json.loads(python(MEASURE, home_env(home), Path(args.photos) / args.site, home / 'site_test.json', run_id))
+    runs = {r['run_id']: r for r in map(json.loads, run('runs', '--json', env=home_env(home), quiet=True).splitlines())}
+    record['frozen_real_macro_f1'] = runs[run_id]['metrics']['headline']['real_macro_f1']
+    return record
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--faces', default=str(ROOT.parent / 'shared' / 'data' / 'faces'))
+    p.add_argument('--photos', default=str(ROOT.parent / 'shared' / 'data' / 'photos'))
+    p.add_argument('--site', default='jolignier', help='the real-photo source that plays the site (default: %(default)s)')
+    p.add_argument('--labels', default='100,200,400', help='numbers of faces labelled, comma-separated (default: %(default)s)')
+    p.add_argument('--orders', default='queue,random', help='queue (the Review tab\'s order) and/or random (default: %(default)s)')
+    p.add_argument('--variant', nargs='+', action='append', metavar='NAME [PARAM VALUE ...]',
+                   help="a retraining to measure: a name, then training parameters in pairs (default: 'default' with none)")
+    p.add_argument('--seed', type=int, default=0, help='seed of the deployed model and of the random order (default: %(default)s)')
+    p.add_argument('--work', default=str(ROOT / 'outputs' / 'bench' / 'site'), help='where homes and results go (default: %(default)s)')
+    args = p.parse_args()
+    work = Path(args.work).resolve() / f'seed{args.seed}'
+    variants = {v[0]: v[1:] for v in (args.variant or [['default']])}
+    for name, pairs in variants.items():
+        if len(pairs) % 2: raise SystemExit(f'variant {name}: parameters come in NAME VALUE pairs')
+    _, test_photos, crops = site_split(args.site, Path(args.photos) / args.site)
+    base = prepare_base(args, work)
+    deployed = json.loads(run('runs', '--json', env=home_env(base / 'home'), quiet=True).splitlines()[-1])['run_id']
+    labels = oracle_labels(json.loads((base / 'camera.json').read_text()), Path(args.photos) / args.site)
+    results_path = work / 'results.json'
+    results = json.loads(results_path.read_text()) if results_path.exists() else []
+    done = {(r['variant'], r['order'], r['labels']) for r in results}
+    if ('-', '-', 0) not in done:
+        results.append({'variant': '-', 'order': '-', 'labels': 0, 'incorrect_among': 0, 'minutes': None, 'promoted': None,
+                        **measure(base / 'home', deployed, args, test_photos, crops)})
+    for name, pairs in variants.items():
+        for order in args.orders.split(','):
+            for n in map(int, args.labels.split(',')):
+                if (name, order, n) in done: continue
+                home = work / f'{name}-{order}-{n}'
+                clone_home(base / 'home', home)
+                code = '''
+import json, random, sys
+from facemask.review import label_face, queue_faces
+labels, order, n, seed = json.loads(open(sys.argv[1]).read()), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+ids = [f['id'] for f in queue_faces()]
+if order == 'random': random.Random(seed).shuffle(ids)
+for i in ids[:n]: label_face(i, labels[i], by='oracle')
+print(json.dumps([labels[i] for i in ids[:n]]))
+'''
+                (home / 'oracle.json').write_text(json.dumps(labels))
+                given = json.loads(python(code, home_env(home), home / 'oracle.json', order, n, args.seed))
+                started = time.perf_counter()
+                out = run('retrain', *[x for k, v in zip(pairs[::2], pairs[1::2]) for x in ('-p', k, v)], env=home_env(home), quiet=True)
+                minutes = (time.perf_counter() - started) / 60
+                run_id = json.loads(run('runs', '--json', env=home_env(home), quiet=True).splitlines()[-1])
+                results.append({'variant': name, 'order': order, 'labels': n, 'incorrect_among': given.count('mask_weared_incorrect'),
+                                'minutes': round(minutes, 2), 'promoted': run_id['production'],
+                                **measure(home, run_id['run_id'], args, test_photos, crops)})
+                results_path.write_text(json.dumps(results, indent=1))
+                print(f"{name} {order} {n}: {json.dumps(results[-1])}", flush=True)
+                shutil.rmtree(home / 'data' / 'cache', ignore_errors=True)   # the image caches are the bulk; the record stays
+    results_path.write_text(json.dumps(results, indent=1))
+    table = pd.DataFrame([{'variant': r['variant'], 'order': r['order'], 'labels': r['labels'], 'incorrect among them': r['incorrect_among'],
+                           'site incorrect recall [95 %]': f"{r['crops']['incorrect_recall']:.3f} [{r['crops']['intervals']['incorrect_recall'][0]:.2f}-{r['crops']['intervals']['incorrect_recall'][1]:.2f}]",
+                           'site macro-F1': round(r['crops']['macro_f1'], 3),
+                           'photos: incorrect found+right': round(r['photos'].get('mask_weared_incorrect') or 0, 3),
+                           'frozen real macro-F1': round(r['frozen_real_macro_f1'], 3), 'promoted': r['promoted'], 'minutes': r['minutes']}
+                          for r in results])
+    print(f'\nsite {args.site}: {len(crops)} test crops ({(crops["label"] == "mask_weared_incorrect").sum()} incorrectly worn), '
+          f'{len(test_photos)} test photos; deployed model {deployed} (seed {args.seed})\n')
+    print(table.to_string(index=False))
+    plot(results, work / 'site_curve.png')
+    print(f'\nresults: {results_path}; plot: {work / "site_curve.png"}')
+
+
+def plot(results: list, path: Path):
+    "Site incorrect-mask recall against labels given, one line per variant and order, with 95 % intervals."
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    base = next(r for r in results if r['labels'] == 0)
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for (variant, order) in sorted({(r['variant'], r['order']) for r in results if r['labels']}):
+        rows = [base] + sorted((r for r in results if (r['variant'], r['order']) == (variant, order)), key=lambda r: r['labels'])
+        x = np.array([r['labels'] for r in rows])
+        y = np.array([r['crops']['incorrect_recall'] for r in rows])
+        lo, hi = np.array([r['crops']['intervals']['incorrect_recall'] for r in rows]).T
+        ax.errorbar(x + (4 if order == 'random' else 0), y, yerr=[y - lo, hi - y], marker='o', capsize=3, label=f'{variant}, {order} order')
+    ax.set_xlabel('faces labelled from the camera'); ax.set_ylabel('incorrectly worn masks recalled\n(site test crops, 95 % interval)')
+    ax.set_title('A site that adapts: the review queue and one retraining'); ax.grid(alpha=0.3); ax.legend()
+    fig.tight_layout(); fig.savefig(path, dpi=110)
+
+
+if __name__ == '__main__':
+    main()
