@@ -157,10 +157,13 @@ class RetrainTab:
 
     def _show_pending(self):
         from facemask.retrain import pending_uploads
-        batches = pending_uploads()
+        from facemask.review import labelled_pending
+        batches, labelled = pending_uploads(), labelled_pending()
         n = sum(len(b['files']) for b in batches)
-        self.pending.value = (f'<div class="fm-card"><b>{n}</b> new image(s) in {len(batches)} batch(es) will be added at the next retraining.</div>'
-                              if n else '<div class="fm-sub">No new images waiting: a retraining now fine-tunes on the current data.</div>')
+        reviewed = (f" <b>{labelled['learn']}</b> face(s) labelled in the Review tab join it; it is judged on this site's {labelled['site_test']} "
+                    'test face(s) too.' if labelled['learn'] or labelled['site_test'] else '')
+        self.pending.value = (f'<div class="fm-card"><b>{n}</b> new image(s) in {len(batches)} batch(es) will be added at the next retraining.{reviewed}</div>'
+                              if n else f'<div class="fm-sub">No new images waiting: a retraining now fine-tunes on the current data.{reviewed}</div>')
 
     def start_run(self, params: dict | None = None):
         "Start a background retraining (what the Retrain button does) and follow it."

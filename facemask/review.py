@@ -34,9 +34,9 @@ from .registry import connect
 __all__ = ['NOT_A_FACE', 'REVIEW_LABELS', 'COLLECT_ENV', 'REVIEW_SETTINGS', 'UNSURE_MARGIN', 'NEAR_THRESHOLD', 'SITE_TEST_SHARE',
            'CROP_SIDE', 'RECENT_MAX_BYTES', 'log', 'review_setting', 'collecting', 'review_dir', 'faces_dir',
            'informativeness', 'review_reason', 'new_face_id', 'face_jpeg', 'recent_path', 'recent_db', 'Collector',
-           'queue_faces', 'face_image', 'review_counts', 'UnknownFace', 'site_test_group', 'label_face', 'unlabel',
-           'skip_face', 'file_feedback', 'stage_labelled', 'labelled_pending', 'site_test_faces', 'export_queue',
-           'import_labels', 'purge', 'tidy']
+           'enforce_limits', 'queue_faces', 'face_image', 'review_counts', 'UnknownFace', 'site_test_group',
+           'label_face', 'unlabel', 'skip_face', 'file_feedback', 'stage_labelled', 'labelled_pending',
+           'site_test_faces', 'export_queue', 'import_labels', 'purge', 'tidy']
 
 # %% ../nbs/05d_review.ipynb #819e7c64
 NOT_A_FACE = 'not_a_face'            # the label for a detection that is no face at all
@@ -141,6 +141,7 @@ class Collector:
         self.hashes = []    # (id, dhash) of recent entries, for merging near-duplicates (writer thread only)
         self.jobs, self.failures, self.lock = queue.Queue(maxsize=4096), 0, threading.Lock()
         self.writer = None
+        enforce_limits()   # a queue left alone since its last collector still keeps its retention period
 
     def offer(self, face_id: str, image, probabilities: dict, predicted: str, model_version: str | None, source: str,
               frame: int | None = None, group: str | None = None, follow: bool = False, threshold: float | None = None) -> str | None:
@@ -230,6 +231,11 @@ def _trim_recent(con):
     con.execute('DELETE FROM recent WHERE at < ?', (cutoff,))
     con.execute('DELETE FROM recent WHERE id NOT IN (SELECT id FROM recent ORDER BY at DESC LIMIT ?)', (int(review_setting('recent_faces')),))
 
+def enforce_limits():
+    "Apply the retention period and the size limit now (collecting does after every batch; so do a new collector and `review_counts`)."
+    with connect() as con: gone = _bound_queue(con, _now())
+    for file in gone: (faces_dir()/file).unlink(missing_ok=True)
+
 def _bound_queue(con, now: datetime) -> list:
     "Drop unlabelled faces past the retention period, then the least informative ones over the size limit; returns their files."
     cutoff = _stamp(now - timedelta(days=review_setting('days')))
@@ -268,6 +274,7 @@ def face_image(face_id: str) -> bytes:
 
 def review_counts() -> dict:
     "How many faces wait, how many are labelled (per label, how many kept for the site test), their size on disk, and where they are."
+    enforce_limits()
     with connect() as con:
         waiting = con.execute('SELECT COUNT(*) n, COALESCE(SUM(bytes), 0) b, MIN(kept) oldest FROM review WHERE label IS NULL').fetchone()
         labelled = con.execute('SELECT label, COUNT(*) n, SUM(site_test) test, SUM(staged IS NOT NULL) staged FROM review '

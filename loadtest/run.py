@@ -2,7 +2,7 @@
 serve` on this machine, or the API image in a container), run Locust headless for a fixed time at each user count, stop
 both, and write a report, a CSV and a latency-vs-users plot.
 
-    python loadtest/run.py [--targets host container] [--workers 1 2] [--users 1 8 32] [--seconds 10] [--out outputs/loadtest]
+    python loadtest/run.py [--targets host host+collect container] [--workers 1 2] [--users 1 8 32] [--seconds 10] [--out outputs/loadtest]
 
 Every process started here is stopped by its PID, every container by its name. `make loadtest` runs this with the
 defaults, and with the container as well when a container engine runs here (`make image` builds it).
@@ -10,9 +10,11 @@ defaults, and with the container as well when a container engine runs here (`mak
 import argparse
 import csv
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -90,12 +92,19 @@ def run_locust(url: str, users: int, seconds: int, prefix: Path) -> dict:
 
 
 def start_server(target: str, workers: int, port: int, out: Path):
-    "Start `facemask serve` here or the API container on `port`; return `(pid of the serving process, stop function)`."
-    if target == 'host':
-        server = subprocess.Popen([str(BIN/'facemask'), 'serve', '--port', str(port), '--workers', str(workers)],
-                                  stdout=subprocess.DEVNULL, stderr=open(out/f'server_host_{workers}w.log', 'w'))
+    """Start `facemask serve` here or the API container on `port`; return `(pid of the serving process, stop function)`.
+    'host+collect' is `facemask serve --collect` in a throw-away FACEMASK_HOME (the shipped model; the faces it keeps are removed)."""
+    if target.startswith('host'):
+        collect = target == 'host+collect'
+        home = tempfile.mkdtemp(prefix='facemask-loadtest-') if collect else None
+        server = subprocess.Popen([str(BIN/'facemask'), 'serve', '--port', str(port), '--workers', str(workers), *(['--collect'] if collect else [])],
+                                  stdout=subprocess.DEVNULL, stderr=open(out/f'server_{target}_{workers}w.log', 'w'),
+                                  env={**os.environ, **({'FACEMASK_HOME': home} if collect else {})})
         wait_healthy(f'http://127.0.0.1:{port}', server)
-        return server.pid, lambda: stop(server)
+        def stop_host():
+            stop(server)
+            if home: shutil.rmtree(home, ignore_errors=True)
+        return server.pid, stop_host
     engine, name = container.engine(), f'facemask-loadtest-{port}'
     container.start(engine, name, port, workers)
     pid = int(subprocess.run([*engine, 'inspect', name, '--format', '{{.State.Pid}}'], capture_output=True, text=True, check=True).stdout)
@@ -160,8 +169,9 @@ def report(results: list, args, path: Path):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('--targets', nargs='+', choices=['host', 'container'], default=['host'],
-                   help="'host': facemask serve here; 'container': the API image (make image) (default: host)")
+    p.add_argument('--targets', nargs='+', choices=['host', 'host+collect', 'container'], default=['host'],
+                   help="'host': facemask serve here; 'host+collect': the same collecting faces for review (--collect); "
+                        "'container': the API image (make image) (default: host)")
     p.add_argument('--workers', type=int, nargs='+', default=[1, 2], help='worker counts to compare (default: 1 2)')
     p.add_argument('--users', type=int, nargs='+', default=[1, 8, 32], help='concurrent users per step (default: 1 8 32)')
     p.add_argument('--seconds', type=int, default=10, help='duration of each step, at most 30 (default: 10)')

@@ -94,6 +94,7 @@ def prepare_base(args, work: Path) -> Path:
         run('promote', runs['run_id'], env=env, quiet=True)
         print(f"deployed model {runs['run_id']}: trained in {(time.perf_counter() - started) / 60:.1f} min", flush=True)
     camera, _, _ = site_split(args.site, Path(args.photos) / args.site)
+    run('review', '--purge', '--labelled', env=env, quiet=True)   # the queue holds this pass's faces only, should an earlier one have stopped
     code = f'''
 import json, sys
 from pathlib import Path

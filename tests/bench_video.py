@@ -3,7 +3,8 @@
 The clip is made from the group photos of the frozen test split (../shared/data/photos, 1 to 5 labelled
 faces each), each photo shown for one second while it pans, so faces move and are followed. Prints the
 frames per second of `facemask.video.watch` and the detector alone, then `watch` again on a clip of
-photos of 3 to 5 faces, all bare (each of them gets the look below the chin); asserts nothing.
+photos of 3 to 5 faces, all bare (each of them gets the look below the chin), and the first clip without and with
+collecting faces for review (`--collect`); asserts nothing.
 Usage: `python tests/bench_video.py [--photos N]`.
 """
 import argparse
@@ -49,6 +50,24 @@ def watch_line(clip: Path, what: str) -> str:
             f"{len(report['people'])} people counted: " + ', '.join(f'{n} {c}' for c, n in report['people_per_class'].items()))
 
 
+def collecting_cost(clip: Path, rounds: int = 2) -> str:
+    """`facemask watch` on `clip` without and with `--collect`, alternating, in a throw-away FACEMASK_HOME (the shipped model; the
+    faces kept are removed with it): frames/s of each run, and how many people were kept for review."""
+    import json, os, re, subprocess, sys
+    facemask = str(Path(sys.executable).parent / 'facemask')
+    speeds = {'without': [], 'with --collect': []}
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, 'FACEMASK_HOME': home}
+        for _ in range(rounds):
+            for what, flags in (('without', []), ('with --collect', ['--collect'])):
+                out = subprocess.run([facemask, 'watch', str(clip), *flags], capture_output=True, text=True, env=env, check=True).stdout
+                speeds[what].append(float(re.search(r'\(([\d.]+) frames/s\)', out).group(1)))
+        kept = json.loads(subprocess.run([facemask, 'review', '--json'], capture_output=True, text=True, env=env, check=True).stdout)['waiting']
+    return ('facemask watch, the same clip without and with collecting faces for review (alternating; the shipped model): '
+            + '; '.join(f'{what} ' + ', '.join(f'{v:.1f}' for v in runs) + ' frames/s' for what, runs in speeds.items())
+            + f'; {kept} people kept for review (from {rounds} runs)')
+
+
 def main(photos: int):
     if shared_data_dir() is None: raise SystemExit('no ../shared/data/photos: nothing to make the clip from')
     with tempfile.TemporaryDirectory() as tmp:
@@ -59,6 +78,7 @@ def main(photos: int):
         print(f'face detector alone on {len(times)} frames of 640x480: median {1000 * statistics.median(times):.1f} ms, '
               f'p95 {1000 * np.percentile(times, 95):.1f} ms per frame')
         print(watch_line(clip, 'the photos of the test split'))
+        print(collecting_cost(clip))
         print(watch_line(write_clip(clip_photos(photos, splits=('test', 'val'), faces=(3, 5), bare=True), Path(tmp) / 'bare.mp4'), 'photos of 3 to 5 faces, all bare'))
 
 
