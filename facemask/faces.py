@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 
 from .core import CLASS_COLORS, CLASS_NAMES, REAL_PHOTO_SOURCES, atomic_write, data_dir, progress_bar, shared_data_dir
 from .data import Dataset, crop_stem, open_image
-from .detect import DETECTOR_SHA256, box_iou, face_detector
+from .detect import DETECTOR_SHA256, SURE_SCORE, box_iou, face_detector
 from .evaluate import INCORRECT
 from .pipeline import label_indices, model_input
 from .predict import Predictor
@@ -94,13 +94,14 @@ def classify_faces(predictor: Predictor, im: Image.Image, boxes: list, memory: L
 
 def collect_faces(collector: Collector, predictor: Predictor, im: Image.Image, faces: list, source: str, frame: int | None = None,
                   stream: str | None = None):
-    """Offer each classified face of `im` to the review queue, cut as it was classified. In a video or camera `stream`, faces are
-    followed people (`face['track']`): one entry per person, and faces on no track are left out."""
+    """Offer each classified face of `im` to the review queue, cut as it was classified (the detector's unsure finds come after its
+    sure ones). In a video or camera `stream`, faces are followed people (`face['track']`): one entry per person, and faces on no
+    track are left out."""
     for f in faces:
         if stream is not None and f.get('track') is None: continue
         group = f"{stream}#{f['track']}" if stream is not None else f'{collector.origin}:{source}'   # a person, or a photo
         collector.offer(f['id'], crop_face(im, f['box']), f['probabilities'], f['label'], predictor.version, source, frame=frame,
-                        group=group, follow=stream is not None, threshold=predictor.incorrect_threshold)
+                        group=group, follow=stream is not None, threshold=predictor.incorrect_threshold, sure=f['confidence'] >= SURE_SCORE)
 
 def predict_faces(predictor: Predictor, src, name: str | None = None, detector=None, memory: LookMemory | None = None,
                   tracker=None, frame: int | None = None, collector: Collector | None = None, stream: str | None = None) -> dict:

@@ -33,10 +33,10 @@ from .registry import connect
 # %% auto #0
 __all__ = ['NOT_A_FACE', 'REVIEW_LABELS', 'COLLECT_ENV', 'REVIEW_SETTINGS', 'UNSURE_MARGIN', 'NEAR_THRESHOLD', 'SITE_TEST_SHARE',
            'CROP_SIDE', 'RECENT_MAX_BYTES', 'log', 'review_setting', 'collecting', 'review_dir', 'faces_dir',
-           'informativeness', 'review_reason', 'new_face_id', 'face_jpeg', 'recent_path', 'recent_db', 'Collector',
-           'enforce_limits', 'queue_faces', 'face_image', 'review_counts', 'UnknownFace', 'site_test_group',
-           'label_face', 'unlabel', 'skip_face', 'file_feedback', 'stage_labelled', 'labelled_pending',
-           'site_test_faces', 'export_queue', 'import_labels', 'purge', 'tidy']
+           'informativeness', 'queue_score', 'review_reason', 'new_face_id', 'face_jpeg', 'recent_path', 'recent_db',
+           'Collector', 'enforce_limits', 'queue_faces', 'face_image', 'review_counts', 'UnknownFace',
+           'site_test_group', 'label_face', 'unlabel', 'skip_face', 'file_feedback', 'stage_labelled',
+           'labelled_pending', 'site_test_faces', 'export_queue', 'import_labels', 'purge', 'tidy']
 
 # %% ../nbs/05d_review.ipynb #819e7c64
 NOT_A_FACE = 'not_a_face'            # the label for a detection that is no face at all
@@ -80,6 +80,10 @@ def informativeness(probabilities) -> float:
     "One minus the gap between the two likeliest classes: 1 for a coin toss, 0 for certainty."
     top = np.sort(np.asarray(probabilities, float))
     return float(1 - (top[-1] - top[-2]))
+
+def queue_score(probabilities, sure: bool = True) -> float:
+    "How much a label would teach: `informativeness`, plus 1 for a face the detector was sure of (`sure`), so those come first."
+    return informativeness(probabilities) + float(sure)
 
 def review_reason(probabilities, threshold: float | None = None, margin: float = UNSURE_MARGIN) -> str | None:
     "'unsure' for a face near the model's decision (see above), else None."
@@ -144,12 +148,13 @@ class Collector:
         enforce_limits()   # a queue left alone since its last collector still keeps its retention period
 
     def offer(self, face_id: str, image, probabilities: dict, predicted: str, model_version: str | None, source: str,
-              frame: int | None = None, group: str | None = None, follow: bool = False, threshold: float | None = None) -> str | None:
-        """Collect one classified face (`image`: its crop as classified, PIL or encoded bytes); returns why it joins the queue
-        ('unsure', 'sample') or None. Returns at once: the writing is done in the background."""
+              frame: int | None = None, group: str | None = None, follow: bool = False, threshold: float | None = None,
+              sure: bool = True) -> str | None:
+        """Collect one classified face (`image`: its crop as classified, PIL or encoded bytes; `sure`: the detector was sure of it);
+        returns why it joins the queue ('unsure', 'sample') or None. Returns at once: the writing is done in the background."""
         p = [float(probabilities[c]) for c in CLASS_NAMES]
         group = group or f'{self.origin}:{face_id}'
-        reason, score, replaces = review_reason(p, threshold), informativeness(p), None
+        reason, score, replaces = review_reason(p, threshold), queue_score(p, sure), None
         if follow:   # one entry per followed person: draw its sample once, then keep its most informative face
             person = self.people.setdefault(group, {'id': None, 'score': -1.0, 'sampled': self.rng.random() < self.sample})
             reason = reason or ('sample' if person['sampled'] else None)
@@ -342,7 +347,7 @@ def file_feedback(face_id: str, label: str, by: str = 'feedback') -> dict:
             con.execute('INSERT INTO review (id, kept, origin, source, frame, grp, model_version, probabilities, predicted, reason, score, '
                         'dhash, file, bytes) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)',
                         (face_id, meta['kept'], meta['origin'], meta['source'], meta['frame'], meta['grp'], meta['model_version'],
-                         json.dumps(meta['probabilities']), meta['predicted'], 'corrected', 1.0, _dhash(im), file, len(jpeg)))
+                         json.dumps(meta['probabilities']), meta['predicted'], 'corrected', 2.0, _dhash(im), file, len(jpeg)))   # a person said it is wrong
         _label(con, face_id, label, by)
         return _decode(con.execute('SELECT * FROM review WHERE id=?', (face_id,)).fetchone())
 
