@@ -33,9 +33,9 @@ from .registry import connect
 # %% auto #0
 __all__ = ['NOT_A_FACE', 'REVIEW_LABELS', 'COLLECT_ENV', 'REVIEW_SETTINGS', 'UNSURE_MARGIN', 'NEAR_THRESHOLD', 'SITE_TEST_SHARE',
            'CROP_SIDE', 'RECENT_MAX_BYTES', 'log', 'review_setting', 'collecting', 'review_dir', 'faces_dir',
-           'informativeness', 'queue_score', 'review_reason', 'new_face_id', 'face_jpeg', 'recent_path', 'recent_db',
-           'Collector', 'enforce_limits', 'queue_faces', 'face_image', 'review_counts', 'UnknownFace',
-           'site_test_group', 'label_face', 'unlabel', 'skip_face', 'file_feedback', 'stage_labelled',
+           'informativeness', 'queue_score', 'review_reason', 'new_face_id', 'face_jpeg', 'recent_path', 'open_recent',
+           'transaction', 'recent_db', 'Collector', 'enforce_limits', 'queue_faces', 'face_image', 'review_counts',
+           'UnknownFace', 'site_test_group', 'label_face', 'unlabel', 'skip_face', 'file_feedback', 'stage_labelled',
            'labelled_pending', 'site_test_faces', 'export_queue', 'import_labels', 'purge', 'tidy']
 
 # %% ../nbs/05d_review.ipynb #819e7c64
@@ -117,28 +117,41 @@ def _bits_apart(a: str, b: str) -> int: return (int(a, 16) ^ int(b, 16)).bit_cou
 
 def recent_path() -> Path: return review_dir()/'recent.sqlite'
 
+def open_recent() -> sqlite3.Connection:
+    """A connection to the file of recently collected predictions (created on first use). Its writes are synced at checkpoints,
+    not at every commit: a power cut may lose the last second of corrections-by-id, never the file."""
+    path = recent_path(); path.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    con.execute('PRAGMA journal_mode=WAL')
+    con.execute('PRAGMA synchronous=NORMAL')
+    con.execute('CREATE TABLE IF NOT EXISTS recent (id TEXT PRIMARY KEY, at REAL NOT NULL, meta TEXT NOT NULL, image BLOB NOT NULL)')
+    con.execute('CREATE INDEX IF NOT EXISTS recent_at ON recent (at)')
+    return con
+
+@contextmanager
+def transaction(con: sqlite3.Connection):
+    "One write transaction on `con`: committed on success, rolled back on error."
+    con.execute('BEGIN IMMEDIATE')
+    try:
+        yield con
+        con.execute('COMMIT')
+    except BaseException:
+        con.execute('ROLLBACK'); raise
+
 @contextmanager
 def recent_db():
-    "A transaction on the file of recently collected predictions (created on first use)."
-    path = recent_path(); path.parent.mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(path, timeout=30, isolation_level=None)
+    "A transaction on the file of recently collected predictions."
+    con = open_recent()
     try:
-        con.execute('PRAGMA journal_mode=WAL')
-        con.execute('CREATE TABLE IF NOT EXISTS recent (id TEXT PRIMARY KEY, at REAL NOT NULL, meta TEXT NOT NULL, image BLOB NOT NULL)')
-        con.execute('BEGIN IMMEDIATE')
-        try:
-            yield con
-            con.execute('COMMIT')
-        except BaseException:
-            con.execute('ROLLBACK'); raise
+        with transaction(con): yield con
     finally: con.close()
 
 # %% ../nbs/05d_review.ipynb #18b151e2
 class Collector:
     """Keep the faces worth a look in the review queue, and every collected prediction for a while (corrections by id).
     `origin` says where faces come from ('dashboard', 'live', 'api', 'websocket', 'cli', 'watch')."""
-    def __init__(self, origin: str, sample: float | None = None, seed: int | None = None, batch: int = 256):
-        self.origin, self.batch = origin, batch
+    def __init__(self, origin: str, sample: float | None = None, seed: int | None = None, batch: int = 256, gather_s: float = 0.1):
+        self.origin, self.batch, self.gather_s = origin, batch, gather_s   # a batch: what arrives within `gather_s`, at most `batch` faces
         self.sample = review_setting('sample') if sample is None else sample
         self.rng = random.Random(seed)
         self.people = {}    # group of a followed person -> {'id', 'score', 'sampled'} of its entry
@@ -183,25 +196,29 @@ class Collector:
     def close(self): self.flush()
 
     def _write_loop(self):
+        recent = None   # the writer's own connection: one per thread, kept open
         while True:
-            jobs = [self.jobs.get()]
-            while len(jobs) < self.batch:
-                try: jobs.append(self.jobs.get_nowait())
+            jobs, deadline = [self.jobs.get()], time.monotonic() + self.gather_s
+            while len(jobs) < self.batch:   # one transaction for what arrives meanwhile: a commit per face would cost a server its speed
+                try: jobs.append(self.jobs.get(timeout=max(0.0, deadline - time.monotonic())))
                 except queue.Empty: break
-            try: self._write(jobs)
+            try:
+                recent = recent or open_recent()
+                self._write(jobs, recent)
             except Exception as e:   # a full disk, a locked file: the service goes on, the faces are lost and counted
                 self.failures += len(jobs)
                 log.warning('review queue: %d face(s) not kept: %s: %s', len(jobs), type(e).__name__, e)
+                if recent is not None: recent.close(); recent = None   # opened afresh for the next batch
             finally:
                 for _ in jobs: self.jobs.task_done()
 
-    def _write(self, jobs: list):
+    def _write(self, jobs: list, con: sqlite3.Connection):
         now, recent, kept = _now(), [], []
         for image, meta in jobs:
             as_sent = isinstance(image, (bytes, bytearray)) and len(image) <= RECENT_MAX_BYTES   # the common API request: no decoding
             recent.append((meta['id'], now.timestamp(), json.dumps({**meta, 'kept': _stamp(now)}), bytes(image) if as_sent else face_jpeg(image)[0]))
             if meta['reason']: kept.append((meta, image))
-        with recent_db() as con:
+        with transaction(con):
             con.executemany('INSERT OR REPLACE INTO recent VALUES (?,?,?,?)', recent)
             _trim_recent(con)
         if kept: self._keep(kept, now)
@@ -232,9 +249,9 @@ class Collector:
         for file in gone: (faces_dir()/file).unlink(missing_ok=True)
 
 def _trim_recent(con):
-    cutoff = time.time() - 60 * review_setting('recent_minutes')
-    con.execute('DELETE FROM recent WHERE at < ?', (cutoff,))
-    con.execute('DELETE FROM recent WHERE id NOT IN (SELECT id FROM recent ORDER BY at DESC LIMIT ?)', (int(review_setting('recent_faces')),))
+    "Forget the recent predictions past their time, then the oldest beyond their number (both by the index on their time)."
+    con.execute('DELETE FROM recent WHERE at < ?', (time.time() - 60 * review_setting('recent_minutes'),))
+    con.execute('DELETE FROM recent WHERE at < (SELECT at FROM recent ORDER BY at DESC LIMIT 1 OFFSET ?)', (int(review_setting('recent_faces')) - 1,))
 
 def enforce_limits():
     "Apply the retention period and the size limit now (collecting does after every batch; so do a new collector and `review_counts`)."

@@ -189,7 +189,7 @@ def main():
     results = json.loads(results_path.read_text()) if results_path.exists() else []
     done = {(r['variant'], r['order'], r['labels']) for r in results}
     if ('-', '-', 0) not in done:
-        results.append({'variant': '-', 'order': '-', 'labels': 0, 'incorrect_among': 0, 'minutes': None, 'promoted': None,
+        results.append({'variant': '-', 'order': '-', 'labels': 0, 'incorrect_among': 0, 'not_faces_among': 0, 'minutes': None, 'promoted': None,
                         **measure(base / 'home', deployed, args, test_photos, crops)})
     for name, pairs in variants.items():
         for order in args.orders.split(','):
@@ -213,6 +213,7 @@ print(json.dumps([labels[i] for i in ids[:n]]))
                 minutes = (time.perf_counter() - started) / 60
                 run_id = json.loads(run('runs', '--json', env=home_env(home), quiet=True).splitlines()[-1])
                 results.append({'variant': name, 'order': order, 'labels': n, 'incorrect_among': given.count('mask_weared_incorrect'),
+                                'not_faces_among': given.count('not_a_face'),
                                 'minutes': round(minutes, 2), 'promoted': run_id['production'],
                                 **measure(home, run_id['run_id'], args, test_photos, crops)})
                 results_path.write_text(json.dumps(results, indent=1))
@@ -220,6 +221,7 @@ print(json.dumps([labels[i] for i in ids[:n]]))
                 shutil.rmtree(home / 'data' / 'cache', ignore_errors=True)   # the image caches are the bulk; the record stays
     results_path.write_text(json.dumps(results, indent=1))
     table = pd.DataFrame([{'variant': r['variant'], 'order': r['order'], 'labels': r['labels'], 'incorrect among them': r['incorrect_among'],
+                           'not faces among them': r['not_faces_among'],
                            'site incorrect recall [95 %]': f"{r['crops']['incorrect_recall']:.3f} [{r['crops']['intervals']['incorrect_recall'][0]:.2f}-{r['crops']['intervals']['incorrect_recall'][1]:.2f}]",
                            'site macro-F1': round(r['crops']['macro_f1'], 3),
                            'photos: incorrect found+right': round(r['photos'].get('mask_weared_incorrect') or 0, 3),
