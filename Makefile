@@ -87,7 +87,7 @@ serve: setup  ## serve the HTTP API on 127.0.0.1:8000 (OpenAPI at /docs; Ctrl-C 
 bench-retrain: setup  ## time a one-click retraining with 200 new images on the full real data (a throw-away home; ~minutes)
 	$(BIN)/python tests/bench_retrain.py --faces "$(SHARED_DATA)/faces" --new 200
 
-bench-site: real-data  ## a site that adapts: the review queue + one retraining, jolignier as the site (tests/bench_site.py; ~1 h, kept in outputs/bench/site)
+bench-site: real-data  ## a site that adapts: the review queue + one retraining, jolignier as the site (tests/bench_site.py; ~20 min here, kept in outputs/bench/site)
 	$(BIN)/python tests/bench_site.py --variant site oversample_site 4 select_on val_real_site_macro_f1
 
 pins:  ## write environment.yml and binder/requirements.txt from the pins in settings.ini

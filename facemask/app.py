@@ -317,7 +317,7 @@ def build_app(predictor=None) -> widgets.VBox:
     from facemask.review_app import ReviewTab
     predictor, retrain = predictor or Predictor(), RetrainTab()
     guard = lambda: 'changes are locked on this page: enter the token in the Retrain tab first' if retrain.locked else None
-    views = {'Predict': PredictTab(predictor, guard=guard), 'Live': LiveTab(predictor), 'Review': ReviewTab(guard), 'Data': DataTab(),
+    views = {'Predict': PredictTab(predictor, guard=guard), 'Live': LiveTab(predictor, guard), 'Review': ReviewTab(guard), 'Data': DataTab(),
              'Model': ModelTab(), 'Retrain': retrain}
     tabs = widgets.Tab(children=[v.widget for v in views.values()], titles=list(views))
     def refresh_selected(change):   # a preheated kernel built the page before it was opened: show the registry as it is now

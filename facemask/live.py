@@ -34,11 +34,25 @@ function render({ model, el }) {
   const stage = Object.assign(document.createElement('div'), { className: 'fm-live-stage' });
   stage.append(video, layer);
   const counts = Object.assign(document.createElement('div'), { className: 'fm-live-counts' });
-  el.append(controls, stage, counts);
+  const correct = Object.assign(document.createElement('div'), { className: 'fm-live-correct' });   // "wrong?" for a clicked box
+  el.append(controls, stage, counts, correct);
   const canvas = document.createElement('canvas');
   const classes = model.get('classes');
   let stream = null, nextId = 0, pending = null, answered = [], latencies = [];
 
+  function offerCorrection(f) {
+    const c = classes.find((k) => k.name === f.label);
+    const said = Object.assign(document.createElement('span'), { className: 'fm-live-corrected' });
+    const buttons = [...classes, { name: 'not_a_face', title: 'Not a face' }].map((k) => {
+      const b = Object.assign(document.createElement('button'), { textContent: k.title });
+      b.dataset.label = k.name;
+      b.addEventListener('click', () => { said.textContent = 'filing…'; model.send({ type: 'correct', id: f.id, label: k.name }); });
+      return b;
+    });
+    correct.replaceChildren(Object.assign(document.createElement('span'), { textContent: `This face was called ${c.title.toLowerCase()}. Wrong? It is: ` }),
+                            ...buttons, said);
+    correct.dataset.id = f.id;
+  }
   function showPeople(people) {
     counts.replaceChildren(...classes.map((c) => {
       const span = Object.assign(document.createElement('span'), { className: 'fm-live-count', textContent: `${people[c.name] ?? 0} ${c.title.toLowerCase()}` });
@@ -53,7 +67,9 @@ function render({ model, el }) {
       const [x0, y0, x1, y1] = f.box;
       Object.assign(box.style, { left: `${100 * x0 / w}%`, top: `${100 * y0 / h}%`, width: `${100 * (x1 - x0) / w}%`,
                                  height: `${100 * (y1 - y0) / h}%`, borderColor: c.colour });
-      box.dataset.label = f.label;
+      Object.assign(box.dataset, { label: f.label, id: f.id });
+      box.title = 'wrong? click to correct';
+      box.addEventListener('click', () => offerCorrection(f));
       const tag = Object.assign(document.createElement('span'), { className: 'fm-live-tag',
                                 textContent: `${c.title} ${Math.round(100 * f.probabilities[f.label])}%` });
       tag.style.background = c.colour;
@@ -74,6 +90,7 @@ function render({ model, el }) {
     model.send({ type: 'frame', id: pending.id }, undefined, [await blob.arrayBuffer()]);
   }
   model.on('msg:custom', (msg) => {
+    if (msg.type === 'corrected') { const s = correct.querySelector('.fm-live-corrected'); if (s) s.textContent = msg.text; return; }
     if (!stream || !pending || msg.id !== pending.id) return;
     if (msg.type === 'faces') { drawFaces(msg.faces, pending.w, pending.h); showPeople(msg.people); status.textContent = ''; }
     else status.textContent = msg.error;
@@ -116,8 +133,10 @@ LIVE_CSS = """
 .fm-live-status {color: #555; font-size: 13px}
 .fm-live-stage {position: relative; width: 100%; max-width: 640px; background: #111}
 .fm-live-stage video {display: block; width: 100%}
-.fm-live-boxes {position: absolute; inset: 0}
-.fm-live-box {position: absolute; border: 3px solid; box-sizing: border-box}
+.fm-live-boxes {position: absolute; inset: 0; pointer-events: none}
+.fm-live-box {position: absolute; border: 3px solid; box-sizing: border-box; pointer-events: auto; cursor: pointer}
+.fm-live-correct {margin-top: 8px; font-size: 13px; display: flex; flex-wrap: wrap; gap: 6px; align-items: center}
+.fm-live-correct button {font-size: 12px; padding: 1px 6px; cursor: pointer}
 .fm-live-tag {position: absolute; top: -20px; left: -3px; color: white; font-size: 12px; padding: 1px 4px; white-space: nowrap}
 .fm-live-counts {display: flex; gap: 18px; margin-top: 8px; font-size: 15px; font-weight: 600}
 """
@@ -129,11 +148,12 @@ class LiveCamera(anywidget.AnyWidget):
     _css = LIVE_CSS
     classes = traitlets.List().tag(sync=True)
 
-    def __init__(self, predictor=None, detector=None, min_frames: int = 3, collector: Collector | None = None):
+    def __init__(self, predictor=None, detector=None, min_frames: int = 3, collector: Collector | None = None, guard=None):
         from facemask.predict import Predictor
         super().__init__(classes=[{'name': c, 'title': CLASS_TITLES[c], 'colour': CLASS_COLORS[c]} for c in CLASS_NAMES])
         self.predictor, self.detector, self.min_frames = predictor or Predictor(), detector, min_frames
         self.collector = collector   # None: nothing of the camera is kept (the default: people in front of it did not choose)
+        self.guard = guard or (lambda: None)   # why changes are refused on this page, or None
         self.reset()
         self.on_msg(self._on_message)
 
@@ -150,8 +170,20 @@ class LiveCamera(anywidget.AnyWidget):
         self.frames += 1
         return {'faces': faces, 'people': self.tracker.people_per_class(self.min_frames), 'model_version': self.predictor.version}
 
+    def correct(self, face_id: str, label: str) -> str:
+        "File the right class for a face of a recent frame (clicked on the page); returns what to tell the person."
+        from facemask.core import FacemaskError
+        from facemask.review import file_feedback
+        if (refused := self.guard()): return refused
+        if self.collector is None: return "tick keep faces to review first: the camera's faces are not kept, so there is nothing to correct"
+        self.collector.flush()
+        try: face = file_feedback(face_id, label, by='live')
+        except FacemaskError as e: return str(e)
+        return f"thanks: filed as {CLASS_TITLES.get(label, 'not a face').lower()}" + (' (a site test face)' if face['site_test'] else '')
+
     def _on_message(self, _, content: dict, buffers: list):
         if content.get('type') == 'reset': return self.reset()
+        if content.get('type') == 'correct': return self.send({'type': 'corrected', 'text': self.correct(content.get('id', ''), content.get('label', ''))})
         if content.get('type') != 'frame': return
         try: reply = {'type': 'faces', **self.answer(bytes(buffers[0]) if buffers else b'')}
         except ImageRejected as e: reply = {'type': 'error', 'error': e.reason}
@@ -162,10 +194,11 @@ class LiveTab:
     HINT = ('Start the camera: each frame goes to the model and comes back with a box and a label per face. People are '
             'counted once a face has been followed over 3 frames, under the label it got most often. The camera is '
             "yours, in this browser: frames go to this dashboard's server and are not stored, unless you tick <i>keep faces "
-            "to review</i>: then the faces worth a look (the unsure ones and a few others), one per person, join the Review tab's queue.")
-    def __init__(self, predictor=None):
+            "to review</i>: then the faces worth a look (the unsure ones and a few others), one per person, join the Review tab's queue, "
+            'and a click on a wrong box files its right class.')
+    def __init__(self, predictor=None, guard=None):
         import ipywidgets as widgets
-        self.camera = LiveCamera(predictor)
+        self.camera = LiveCamera(predictor, guard=guard)
         self.keep = widgets.Checkbox(description='keep faces to review', value=False, indent=False)
         self.keep.add_class('fm-live-keep')
         self.keep.observe(lambda change: self.collect(change['new']), 'value')

@@ -104,6 +104,27 @@ def test_live_tab_labels_the_camera_like_the_library(page, camera):
     select_tab(page, 'Predict')
 
 
+def test_live_tab_corrects_a_clicked_face_once_collecting(page, camera, dashboard_home, monkeypatch):
+    "Live: with 'keep faces to review' ticked, a click on the face's box and on the right class files it, labelled, in the queue."
+    from facemask.review import queue_faces
+    _, face = camera
+    if face is None: pytest.skip('no ../shared/data photo for the fake camera: no face to click')
+    monkeypatch.setenv('FACEMASK_HOME', str(dashboard_home))
+    select_tab(page, 'Live')
+    page.locator('.fm-live-keep input').check()
+    start_camera(page, frames=4)
+    box = page.locator('.fm-live-box').first
+    box.click()
+    page.locator('.fm-live-correct button[data-label="mask_weared_incorrect"]').click()
+    expect(page.locator('.fm-live-corrected')).to_contain_text('thanks: filed as mask worn incorrectly')
+    clicked = page.locator('.fm-live-correct').get_attribute('data-id')
+    assert [(f['label'], f['labelled_by']) for f in queue_faces(labelled=True) if f['id'] == clicked] == [('mask_weared_incorrect', 'live')]
+    page.locator('.fm-live-toggle').click()
+    page.locator('.fm-live-keep input').uncheck()
+    expect(page.locator('body')).not_to_contain_text('Traceback')
+    select_tab(page, 'Predict')
+
+
 def test_wrong_then_review_tab_labels_with_the_keyboard(page, files, dashboard_home, monkeypatch):
     """Predict tab: "wrong?" files the right class. Review tab: the queue's faces in the library's order, labelled with keys
     (3 = no mask), undone with u, labelled with a click; the counts follow, and the library sees exactly those labels."""
