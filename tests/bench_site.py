@@ -235,20 +235,28 @@ print(json.dumps([labels[i] for i in ids[:n]]))
 
 
 def plot(results: list, path: Path):
-    "Site incorrect-mask recall against labels given, one line per variant and order, with 95 % intervals."
+    """Site incorrect-mask recall against labels given: one line per variant and order through the mean of its retrainings
+    (variants named `NAME-seedK` are retrainings of NAME), each retraining a dot with its 95 % interval."""
+    import re
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     base = next(r for r in results if r['labels'] == 0)
-    fig, ax = plt.subplots(figsize=(7, 4.2))
-    for (variant, order) in sorted({(r['variant'], r['order']) for r in results if r['labels']}):
-        rows = [base] + sorted((r for r in results if (r['variant'], r['order']) == (variant, order)), key=lambda r: r['labels'])
-        x = np.array([r['labels'] for r in rows])
-        y = np.array([r['crops']['incorrect_recall'] for r in rows])
-        lo, hi = np.array([r['crops']['intervals']['incorrect_recall'] for r in rows]).T
-        ax.errorbar(x + (4 if order == 'random' else 0), y, yerr=[y - lo, hi - y], marker='o', capsize=3, label=f'{variant}, {order} order')
-    ax.set_xlabel('faces labelled from the camera'); ax.set_ylabel('incorrectly worn masks recalled\n(site test crops, 95 % interval)')
-    ax.set_title('A site that adapts: the review queue and one retraining'); ax.grid(alpha=0.3); ax.legend()
+    family = lambda r: (re.sub(r'-seed\d+$', '', r['variant']), r['order'])
+    fig, ax = plt.subplots(figsize=(7.5, 4.4))
+    for k, (variant, order) in enumerate(sorted({family(r) for r in results if r['labels']})):
+        runs = [r for r in results if r['labels'] and family(r) == (variant, order)]
+        ns = sorted({r['labels'] for r in runs})
+        means = [np.mean([r['crops']['incorrect_recall'] for r in runs if r['labels'] == n]) for n in ns]
+        line, = ax.plot([0] + ns, [base['crops']['incorrect_recall']] + means, marker='o', label=f'{variant}, {order} order')
+        for r in runs:
+            x, y = r['labels'] + 5 * (k - 1), r['crops']['incorrect_recall']
+            lo, hi = r['crops']['intervals']['incorrect_recall']
+            ax.errorbar(x, y, yerr=[[y - lo], [hi - y]], fmt='.', color=line.get_color(), alpha=0.45, capsize=2)
+    ax.set_xlabel('faces labelled from the camera'); ax.set_ylabel('incorrectly worn masks recalled\n(site test crops)')
+    ax.set_title('A site that adapts: the review queue and one retraining\n(lines: mean of the retrainings; dots: each, with its 95 % interval)',
+                 fontsize=10)
+    ax.grid(alpha=0.3); ax.legend(fontsize=8)
     fig.tight_layout(); fig.savefig(path, dpi=110)
 
 
