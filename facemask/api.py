@@ -328,7 +328,7 @@ class Feedback(BaseModel):
 def add_review_routes(app: FastAPI):
     "Corrections of predictions by id (they need the token: they become training data)."
     @app.post('/feedback', dependencies=[Depends(require_token)], summary='file the right class for a prediction, by its id',
-              responses=error_responses(404, 409, *GUARDED_ERRORS))
+              responses=error_responses(400, 404, 409, *GUARDED_ERRORS))
     def feedback(request: Request, correction: Feedback):
         for collector in request.app.state.collectors.values(): collector.flush()   # a correction sent right after its prediction
         try: face = file_feedback(correction.id, correction.label, by='api')

@@ -134,7 +134,8 @@ def test_distributed_tune_splits_trials_between_two_workers(toy_home):
     trials = pd.read_csv(folder / 'trials.csv')
     assert len(trials) == 4 and set(trials['tuner']) == {'tuner0', 'tuner1'}   # split between the workers, none trained by the chief
     best = json.loads((folder / 'best_params.json').read_text())
-    assert best['params']['arch'] == trials.iloc[0]['arch'] and run['metrics']['best_score'] == pytest.approx(trials['score'].max())
+    top = trials[trials['score'] == trials['score'].max()]   # a tie on the toy data: any of the best is the best
+    assert best['params']['arch'] in set(top['arch']) and run['metrics']['best_score'] == pytest.approx(trials['score'].max())
     assert (folder / 'tuner' / 'chief.log').exists() and (folder / 'tuner' / 'tuner1.log').exists()
 
 
@@ -155,7 +156,7 @@ def test_predict_prints_json_lines_and_fails_only_for_bad_inputs(toy_home, tmp_p
     res = facemask('predict', good, tmp_path / 'broken.jpg', '--json', check=False)
     assert res.returncode == 1 and '1 of 2 inputs could not be predicted' in res.stderr
     ok, bad = [json.loads(l) for l in res.stdout.splitlines()]
-    assert set(ok) == {'file', 'label', 'probabilities', 'model_version'} and ok['label'] in CLASS_NAMES
+    assert set(ok) == {'id', 'file', 'label', 'probabilities', 'model_version'} and ok['label'] in CLASS_NAMES
     assert abs(sum(ok['probabilities'].values()) - 1) < 1e-3
     from facemask.registry import production_run   # a promoted toy run, or the shipped model if none beat it
     assert ok['model_version'] == production_run()
