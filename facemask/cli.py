@@ -299,6 +299,8 @@ def _serve(args):
 def _review(args):
     import json
     from facemask import review
+    if (args.older_than is not None or args.labelled) and not args.purge: raise FacemaskError('--older-than and --labelled go with --purge')
+    if args.limit is not None and not args.export: raise FacemaskError('--limit goes with --export')
     if args.correct:
         face = review.file_feedback(*args.correct, by='cli')
         print(f"face {face['id']}: labelled {face['label']}" + (' (one of the site test faces: never trained on)' if face['site_test'] else ''))

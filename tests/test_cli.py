@@ -177,5 +177,7 @@ def test_review_loop_on_the_command_line(home, tmp_path):
     assert counts['waiting'] == 3 and sum(v['faces'] for v in counts['labelled'].values()) == 3
     assert 'removed 3 face(s)' in facemask('review', '--purge').stdout
     assert json.loads(facemask('review', '--json').stdout)['waiting'] == 0
+    res = facemask('review', '--older-than', '3', check=False)
+    assert res.returncode == 1 and '--older-than and --labelled go with --purge' in res.stderr
     res = facemask('review', '--correct', ids[-1], 'scarf', check=False)
     assert res.returncode == 1 and 'unknown label "scarf"' in res.stderr and 'Traceback' not in res.stderr
