@@ -155,7 +155,8 @@ class ReviewGrid(anywidget.AnyWidget):
 # %% ../nbs/07c_review_app.ipynb #4b4bf03d
 class ReviewTab:
     "The dashboard's Review tab: counts, the grid, and the site's figures of the last retraining."
-    HINT = ('The faces the model is least sure of come first (and a few it was sure of: confident mistakes are the worst). '
+    HINT = ('The faces the model is least sure of come first, those the face detector was sure are faces before its doubtful finds '
+            '(and a few the model was sure of: confident mistakes are the worst). '
             'Click a face or use the arrows, then press its label: <b>1</b> incorrectly worn, <b>2</b> worn correctly, <b>3</b> no mask, '
             '<b>0</b> not a face; <b>s</b> skips, <b>u</b> undoes. Labelled faces join the next retraining (Retrain tab); a fifth of the '
             'people and photos are kept back to test it on this site.')
