@@ -19,7 +19,7 @@ from PIL import Image
 from .core import CLASS_COLORS, CLASS_NAMES, CLASS_TITLES, FacemaskError, read_json
 from .data import ImageRejected, open_image
 from .pipeline import model_input
-from .review import NOT_A_FACE, Collector, UnknownFace, file_feedback
+from .review import NOT_A_FACE, Collector, correction_reply
 
 # %% auto #0
 __all__ = ['STYLE', 'HEADLINE_TITLES', 'gradcam_layer', 'gradcam', 'overlay', 'error_markup', 'error_html', 'label_html',
@@ -190,13 +190,8 @@ class PredictTab:
 
     def correct(self, face_id: str, label: str) -> str:
         "File the right class for one answer of this tab; returns what to tell the person."
-        if (refused := self.guard()): return refused
-        self.collector.flush()   # its face may still be on its way to the disk
-        try: face = file_feedback(face_id, label, by='dashboard')
-        except UnknownFace: return 'this upload was not kept (keep for review was off), so there is nothing to correct'
-        except FacemaskError as e: return str(e)
-        return f"thanks: filed as {CLASS_TITLES.get(label, 'not a face').lower()}" + \
-               (', kept back to test the next retraining on this site' if face['site_test'] else ', it joins the next retraining')
+        return self.guard() or correction_reply(self.collector, face_id, label, 'dashboard',
+                                                'this upload was not kept (keep for review was off), so there is nothing to correct')
 
     def show(self, files: list):
         "Replace the results with one card per `(name, bytes)`."

@@ -172,14 +172,10 @@ class LiveCamera(anywidget.AnyWidget):
 
     def correct(self, face_id: str, label: str) -> str:
         "File the right class for a face of a recent frame (clicked on the page); returns what to tell the person."
-        from facemask.core import FacemaskError
-        from facemask.review import file_feedback
-        if (refused := self.guard()): return refused
-        if self.collector is None: return "tick keep faces to review first: the camera's faces are not kept, so there is nothing to correct"
-        self.collector.flush()
-        try: face = file_feedback(face_id, label, by='live')
-        except FacemaskError as e: return str(e)
-        return f"thanks: filed as {CLASS_TITLES.get(label, 'not a face').lower()}" + (' (a site test face)' if face['site_test'] else '')
+        from facemask.review import correction_reply
+        not_kept = "tick keep faces to review first: the camera's faces are not kept, so there is nothing to correct"
+        if self.collector is None: return self.guard() or not_kept
+        return self.guard() or correction_reply(self.collector, face_id, label, 'live', not_kept)
 
     def _on_message(self, _, content: dict, buffers: list):
         if content.get('type') == 'reset': return self.reset()

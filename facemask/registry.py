@@ -20,9 +20,10 @@ import pandas as pd
 from .core import PROMOTION_MARGIN, SITE_TOLERANCE, FacemaskError, outputs_dir
 
 # %% auto #0
-__all__ = ['SHIPPED', 'STATUSES', 'SCHEMA', 'RUN_KINDS', 'registry_path', 'runs_dir', 'connect', 'new_run_id', 'RunInProgress',
-           'check_idle', 'start_run', 'set_run_pid', 'finish_run', 'update_metrics', 'get_run', 'list_runs',
-           'running_runs', 'production_run', 'promote', 'rollback', 'production_log', 'promotion_decision']
+__all__ = ['SHIPPED', 'STATUSES', 'SCHEMA', 'RUN_KINDS', 'registry_path', 'runs_dir', 'open_database', 'transaction', 'connect',
+           'new_run_id', 'RunInProgress', 'check_idle', 'start_run', 'set_run_pid', 'finish_run', 'update_metrics',
+           'get_run', 'list_runs', 'running_runs', 'production_run', 'promote', 'rollback', 'production_log',
+           'promotion_decision']
 
 # %% ../nbs/05a_registry.ipynb #87918227
 SHIPPED = 'shipped'   # production when no run was ever promoted: the model inside the package
@@ -59,23 +60,34 @@ def _while_locked(step, patience_s: float = 30):
             if 'locked' not in str(e) or time.monotonic() > deadline: raise
             time.sleep(random.uniform(0.01, 0.1))
 
-@contextmanager
-def connect():
-    "A transaction on the registry (created on first use); commits on success, rolls back on error."
-    path = registry_path()
+def open_database(path: Path, schema: str, **options) -> sqlite3.Connection:
+    """A connection to the SQLite file `path` in WAL mode with `schema` created on first use; rows read as `sqlite3.Row`.
+    `options` go to `sqlite3.connect` (e.g. `check_same_thread=False` for a connection a writer thread keeps)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(path, timeout=30, isolation_level=None)
+    con = sqlite3.connect(path, timeout=30, isolation_level=None, **options)
     con.row_factory = sqlite3.Row
     try:
         _while_locked(lambda: con.execute('PRAGMA journal_mode=WAL'))
-        _while_locked(lambda: con.executescript(SCHEMA))
-        con.execute('BEGIN IMMEDIATE')
-        try:
-            yield con
-            con.execute('COMMIT')
-        except BaseException:
-            con.execute('ROLLBACK')
-            raise
+        _while_locked(lambda: con.executescript(schema))
+    except BaseException: con.close(); raise
+    return con
+
+@contextmanager
+def transaction(con: sqlite3.Connection):
+    "One write transaction on `con`: committed on success, rolled back on error."
+    con.execute('BEGIN IMMEDIATE')
+    try:
+        yield con
+        con.execute('COMMIT')
+    except BaseException:
+        con.execute('ROLLBACK'); raise
+
+@contextmanager
+def connect():
+    "A transaction on the registry (created on first use); commits on success, rolls back on error."
+    con = open_database(registry_path(), SCHEMA)
+    try:
+        with transaction(con): yield con
     finally: con.close()
 
 # %% ../nbs/05a_registry.ipynb #ba7ff121

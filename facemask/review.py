@@ -28,15 +28,15 @@ from PIL import Image
 from .core import CLASS_NAMES, REVIEW_SOURCE, FacemaskError, atomic_write, data_dir
 from .data import NEAR_DUPLICATE_BITS, dhash_variants, open_image
 from .evaluate import INCORRECT
-from .registry import connect
+from .registry import connect, open_database, transaction
 
 # %% auto #0
 __all__ = ['NOT_A_FACE', 'REVIEW_LABELS', 'COLLECT_ENV', 'REVIEW_SETTINGS', 'UNSURE_MARGIN', 'NEAR_THRESHOLD', 'SITE_TEST_SHARE',
-           'CROP_SIDE', 'RECENT_MAX_BYTES', 'log', 'review_setting', 'collecting', 'review_dir', 'faces_dir',
-           'informativeness', 'queue_score', 'review_reason', 'new_face_id', 'face_jpeg', 'recent_path', 'open_recent',
-           'transaction', 'recent_db', 'Collector', 'enforce_limits', 'queue_faces', 'face_image', 'review_counts',
-           'UnknownFace', 'site_test_group', 'label_face', 'unlabel', 'skip_face', 'file_feedback', 'stage_labelled',
-           'labelled_pending', 'site_test_faces', 'export_queue', 'import_labels', 'purge', 'tidy']
+           'CROP_SIDE', 'RECENT_MAX_BYTES', 'log', 'RECENT_SCHEMA', 'review_setting', 'collecting', 'review_dir',
+           'faces_dir', 'informativeness', 'queue_score', 'review_reason', 'new_face_id', 'face_jpeg', 'recent_path',
+           'open_recent', 'recent_db', 'Collector', 'enforce_limits', 'queue_faces', 'face_image', 'review_counts',
+           'UnknownFace', 'site_test_group', 'label_face', 'correction_reply', 'unlabel', 'skip_face', 'file_feedback',
+           'stage_labelled', 'labelled_pending', 'site_test_faces', 'export_queue', 'import_labels', 'purge', 'tidy']
 
 # %% ../nbs/05d_review.ipynb #819e7c64
 NOT_A_FACE = 'not_a_face'            # the label for a detection that is no face at all
@@ -117,26 +117,17 @@ def _bits_apart(a: str, b: str) -> int: return (int(a, 16) ^ int(b, 16)).bit_cou
 
 def recent_path() -> Path: return review_dir()/'recent.sqlite'
 
+RECENT_SCHEMA = '''
+CREATE TABLE IF NOT EXISTS recent (id TEXT PRIMARY KEY, at REAL NOT NULL, meta TEXT NOT NULL, image BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS recent_at ON recent (at);
+'''
+
 def open_recent() -> sqlite3.Connection:
     """A connection to the file of recently collected predictions (created on first use). Its writes are synced at checkpoints,
     not at every commit: a power cut may lose the last second of corrections-by-id, never the file."""
-    path = recent_path(); path.parent.mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-    con.execute('PRAGMA journal_mode=WAL')
+    con = open_database(recent_path(), RECENT_SCHEMA, check_same_thread=False)
     con.execute('PRAGMA synchronous=NORMAL')
-    con.execute('CREATE TABLE IF NOT EXISTS recent (id TEXT PRIMARY KEY, at REAL NOT NULL, meta TEXT NOT NULL, image BLOB NOT NULL)')
-    con.execute('CREATE INDEX IF NOT EXISTS recent_at ON recent (at)')
     return con
-
-@contextmanager
-def transaction(con: sqlite3.Connection):
-    "One write transaction on `con`: committed on success, rolled back on error."
-    con.execute('BEGIN IMMEDIATE')
-    try:
-        yield con
-        con.execute('COMMIT')
-    except BaseException:
-        con.execute('ROLLBACK'); raise
 
 @contextmanager
 def recent_db():
@@ -224,6 +215,7 @@ class Collector:
         if kept: self._keep(kept, now)
 
     def _keep(self, kept: list, now: datetime):
+        "Write the faces worth a look into the queue: each image first, then the records in one transaction."
         written, merged, gone = [], [], []
         for meta, image in kept:
             jpeg, im = face_jpeg(image)
@@ -240,13 +232,17 @@ class Collector:
                     old = con.execute('SELECT file FROM review WHERE id=? AND label IS NULL', (meta['replaces'],)).fetchone()
                     if old:
                         con.execute('DELETE FROM review WHERE id=?', (meta['replaces'],)); gone.append(old['file'])
-                con.execute('INSERT INTO review (id, kept, origin, source, frame, grp, model_version, probabilities, predicted, reason, score, '
-                            'dhash, file, bytes) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)',
-                            (meta['id'], _stamp(now), meta['origin'], meta['source'], meta['frame'], meta['grp'], meta['model_version'],
-                             json.dumps(meta['probabilities']), meta['predicted'], meta['reason'], meta['score'], dhash, file, size))
+                _insert_face(con, meta, _stamp(now), file, size, dhash)
             for meta, twin in merged: con.execute('UPDATE review SET seen=seen+1 WHERE id=?', (twin,))
             gone += _bound_queue(con, now)
         for file in gone: (faces_dir()/file).unlink(missing_ok=True)
+
+def _insert_face(con, meta: dict, kept: str, file: str, size: int, dhash: str):
+    "Add the face `meta` describes (its prediction, why it was kept, its score) to the queue, its image in `file`."
+    con.execute('INSERT INTO review (id, kept, origin, source, frame, grp, model_version, probabilities, predicted, reason, score, '
+                'dhash, file, bytes) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)',
+                (meta['id'], kept, meta['origin'], meta['source'], meta['frame'], meta['grp'], meta['model_version'],
+                 json.dumps(meta['probabilities']), meta['predicted'], meta['reason'], meta['score'], dhash, file, size))
 
 def _trim_recent(con):
     "Forget the recent predictions past their time, then the oldest beyond their number (both by the index on their time)."
@@ -335,6 +331,17 @@ def label_face(face_id: str, label: str, by: str = 'someone') -> dict:
         _label(con, face_id, label, by)
         return _decode(con.execute('SELECT * FROM review WHERE id=?', (face_id,)).fetchone())
 
+def correction_reply(collector, face_id: str, label: str, by: str, not_kept: str) -> str:
+    """`file_feedback` for a dashboard tab, as the sentence to show: `not_kept` when the face was not collected, the error's
+    words when it is refused, otherwise what became of it."""
+    from facemask.core import CLASS_TITLES
+    collector.flush()   # its face may still be on its way to the disk
+    try: face = file_feedback(face_id, label, by=by)
+    except UnknownFace: return not_kept
+    except FacemaskError as e: return str(e)
+    return f"thanks: filed as {CLASS_TITLES.get(label, 'not a face').lower()}" + \
+           (', kept back to test the next retraining on this site' if face['site_test'] else ', it joins the next retraining')
+
 def unlabel(face_id: str) -> dict:
     "Undo a label (not once the face was sent to a retraining)."
     with connect() as con:
@@ -361,10 +368,7 @@ def file_feedback(face_id: str, label: str, by: str = 'feedback') -> dict:
             meta, (jpeg, im) = json.loads(row[0]), face_jpeg(row[1])
             file = f'{face_id}.jpg'
             with atomic_write(faces_dir()/file) as f: f.write(jpeg)
-            con.execute('INSERT INTO review (id, kept, origin, source, frame, grp, model_version, probabilities, predicted, reason, score, '
-                        'dhash, file, bytes) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)',
-                        (face_id, meta['kept'], meta['origin'], meta['source'], meta['frame'], meta['grp'], meta['model_version'],
-                         json.dumps(meta['probabilities']), meta['predicted'], 'corrected', 2.0, _dhash(im), file, len(jpeg)))   # a person said it is wrong
+            _insert_face(con, {**meta, 'id': face_id, 'reason': 'corrected', 'score': 2.0}, meta['kept'], file, len(jpeg), _dhash(im))   # a person said it is wrong
         _label(con, face_id, label, by)
         return _decode(con.execute('SELECT * FROM review WHERE id=?', (face_id,)).fetchone())
 
