@@ -264,13 +264,14 @@ def _app(args):
 def _watch(args):
     import contextlib, json
     from facemask.core import atomic_write
+    from facemask.history import history_path, parse_time
     from facemask.video import watch
     if args.every < 1: raise FacemaskError(f'--every must be at least 1, not {args.every}')
     with contextlib.ExitStack() as stack:
         lines = None if args.json is None else (sys.stdout if args.json == '-' else stack.enter_context(atomic_write(args.json, 'w')))
-        collector = _collector(args, 'watch')
+        collector, history = _collector(args, 'watch'), _recorder(args)
         try: report = watch(args.source, out=args.out, json_lines=lines, every=args.every, max_frames=args.max_frames, min_frames=args.min_frames,
-                            collector=collector)
+                            collector=collector, history=history, started=parse_time(args.started) if args.started else None, blur=args.blur)
         finally: _say_collected(collector)
     if args.report:
         with atomic_write(args.report, 'w') as f: json.dump(report, f, indent=1)
@@ -279,7 +280,40 @@ def _watch(args):
         + ', '.join(f"{report['faces_per_class'][c]} {c}" for c in CLASS_NAMES))
     say(f"people (a face followed over at least {args.min_frames} frames, labelled by majority): {len(report['people'])}: "
         + ', '.join(f"{report['people_per_class'][c]} {c}" for c in CLASS_NAMES))
-    if report['video']: say(f"annotated video: {report['video']}")
+    if report['video']: say(f"annotated video: {report['video']}" + (' (faces blurred)' if args.blur else ''))
+    if history: say(f"compliance history of site {history.site}: {history_path()} (see: facemask history --site {history.site})"
+                    + (f'; NOT all written: {history.error}' if history.error else ''))
+
+def _recorder(args):
+    "The site's history recorder when `--site` was given."
+    from facemask.history import HistoryRecorder
+    return HistoryRecorder(args.site) if args.site else None
+
+def _history(args):
+    import json
+    from facemask.history import check_site, history_path, model_reference, read_history, worst_periods
+    from facemask.registry import production_run
+    from facemask.runs import model_dir
+    if args.site: check_site(args.site)
+    table = read_history(args.site, args.since, args.until, args.every, model_reference(model_dir(production_run())))
+    if table.empty:
+        where = f'site {args.site}' if args.site else 'any site'
+        print(f'no history for {where} since {args.since} in {history_path()}: record some with facemask watch SOURCE --site NAME',
+              file=sys.stderr)
+        if not (args.json or args.csv): return
+    if args.worst: table = worst_periods(table, args.worst, args.min_people)
+    table['period'] = table['period'].dt.strftime('%Y-%m-%d %H:%M')
+    if args.json:
+        for row in table.to_dict('records'): print(json.dumps(row, default=str))
+    elif args.csv: table.to_csv(sys.stdout, index=False)
+    else:
+        shown = table[['site', 'period', 'people', 'worn_correctly', *(f'people_{c}' for c in CLASS_NAMES), 'low_confidence_share',
+                       'drift_labels', 'models']].copy()
+        shown['worn_correctly'] = shown['worn_correctly'].map(lambda v: '' if v != v else f'{v:.0%}')
+        shown['low_confidence_share'] = shown['low_confidence_share'].map(lambda v: '' if v != v else f'{v:.0%}')
+        shown['drift_labels'] = shown['drift_labels'].map(lambda v: '' if v is None or v != v else f'{v:.2f}')
+        print(shown.rename(columns={'worn_correctly': 'worn right', 'low_confidence_share': 'unsure', 'drift_labels': 'drift',
+                                    **{f'people_{c}': c for c in CLASS_NAMES}}).to_string(index=False))
 
 def _serve(args):
     import os
@@ -477,7 +511,27 @@ def build_parser() -> argparse.ArgumentParser:
                    help='frames a face must be followed over to count as a person (default: %(default)s)')
     r.add_argument('--collect', action='store_true',
                    help="keep the people worth a look in the review queue, one face each (off by default: they did not choose)")
+    r.add_argument('--site', metavar='NAME', help="add frames and people to this site's compliance history (see facemask history)")
+    r.add_argument('--started', metavar='TIME', help="for a video file: when its first frame was filmed (2026-12-01T09:00, or 2h "
+                                                     "for two hours ago; default: now); a camera's frames are timed as they come")
+    r.add_argument('--blur', action='store_true', help='blur the faces in the annotated video (labels and boxes stay)')
     r.set_defaults(func=_watch)
+    r = sub.add_parser('history', help='compliance over time: people per class and site, per hour or day',
+                       description='Read the compliance history that facemask watch --site, the Live tab, the WebSocket and POST '
+                                   '/predict/faces record: people per class (each followed person once), the share wearing a mask '
+                                   'correctly, the share of faces labelled with low confidence, the drift of the label mix from the '
+                                   "model's validation faces (population stability index: < 0.1 stable, > 0.25 a different population), "
+                                   'per site and period. Kept FACEMASK_HISTORY_DAYS days (default 400); counts only, never images.')
+    r.add_argument('--site', metavar='NAME', help='one site (default: every site)')
+    r.add_argument('--since', default='24h', metavar='TIME', help='from: 24h, 7d, 2026-12-01, 2026-12-01T09:00 (default: %(default)s)')
+    r.add_argument('--until', metavar='TIME', help='to (default: now)')
+    r.add_argument('--every', default='1h', metavar='PERIOD', help='period to sum over: 15m, 1h, 1d (default: %(default)s)')
+    r.add_argument('--worst', type=int, metavar='N', help='only the N periods with the lowest share wearing a mask correctly')
+    r.add_argument('--min-people', type=int, default=5, metavar='N', help='with --worst: periods with at least N people (default: %(default)s)')
+    out = r.add_mutually_exclusive_group()
+    out.add_argument('--json', action='store_true', help='one JSON object per line')
+    out.add_argument('--csv', action='store_true', help='CSV with every column')
+    r.set_defaults(func=_history)
     r = sub.add_parser('serve', help='serve the HTTP API (FastAPI + uvicorn; OpenAPI at /docs)',
                        description='Serve the production model over HTTP: /predict, /predict/batch, /predict/faces, /health, /model, '
                                    'and the token-guarded retraining endpoints (token from FACEMASK_API_TOKEN or outputs/api_token).')

@@ -20,7 +20,7 @@ __all__ = ['CLASS_NAMES', 'CLASS_TITLES', 'CLASS_COLORS', 'SPLITS', 'DEFAULT_IMA
            'MODEL_INPUT_SIZES', 'REAL_PHOTO_SOURCES', 'SYNTHETIC_MASK_SOURCES', 'PROMOTION_MARGIN', 'REVIEW_SOURCE',
            'SITE_TOLERANCE', 'RETRAIN_DEFAULTS', 'IMAGE_EXTENSIONS', 'LOG_PROGRESS_EVERY_S', 'FacemaskError',
            'project_root', 'home', 'data_dir', 'outputs_dir', 'cache_dir', 'free_port', 'shared_data_dir',
-           'atomic_write', 'write_json', 'read_json', 'progress_bar']
+           'number_setting', 'atomic_write', 'write_json', 'read_json', 'progress_bar']
 
 # %% ../nbs/00_core.ipynb #498c0b32
 CLASS_NAMES = ('mask_weared_incorrect', 'with_mask', 'without_mask')
@@ -84,6 +84,17 @@ def shared_data_dir() -> Path | None:
     env = os.environ.get('FACEMASK_SHARED_DATA')
     candidates = [Path(env)] if env else [project_root().parent/'shared'/'data', Path.cwd().parent/'shared'/'data']
     return next((p.resolve() for p in candidates if (p/'faces').is_dir()), None)
+
+# %% ../nbs/00_core.ipynb #295fc4a6
+def number_setting(env: str, default: float, what: str, most: float | None = None) -> float:
+    "The number in environment variable `env`, else `default`; a clear error naming `env` and `what` it sets for a bad value."
+    value = os.environ.get(env)
+    if value is None or not value.strip(): return default
+    try: number = float(value)
+    except ValueError: raise FacemaskError(f'{env}={value!r} is not a number ({what})') from None
+    if not number >= 0 or (most is not None and number > most):
+        raise FacemaskError(f'{env}={value!r} is out of range ({what}: {f"0 to {most:g}" if most is not None else "0 or more"})')
+    return number
 
 # %% ../nbs/00_core.ipynb #a19cdd39
 @contextmanager

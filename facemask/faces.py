@@ -21,10 +21,10 @@ from .predict import Predictor
 from .review import Collector, new_face_id
 
 # %% auto #0
-__all__ = ['CROP_MARGIN', 'CHIN_LOOK_REACH', 'CHIN_LOOK_CERTAINTY', 'SIZE_BUCKETS', 'MIN_FACE', 'crop_face', 'reach_below',
-           'LookMemory', 'look_below_chin', 'classify_faces', 'collect_faces', 'predict_faces', 'draw_faces',
-           'split_photos', 'match_faces', 'evaluate_faces', 'face_report', 'photo_folders', 'split_evaluations',
-           'detector_crop_boxes', 'detector_crops', 'split_face_report']
+__all__ = ['CROP_MARGIN', 'CHIN_LOOK_REACH', 'CHIN_LOOK_CERTAINTY', 'BLUR_CELLS', 'SIZE_BUCKETS', 'MIN_FACE', 'crop_face',
+           'reach_below', 'LookMemory', 'look_below_chin', 'classify_faces', 'collect_faces', 'predict_faces',
+           'blur_faces', 'draw_faces', 'split_photos', 'match_faces', 'evaluate_faces', 'face_report', 'photo_folders',
+           'split_evaluations', 'detector_crop_boxes', 'detector_crops', 'split_face_report']
 
 # %% ../nbs/06a_faces.ipynb #986a41e3
 CROP_MARGIN = 0.15   # the real-photo training crops were cut with this margin around the face box
@@ -115,9 +115,24 @@ def predict_faces(predictor: Predictor, src, name: str | None = None, detector=N
     if collector is not None: collect_faces(collector, predictor, im, faces, name, frame, stream)
     return {'file': name, 'faces': faces, 'model_version': predictor.version}
 
-def draw_faces(im: Image.Image, faces: list) -> Image.Image:
-    "A copy of `im` with each face's box and label drawn in its class colour."
+BLUR_CELLS = 8   # a blurred face is this many blocks across: a shape, never a person one could recognise
+
+def blur_faces(im: Image.Image, faces: list) -> Image.Image:
+    "A copy of `im` with each face's box pixelated to `BLUR_CELLS` blocks across and smoothed: who it was cannot be seen."
+    from PIL import ImageFilter
     out = im.convert('RGB').copy()
+    for f in faces:
+        x0, y0, x1, y1 = (int(round(v)) for v in f['box'])
+        x0, y0, x1, y1 = max(0, x0), max(0, y0), min(out.width, x1), min(out.height, y1)
+        if x1 - x0 < 2 or y1 - y0 < 2: continue
+        face = out.crop((x0, y0, x1, y1))
+        cells = face.resize((BLUR_CELLS, max(1, round(BLUR_CELLS * face.height / face.width))), Image.BILINEAR)
+        out.paste(cells.resize(face.size, Image.NEAREST).filter(ImageFilter.GaussianBlur(max(1, face.width // BLUR_CELLS // 2))), (x0, y0))
+    return out
+
+def draw_faces(im: Image.Image, faces: list, blur: bool = False) -> Image.Image:
+    "A copy of `im` with each face's box and label drawn in its class colour; the faces themselves blurred with `blur`."
+    out = blur_faces(im, faces) if blur else im.convert('RGB').copy()
     draw = ImageDraw.Draw(out)
     width = max(2, round(max(out.size) / 300))
     for f in faces:

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from .core import CLASS_NAMES, REVIEW_SOURCE, FacemaskError, atomic_write, data_dir
+from .core import CLASS_NAMES, CLASS_TITLES, REVIEW_SOURCE, FacemaskError, atomic_write, data_dir, number_setting
 from .data import NEAR_DUPLICATE_BITS, dhash_variants, open_image
 from .evaluate import INCORRECT
 from .registry import connect, open_database, transaction
@@ -59,13 +59,7 @@ RECENT_MAX_BYTES = 256 * 2**10   # an uploaded face image up to this size is hel
 def review_setting(name: str) -> float:
     "A review setting from its environment variable, else its default; a clear error for a value that is not a positive number."
     env, default, what = REVIEW_SETTINGS[name]
-    value = os.environ.get(env)
-    if value is None or not value.strip(): return default
-    try: number = float(value)
-    except ValueError: raise FacemaskError(f'{env}={value!r} is not a number ({what})') from None
-    if not number >= 0 or (name == 'sample' and number > 1):
-        raise FacemaskError(f'{env}={value!r} is out of range ({what}: {"0 to 1" if name == "sample" else "0 or more"})')
-    return number
+    return number_setting(env, default, what, most=1 if name == 'sample' else None)
 
 def collecting() -> bool:
     "Whether `FACEMASK_COLLECT` switches collecting on (for `facemask serve` and its workers)."
@@ -334,7 +328,6 @@ def label_face(face_id: str, label: str, by: str = 'someone') -> dict:
 def correction_reply(collector, face_id: str, label: str, by: str, not_kept: str) -> str:
     """`file_feedback` for a dashboard tab, as the sentence to show: `not_kept` when the face was not collected, the error's
     words when it is refused, otherwise what became of it."""
-    from facemask.core import CLASS_TITLES
     collector.flush()   # its face may still be on its way to the disk
     try: face = file_feedback(face_id, label, by=by)
     except UnknownFace: return not_kept

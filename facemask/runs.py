@@ -202,6 +202,7 @@ def set_operating_point(run_id: str, threshold: float | None = None, recall: flo
     from facemask.core import atomic_write, read_json
     from facemask.data import load_dataset
     from facemask.evaluate import headline, operating_point_at, operating_point_for_recall
+    from facemask.history import drift_reference
     from facemask.registry import update_metrics
     if (threshold is None) == (recall is None): raise FacemaskError('give either a threshold or a recall')
     if threshold is not None and not 0 <= threshold <= 1: raise FacemaskError(f'a threshold is a probability between 0 and 1, not {threshold}')
@@ -215,7 +216,8 @@ def set_operating_point(run_id: str, threshold: float | None = None, recall: flo
     point = (operating_point_for_recall(labels, probabilities, recall) if recall is not None
              else operating_point_at(labels, probabilities, threshold, 'set by hand'))
     metrics = evaluate_model(model, ds, 'test', point['incorrect_threshold'])[0]
-    record = {**record, 'operating_point': point, 'headline': headline(metrics), 'test': metrics}
+    record = {**record, 'operating_point': point, 'headline': headline(metrics), 'test': metrics,
+              'drift_reference': drift_reference(probabilities, point['incorrect_threshold'])}
     write_json(folder/'metrics.json', record)
     with atomic_write(folder/'model_card.md', 'w') as f: f.write(model_card(record, ds))
     update_metrics(run['run_id'], {'headline': record['headline'], 'test': metrics})

@@ -19,7 +19,7 @@ from .detect import SURE_SCORE
 from .faces import LookMemory, classify_faces, collect_faces, draw_faces, match_faces
 
 # %% auto #0
-__all__ = ['FaceTracker', 'open_video', 'frames', 'VideoOut', 'write_clip', 'watch']
+__all__ = ['FaceTracker', 'is_camera', 'open_video', 'frames', 'VideoOut', 'write_clip', 'watch']
 
 # %% ../nbs/06c_video.ipynb #e7bc442e
 class FaceTracker:
@@ -28,6 +28,7 @@ class FaceTracker:
     def __init__(self, min_iou: float = 0.3, max_missed: int = 12, start_score: float = SURE_SCORE):
         self.min_iou, self.max_missed, self.start_score = min_iou, max_missed, start_score
         self.active, self.ended, self.next_id = [], [], 1
+        self.unreported = []   # tracks ended since `take_people` was last called
 
     def update(self, frame: int, faces: list) -> list:
         """Track ids of `faces` (dicts with `box`, `label` and `confidence`) seen in `frame`, in their order; None for a face
@@ -45,7 +46,8 @@ class FaceTracker:
             track.update(box=list(face['box']), last_frame=frame)
             track['votes'][face['label']] += 1
             face['track'] = track['track']; ids.append(track['track'])
-        self.ended += [t for t in self.active if frame - t['last_frame'] > self.max_missed]
+        gone = [t for t in self.active if frame - t['last_frame'] > self.max_missed]
+        self.ended += gone; self.unreported += gone
         self.active = [t for t in self.active if frame - t['last_frame'] <= self.max_missed]
         return ids
 
@@ -54,6 +56,15 @@ class FaceTracker:
         tracks = sorted(self.ended + self.active, key=lambda t: t['track'])
         return [{'track': t['track'], 'first_frame': t['first_frame'], 'last_frame': t['last_frame'], 'frames': sum(t['votes'].values()),
                  'label': t['votes'].most_common(1)[0][0], 'votes': dict(t['votes'])} for t in tracks if sum(t['votes'].values()) >= min_frames]
+
+    def take_people(self, min_frames: int = 3, everyone: bool = False) -> list:
+        """The people (as in `people`) whose track ended since the last call, each reported once; with `everyone` (the end of a
+        video) also those still followed. What a compliance history counts."""
+        done = self.unreported + ([t for t in self.active if not t.get('reported')] if everyone else [])
+        self.unreported = []
+        for t in done: t['reported'] = True
+        return [{'track': t['track'], 'last_frame': t['last_frame'], 'label': t['votes'].most_common(1)[0][0]}
+                for t in done if sum(t['votes'].values()) >= min_frames]
 
     def people_per_class(self, min_frames: int = 3) -> dict:
         "How many `people` there are of each class."
@@ -67,10 +78,14 @@ def _quiet_opencv():
     import cv2
     return cv2
 
+def is_camera(source) -> bool:
+    "Whether `source` names a camera (a number or a device path) rather than a video file."
+    return isinstance(source, int) or str(source).isdigit() or str(source).startswith('/dev/video')
+
 def open_video(source):
     "An opened `cv2.VideoCapture` for a file, a camera number or a device path; a clear error otherwise."
     cv2 = _quiet_opencv()
-    camera = isinstance(source, int) or str(source).isdigit() or str(source).startswith('/dev/video')
+    camera = is_camera(source)
     if not camera and not Path(source).is_file(): raise FacemaskError(f'{source}: no such video file')
     capture = cv2.VideoCapture(int(source) if str(source).isdigit() else str(source))
     if not capture.isOpened():
@@ -118,9 +133,11 @@ def write_clip(images: list, path, fps: float = 25, size: tuple = (640, 480), fr
 
 # %% ../nbs/06c_video.ipynb #2050d28f
 def watch(source, predictor=None, detector=None, out=None, json_lines=None, every: int = 1, max_frames: int | None = None,
-          min_frames: int = 3, progress: bool = True, collector=None) -> dict:
-    """Label every face of a video or camera; write the annotated video to `out` and one JSON line per frame to `json_lines`.
-    With a `facemask.review.Collector`, each followed person worth a look joins the review queue once."""
+          min_frames: int = 3, progress: bool = True, collector=None, history=None, started: float | None = None, blur: bool = False) -> dict:
+    """Label every face of a video or camera; write the annotated video to `out` (faces blurred with `blur`) and one JSON line per
+    frame to `json_lines`. With a `facemask.review.Collector`, each followed person worth a look joins the review queue once.
+    With a `facemask.history.HistoryRecorder`, frames and people are counted in the site's history: a camera's at the time they
+    are seen, a file's at `started` (Unix seconds; now by default) plus their time in the video."""
     from facemask.detect import face_detector
     from facemask.predict import Predictor
     cv2 = _quiet_opencv()
@@ -128,7 +145,8 @@ def watch(source, predictor=None, detector=None, out=None, json_lines=None, ever
     predictor, detector = predictor or Predictor(), detector or face_detector()
     fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
     total = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) or None
-    tracker, memory, per_frame, writer, done, started = FaceTracker(), LookMemory(), Counter(), None, 0, time.perf_counter()
+    tracker, memory, per_frame, writer, done, clock = FaceTracker(), LookMemory(), Counter(), None, 0, time.perf_counter()
+    at = started = time.time() if started is None else started
     stream = f'{source}@{time.strftime("%Y%m%dT%H%M%S")}'   # its tracks are this run's people
     bar = progress_bar(total=min(total, max_frames * every) // every if total and max_frames else (total and -(-total // every)),
                desc=str(source), unit='frame', disable=not progress)
@@ -138,15 +156,20 @@ def watch(source, predictor=None, detector=None, out=None, json_lines=None, ever
             faces = classify_faces(predictor, im, detector(rgb), memory)
             tracker.update(index, faces)
             if collector is not None: collect_faces(collector, predictor, im, faces, str(source), index, stream)
+            if history is not None:
+                at = time.time() if is_camera(source) else started + index / fps
+                history.add_frame(faces, predictor.version, at)
+                history.add_people([p['label'] for p in tracker.take_people(min_frames)], predictor.version, at)
+                history.maybe_flush()
             per_frame.update(f['label'] for f in faces)
             if out is not None:
                 writer = writer or VideoOut(out, fps / every, (rgb.shape[1], rgb.shape[0]))
-                writer.write(np.asarray(draw_faces(im, faces)))
+                writer.write(np.asarray(draw_faces(im, faces, blur=blur)))
             if json_lines is not None:
                 json_lines.write(json.dumps({'frame': index, 'time_s': round(index / fps, 3), 'faces': faces}) + '\n')
             done += 1
             bar.update(1)
-            bar.set_postfix_str(f"{done / (time.perf_counter() - started):.1f} frames/s, {len(faces)} faces, people: "
+            bar.set_postfix_str(f"{done / (time.perf_counter() - clock):.1f} frames/s, {len(faces)} faces, people: "
                                 + ', '.join(f'{n} {c}' for c, n in tracker.people_per_class(min_frames).items()), refresh=False)
             if max_frames and done >= max_frames: break
     except KeyboardInterrupt: pass   # a camera has no end: Ctrl-C ends the watch, the report is still made
@@ -156,8 +179,11 @@ def watch(source, predictor=None, detector=None, out=None, json_lines=None, ever
     finally:
         bar.close(); capture.release()
         if collector is not None: collector.flush()
+        if history is not None:   # the people still in view count too: the video ended with them
+            history.add_people([p['label'] for p in tracker.take_people(min_frames, everyone=True)], predictor.version, at)
+            history.close()
     if writer: writer.close()
-    seconds = time.perf_counter() - started
+    seconds = time.perf_counter() - clock
     people = tracker.people(min_frames)
     return {'source': str(source), 'frames': done, 'seconds': round(seconds, 3), 'frames_per_second': round(done / seconds, 2) if seconds else None,
             'model_version': predictor.version, 'faces_per_class': {c: per_frame[c] for c in CLASS_NAMES},
