@@ -8,7 +8,7 @@ PORT ?= 8866
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup chromium test test-notebooks test-py check-export real-data demo insights bench bench-retrain bench-site screenshots loadtest loadtest-replicas image serve pins clean
+.PHONY: help setup chromium prometheus test test-notebooks test-py check-export real-data demo insights bench bench-retrain bench-site screenshots loadtest loadtest-replicas image serve pins clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -26,6 +26,9 @@ $(VENV)/.installed: settings.ini setup.py
 chromium:  ## Debian's chromium for the browser tests (installed with apt if missing)
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 
+prometheus:  ## Debian's Prometheus server, which a test points at facemask serve (installed with apt if missing)
+	@command -v prometheus >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends prometheus; }
+
 test: setup check-export test-notebooks test-py  ## install if needed, then run every test
 
 check-export: setup  ## facemask/ must be exactly what the notebooks export
@@ -35,7 +38,7 @@ check-export: setup  ## facemask/ must be exactly what the notebooks export
 test-notebooks: setup  ## run every notebook's tests (nbdev_test)
 	$(BIN)/nbdev_test --n_workers 2
 
-test-py: setup chromium  ## pytest: command line, HTTP API, bad-input corpus, training and retraining runs, the dashboard in a browser, packaging
+test-py: setup chromium prometheus  ## pytest: command line, HTTP API, bad-input corpus, training and retraining runs, the dashboard in a browser, packaging
 	$(BIN)/pytest -rs tests   # -rs: print why a test was skipped (the container tests without an engine)
 
 real-data: setup  ## import ../shared/data/faces once (later calls reuse it)

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Literal
 
 import orjson
-from fastapi import Body, Depends, FastAPI, Request, WebSocket, WebSocketDisconnect
+from fastapi import Body, Depends, FastAPI, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
+from fastapi.responses import PlainTextResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -28,14 +28,17 @@ from pydantic import BaseModel, Field
 
 from .core import FacemaskError, outputs_dir, read_json
 from .data import ImageRejected
+from .alerts import alert_listeners
+from .history import SiteHistories
+from .metrics import RequestMetrics, exposition
 from .review import REVIEW_LABELS, Collector, UnknownFace, collecting, file_feedback
 
 # %% auto #0
-__all__ = ['TOKEN_ENV', 'MAX_MB_ENV', 'DEFAULT_MAX_MB', 'UPLOAD_MAX_MB', 'MAX_BATCH', 'log', 'RAW_TYPES', 'bearer', 'IMAGE_BODY',
-           'BATCH_BODY', 'ERROR_SCHEMA', 'ERROR_MEANINGS', 'IMAGE_ERRORS', 'GUARDED_ERRORS', 'SERVER_OPTIONS',
-           'UPLOAD_BODY', 'token_file', 'configured_token', 'max_request_bytes', 'json_response', 'rejection_status',
-           'error_status', 'add_error_handlers', 'too_large', 'read_body', 'read_files', 'require_token',
-           'error_responses', 'create_app', 'add_retraining_routes', 'Feedback', 'add_review_routes']
+__all__ = ['TOKEN_ENV', 'MAX_MB_ENV', 'DEFAULT_MAX_MB', 'UPLOAD_MAX_MB', 'MAX_BATCH', 'log', 'RAW_TYPES', 'bearer', 'SITE_QUERY',
+           'IMAGE_BODY', 'BATCH_BODY', 'ERROR_SCHEMA', 'ERROR_MEANINGS', 'IMAGE_ERRORS', 'GUARDED_ERRORS',
+           'SERVER_OPTIONS', 'UPLOAD_BODY', 'token_file', 'configured_token', 'max_request_bytes', 'json_response',
+           'rejection_status', 'error_status', 'add_error_handlers', 'too_large', 'read_body', 'read_files',
+           'require_token', 'error_responses', 'create_app', 'add_retraining_routes', 'Feedback', 'add_review_routes']
 
 # %% ../nbs/08_api.ipynb #cea3ceff
 TOKEN_ENV = 'FACEMASK_API_TOKEN'
@@ -141,6 +144,9 @@ def require_token(credentials: HTTPAuthorizationCredentials | None = Depends(bea
     if not hmac.compare_digest(credentials.credentials.encode(), expected.encode()): raise HTTPException(403, 'wrong token')
 
 # %% ../nbs/08_api.ipynb #8cde61cc
+SITE_QUERY = Query(None, pattern=r'^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$',
+                   description="the site or camera the picture comes from, for the compliance history (`facemask history`); "
+                               "default: the server's `--site` (FACEMASK_SITE), else `default`")
 IMAGE_BODY = {'requestBody': {'content': {
     'multipart/form-data': {'schema': {'type': 'object', 'properties': {'file': {'type': 'string', 'format': 'binary'}}, 'required': ['file']}},
     'image/jpeg': {'schema': {'type': 'string', 'format': 'binary'}}}}}
@@ -179,21 +185,33 @@ def create_app() -> FastAPI:
         app.state.predictor = Predictor()
         # collecting is the operator's decision (`facemask serve --collect`): the people in the pictures did not choose
         app.state.collectors = {origin: Collector(origin) for origin in ('api', 'websocket')} if collecting() else {}
+        app.state.histories = SiteHistories(alert_listeners())
         with ThreadPoolExecutor(1, 'inference') as inference, ThreadPoolExecutor(1, 'faces') as faces:
             app.state.inference, app.state.faces = inference, faces
             await asyncio.get_running_loop().run_in_executor(faces, face_detector)
             yield
         for collector in app.state.collectors.values(): collector.close()
+        app.state.histories.close()
+        for engine in app.state.histories.listeners: engine.close()
 
     async def on_inference_thread(request: Request, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(request.app.state.inference, fn, *args)
     app = FastAPI(title='facemask', version=__version__, lifespan=lifespan,
                   description='Classify face images: mask worn correctly (`with_mask`), incorrectly (`mask_weared_incorrect`) or no mask.')
     add_error_handlers(app)
+    app.add_middleware(RequestMetrics)
 
     @app.get('/health', summary='liveness and the model version being served', responses=error_responses())
     def health(request: Request):
         return json_response({'status': 'ok', 'model_version': request.app.state.predictor.refresh()})
+
+    @app.get('/metrics', summary='Prometheus metrics: requests, latency, predictions per class, faces per frame, second stage, '
+             'model version, review queue and history sizes, each site\'s last hour', response_class=PlainTextResponse,
+             responses=error_responses())
+    def metrics(request: Request):
+        request.app.state.histories.flush()   # this worker's last seconds too (the others' reach the file within 5 s)
+        body, content_type = exposition()
+        return Response(body, media_type=content_type)
 
     @app.get('/model', summary='the production model card and its metrics', responses=error_responses())
     def model(request: Request): return json_response(_production_model(request.app.state.predictor.refresh()))
@@ -218,11 +236,15 @@ def create_app() -> FastAPI:
 
     @app.post('/predict/faces', summary='find the faces in a photo and classify each', openapi_extra=IMAGE_BODY,
               responses=error_responses(*IMAGE_ERRORS))
-    async def predict_faces(request: Request):
+    async def predict_faces(request: Request, site: str | None = SITE_QUERY):
         from facemask.faces import predict_faces
+        history = request.app.state.histories(site)   # a bad site name is refused before the photo is read
         [(name, data)], _ = await read_files(request, 'file', limit, max_files=1)
-        return json_response(await asyncio.get_running_loop().run_in_executor(
-            request.app.state.faces, lambda: predict_faces(request.app.state.predictor, data, name, collector=request.app.state.collectors.get('api'))))
+        def answer():
+            result = predict_faces(request.app.state.predictor, data, name, collector=request.app.state.collectors.get('api'))
+            history.record(result['faces'], result['model_version'])   # a photo's faces are its people
+            return result
+        return json_response(await asyncio.get_running_loop().run_in_executor(request.app.state.faces, answer))
 
     @app.websocket('/ws/faces')
     async def faces_stream(socket: WebSocket):
@@ -231,23 +253,32 @@ def create_app() -> FastAPI:
         from facemask.review import new_face_id
         from facemask.video import FaceTracker
         await socket.accept()
-        # a connection is one camera: its looks below the chin are reused, and its faces followed (one review entry per person)
+        try: history = socket.app.state.histories(socket.query_params.get('site'))
+        except FacemaskError as e:
+            await socket.send_text(orjson.dumps({'error': str(e), 'status': 422}).decode())
+            return await socket.close(1008)
+        # a connection is one camera: its looks below the chin are reused, and its faces followed (one review entry per person,
+        # one count per person in its site's history)
         loop, index, memory, tracker = asyncio.get_running_loop(), 0, LookMemory(), FaceTracker()
         collector, stream = socket.app.state.collectors.get('websocket'), f'websocket:{new_face_id()}'
+        def answer(data: bytes, index: int) -> dict:
+            result = predict_faces(socket.app.state.predictor, data, f'frame {index}', None, memory, tracker, index, collector, stream)
+            history.record(result['faces'], result['model_version'], tracker=tracker)
+            return result
         try:
             while True:
                 message = await socket.receive()
                 if message['type'] == 'websocket.disconnect': return
                 data = message.get('bytes')
-                if data is None: answer = {'error': 'send each frame as a binary message of JPEG or PNG bytes', 'status': 415}
-                elif len(data) > limit: answer = {'error': f'frame of {len(data)} bytes is over the {limit}-byte limit', 'status': 413}
+                if data is None: reply = {'error': 'send each frame as a binary message of JPEG or PNG bytes', 'status': 415}
+                elif len(data) > limit: reply = {'error': f'frame of {len(data)} bytes is over the {limit}-byte limit', 'status': 413}
                 else:
-                    try: answer = await loop.run_in_executor(socket.app.state.faces, predict_faces, socket.app.state.predictor, data,
-                                                             f'frame {index}', None, memory, tracker, index, collector, stream)
-                    except ImageRejected as e: answer = {'error': e.reason, 'status': rejection_status(e)}
-                await socket.send_text(orjson.dumps({'frame': index, **answer}).decode())
+                    try: reply = await loop.run_in_executor(socket.app.state.faces, answer, data, index)
+                    except ImageRejected as e: reply = {'error': e.reason, 'status': rejection_status(e)}
+                await socket.send_text(orjson.dumps({'frame': index, **reply}).decode())
                 index += 1
         except WebSocketDisconnect: return
+        finally: history.finish(tracker, socket.app.state.predictor.version)   # the people still in view when the stream ended
     def collect(request: Request, prediction, data: bytes):
         "Offer a single face image's prediction to the review queue, when this server collects."
         collector = request.app.state.collectors.get('api')

@@ -267,12 +267,18 @@ def _watch(args):
     from facemask.history import history_path, parse_time
     from facemask.video import watch
     if args.every < 1: raise FacemaskError(f'--every must be at least 1, not {args.every}')
+    if args.metrics_port is not None:
+        from facemask.metrics import serve_metrics
+        serve_metrics(args.metrics_port, args.metrics_host)
+        print(f'metrics: http://{args.metrics_host}:{args.metrics_port}/metrics', file=sys.stderr, flush=True)
     with contextlib.ExitStack() as stack:
         lines = None if args.json is None else (sys.stdout if args.json == '-' else stack.enter_context(atomic_write(args.json, 'w')))
         collector, history = _collector(args, 'watch'), _recorder(args)
         try: report = watch(args.source, out=args.out, json_lines=lines, every=args.every, max_frames=args.max_frames, min_frames=args.min_frames,
                             collector=collector, history=history, started=parse_time(args.started) if args.started else None, blur=args.blur)
-        finally: _say_collected(collector)
+        finally:
+            _say_collected(collector)
+            for engine in history.listeners if history else []: engine.close()
     if args.report:
         with atomic_write(args.report, 'w') as f: json.dump(report, f, indent=1)
     say = (lambda s: print(s, file=sys.stderr)) if args.json == '-' else print   # stdout carries the JSON lines then
@@ -284,10 +290,34 @@ def _watch(args):
     if history: say(f"compliance history of site {history.site}: {history_path()} (see: facemask history --site {history.site})"
                     + (f'; NOT all written: {history.error}' if history.error else ''))
 
+def _alerts(args):
+    import json, time
+    from facemask.alerts import AlertRule, alerts_path, load_rules, recent_alerts, save_rules
+    rules = load_rules()
+    if args.add:
+        rule = AlertRule(args.add, args.max_unmasked, args.minutes, args.min_people, args.down_minutes or None, args.webhook)
+        rules = [r for r in rules if r.site != rule.site] + [rule]
+        print(f'rule for {rule.site} saved in {save_rules(rules)}', file=sys.stderr)
+    elif args.remove:
+        if not any(r.site == args.remove for r in rules): raise FacemaskError(f'no rule for {args.remove} in {alerts_path()}')
+        save_rules([r for r in rules if r.site != args.remove])
+        print(f'rule for {args.remove} removed', file=sys.stderr)
+    alerts = recent_alerts(since=time.time() - 86400)
+    if args.json: return print(json.dumps({'rules': [vars(r) for r in rules], 'alerts': alerts}))
+    if not rules: print(f'no alert rules (in {alerts_path()}): add one with facemask alerts --add SITE --webhook URL')
+    for r in rules:
+        print(f"{r.site}: over {r.max_unmasked:.0%} without a mask or wearing it wrong in {r.minutes:g} min among >= {r.min_people} people"
+              + (f'; camera down after {r.down_minutes:g} min quiet' if r.down_minutes else '') + f" -> {r.webhook or '(no webhook)'}")
+    print(f'alerts of the last 24 h: {len(alerts)}')
+    for a in alerts:
+        sent = f"delivered after {a['attempts']} attempt(s)" if a['delivered'] else (f"NOT delivered: {a['error']}" if a['error'] else 'not sent')
+        print(f"  {time.strftime('%Y-%m-%d %H:%M', time.localtime(a['at']))} {a['state']:8} {a['message']} ({sent})")
+
 def _recorder(args):
     "The site's history recorder when `--site` was given."
+    from facemask.alerts import alert_listeners
     from facemask.history import HistoryRecorder
-    return HistoryRecorder(args.site) if args.site else None
+    return HistoryRecorder(args.site, listeners=alert_listeners()) if args.site else None
 
 def _history(args):
     import json
@@ -319,9 +349,16 @@ def _serve(args):
     import os
     import uvicorn
     from facemask.api import MAX_MB_ENV, SERVER_OPTIONS, configured_token, max_request_bytes
+    import atexit, shutil, tempfile
+    from facemask.history import SITE_ENV, check_site
+    from facemask.metrics import MULTIPROCESS_ENV
     from facemask.review import COLLECT_ENV, collecting, review_dir
     if args.max_mb is not None: os.environ[MAX_MB_ENV] = str(args.max_mb)
     if args.collect: os.environ[COLLECT_ENV] = '1'   # the workers read it
+    if args.site: os.environ[SITE_ENV] = check_site(args.site)
+    if args.workers > 1 and not os.environ.get(MULTIPROCESS_ENV):   # the workers count in files of one folder; a scrape sums them
+        os.environ[MULTIPROCESS_ENV] = tempfile.mkdtemp(prefix='facemask-metrics-')
+        atexit.register(shutil.rmtree, os.environ[MULTIPROCESS_ENV], True)
     limit = max_request_bytes()   # a bad limit is one clear error before any worker starts
     guarded = 'token required' if configured_token() else 'disabled: no token configured'
     kept = f'faces worth a look kept for review in {review_dir()}' if collecting() else 'no face kept (--collect keeps faces for review)'
@@ -515,6 +552,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument('--started', metavar='TIME', help="for a video file: when its first frame was filmed (2026-12-01T09:00, or 2h "
                                                      "for two hours ago; default: now); a camera's frames are timed as they come")
     r.add_argument('--blur', action='store_true', help='blur the faces in the annotated video (labels and boxes stay)')
+    r.add_argument('--metrics-port', type=int, metavar='PORT', help='serve Prometheus metrics at http://HOST:PORT/metrics while watching')
+    r.add_argument('--metrics-host', default='127.0.0.1', metavar='HOST', help='address of the metrics server (default: %(default)s)')
     r.set_defaults(func=_watch)
     r = sub.add_parser('history', help='compliance over time: people per class and site, per hour or day',
                        description='Read the compliance history that facemask watch --site, the Live tab, the WebSocket and POST '
@@ -544,7 +583,28 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument('--collect', action='store_true',
                    help='keep the faces worth a look in the review queue and every prediction for a while, so POST /feedback can correct it '
                         '(default: FACEMASK_COLLECT, else off)')
+    r.add_argument('--site', metavar='NAME', help="the compliance history's site for pictures whose request names none "
+                                                  '(?site=NAME on /predict/faces and /ws/faces; default: FACEMASK_SITE, else "default")')
     r.set_defaults(func=_serve)
+    r = sub.add_parser('alerts', help='alert rules per site, posted to a webhook, and the alerts sent',
+                       description='Without an option: the rules and the alerts of the last day with their delivery. A rule fires when '
+                                   'the share of people without a mask or wearing it wrong over the last minutes passes its limit (among '
+                                   'enough people), or when a site that was sending frames went quiet (a camera down); it posts JSON to '
+                                   'its webhook, retried with back-off. Rules are checked where history is recorded (facemask watch --site, '
+                                   'facemask serve, the dashboard). File: FACEMASK_ALERTS, else outputs/alerts.json.')
+    how = r.add_mutually_exclusive_group()
+    how.add_argument('--add', metavar='SITE', help="add or replace the rule of SITE ('*' for every site without its own)")
+    how.add_argument('--remove', metavar='SITE', help='remove the rule of SITE')
+    from facemask.alerts import AlertRule   # its defaults are the options'
+    r.add_argument('--max-unmasked', type=float, default=AlertRule.max_unmasked, metavar='SHARE',
+                   help='with --add: fire above this share without a mask or wearing it wrong (default: %(default)s)')
+    r.add_argument('--minutes', type=float, default=AlertRule.minutes, metavar='N', help='with --add: over the last N minutes (default: %(default)s)')
+    r.add_argument('--min-people', type=int, default=AlertRule.min_people, metavar='N', help='with --add: only among at least N people (default: %(default)s)')
+    r.add_argument('--down-minutes', type=float, default=AlertRule.down_minutes, metavar='N',
+                   help='with --add: a camera quiet for N minutes is down; 0: never alert on it (default: %(default)s)')
+    r.add_argument('--webhook', default='', metavar='URL', help='with --add: POST each alert here as JSON')
+    r.add_argument('--json', action='store_true', help='rules and alerts as one JSON object')
+    r.set_defaults(func=_alerts)
     r = sub.add_parser('review', help='the review queue: faces kept for a person to label, and their labels',
                        description='Without an option: what the review queue holds and where. The queue is filled where faces are '
                                    'classified with collecting on (the dashboard, --collect on predict, watch and serve); labelled faces '

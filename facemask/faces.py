@@ -18,6 +18,7 @@ from .detect import DETECTOR_SHA256, SURE_SCORE, box_iou, face_detector
 from .evaluate import INCORRECT
 from .pipeline import label_indices, model_input
 from .predict import Predictor
+from .metrics import count_frame
 from .review import Collector, new_face_id
 
 # %% auto #0
@@ -89,8 +90,10 @@ def classify_faces(predictor: Predictor, im: Image.Image, boxes: list, memory: L
     the chin (`memory`: the looks of a video's recent frames). Each face's `id` is what a correction names."""
     probs = predictor.probabilities([crop_face(im, b) for b in boxes]) if boxes else np.zeros((0, len(CLASS_NAMES)))
     probs = look_below_chin(predictor, im, boxes, probs, memory=memory)
-    return [{'id': new_face_id(), 'box': list(b[:4]), 'confidence': round(b[4], 4), 'label': predictor.label(p),
+    faces = [{'id': new_face_id(), 'box': list(b[:4]), 'confidence': round(b[4], 4), 'label': predictor.label(p),
              'probabilities': {c: round(float(v), 6) for c, v in zip(CLASS_NAMES, p)}} for b, p in zip(boxes, probs)]
+    count_frame(faces)
+    return faces
 
 def collect_faces(collector: Collector, predictor: Predictor, im: Image.Image, faces: list, source: str, frame: int | None = None,
                   stream: str | None = None):

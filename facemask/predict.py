@@ -17,6 +17,7 @@ from .data import ImageRejected, open_image
 from .pipeline import model_input
 from .registry import production_run, registry_path
 from .evaluate import cascade, decide
+from .metrics import SECOND_STAGE_FACES, count_predictions
 from .review import new_face_id
 from .runs import incorrect_threshold, load_second_stage, model_dir
 
@@ -134,12 +135,17 @@ class Predictor:
         first, stage = _at_own_size(self.model, images), self.second   # one read of the stage: `refresh` may swap it
         if not stage: return first
         larger = larger or images.__getitem__
-        return cascade(first, lambda rows: _at_own_size(stage[0], [larger(i) for i in rows]), stage[1])
+        def second(rows):
+            SECOND_STAGE_FACES.labels('unsure').inc(len(rows))
+            return _at_own_size(stage[0], [larger(i) for i in rows])
+        return cascade(first, second, stage[1])
 
     def second_opinion(self, images: list) -> np.ndarray | None:
         "The second stage's own probabilities for PIL images, each at its size; None when the model has no second stage."
         stage = self.second
-        return _at_own_size(stage[0], images) if stage else None
+        if not stage: return None
+        SECOND_STAGE_FACES.labels('below_chin').inc(len(images))
+        return _at_own_size(stage[0], images)
 
     def label(self, probabilities) -> str:
         "The class the served model's decision rule gives one row of probabilities."
@@ -153,7 +159,9 @@ class Predictor:
         im = open_image(src, name, draft_side=self.image_size)
         # the few faces a second stage is asked about are decoded again at its size: decoding every face that large cost 0.2 ms more
         p = self.probabilities([im], lambda i: open_image(src, name, draft_side=self.second[0].size))[0]
-        return Prediction(name, self.label(p), {c: round(float(v), 6) for c, v in zip(CLASS_NAMES, p)}, self.version, new_face_id())
+        label = self.label(p)
+        count_predictions([label])
+        return Prediction(name, label, {c: round(float(v), 6) for c, v in zip(CLASS_NAMES, p)}, self.version, new_face_id())
 
     def predict_paths(self, paths, progress: bool = False) -> list:
         "Predictions for files and folders (every image inside); a bad file gives `{'file', 'error'}` and the rest go on."

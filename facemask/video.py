@@ -158,9 +158,7 @@ def watch(source, predictor=None, detector=None, out=None, json_lines=None, ever
             if collector is not None: collect_faces(collector, predictor, im, faces, str(source), index, stream)
             if history is not None:
                 at = time.time() if is_camera(source) else started + index / fps
-                history.add_frame(faces, predictor.version, at)
-                history.add_people([p['label'] for p in tracker.take_people(min_frames)], predictor.version, at)
-                history.maybe_flush()
+                history.record(faces, predictor.version, at, tracker, min_frames)
             per_frame.update(f['label'] for f in faces)
             if out is not None:
                 writer = writer or VideoOut(out, fps / every, (rgb.shape[1], rgb.shape[0]))
@@ -179,9 +177,7 @@ def watch(source, predictor=None, detector=None, out=None, json_lines=None, ever
     finally:
         bar.close(); capture.release()
         if collector is not None: collector.flush()
-        if history is not None:   # the people still in view count too: the video ended with them
-            history.add_people([p['label'] for p in tracker.take_people(min_frames, everyone=True)], predictor.version, at)
-            history.close()
+        if history is not None: history.finish(tracker, predictor.version, at, min_frames)   # the people still in view count too
     if writer: writer.close()
     seconds = time.perf_counter() - clock
     people = tracker.people(min_frames)
