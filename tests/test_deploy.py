@@ -38,3 +38,20 @@ def test_replicas_share_state_scale_on_cpu_and_are_ready_on_health(resources):
     hpa = resources['HorizontalPodAutoscaler']['spec']
     assert hpa['scaleTargetRef']['name'] == deployment['metadata']['name'] and hpa['metrics'][0]['resource']['name'] == 'cpu'
     assert resources['Service']['spec']['selector'] == deployment['spec']['selector']['matchLabels']
+
+
+def test_pods_declare_their_scrape_and_the_example_rules_hold(resources):
+    "Prometheus finds each pod's /metrics by its annotations; the example alerting rules are valid and fire on their unit tests' series."
+    import shutil, subprocess
+    from facemask.alerts import load_rules
+    pod = resources['Deployment']['spec']['template']
+    [api] = pod['spec']['containers']
+    notes = pod['metadata']['annotations']
+    assert (notes['prometheus.io/scrape'], notes['prometheus.io/path']) == ('true', '/metrics')
+    assert int(notes['prometheus.io/port']) == api['ports'][0]['containerPort']
+    assert [r.site for r in load_rules(MANIFEST.parent / 'alerts.example.json')] == ['entrance-a', '*']   # facemask's own rules parse
+    promtool = shutil.which('promtool')
+    if promtool is None: pytest.skip("no promtool (make prometheus installs Debian's package)")
+    for args in (['check', 'rules', 'prometheus-rules.yml'], ['test', 'rules', 'prometheus-rules.test.yml']):
+        res = subprocess.run([promtool, *args], cwd=MANIFEST.parent, capture_output=True, text=True, timeout=60)
+        assert res.returncode == 0, res.stdout + res.stderr
