@@ -23,32 +23,54 @@ __all__ = ['FaceTracker', 'is_camera', 'open_video', 'frames', 'VideoOut', 'writ
 
 # %% ../nbs/06c_video.ipynb #e7bc442e
 class FaceTracker:
-    """Link each frame's faces to the tracks of earlier frames by box overlap; a track ends after `max_missed` frames unseen.
-    Only a face detected with at least `start_score` starts a track; a less sure one can only continue a track."""
-    def __init__(self, min_iou: float = 0.3, max_missed: int = 12, start_score: float = SURE_SCORE):
-        self.min_iou, self.max_missed, self.start_score = min_iou, max_missed, start_score
+    """Link each frame's faces to tracks by the overlap of their boxes with where each track is expected now: its last box moved by
+    its velocity (per frame, smoothed by `smoothing`) for the frames since. Sure faces (detector score >= `start_score`) are matched
+    first, then the less sure ones to the tracks left (best overlap first, at least `min_iou`). Only a sure face starts a track,
+    and a new track is kept only when a sure face continues it in the next frame: one detection is no person. A track ends after
+    `max_missed` frames unseen."""
+    def __init__(self, min_iou: float = 0.3, max_missed: int = 12, start_score: float = SURE_SCORE, smoothing: float = 0.5):
+        self.min_iou, self.max_missed, self.start_score, self.smoothing = min_iou, max_missed, start_score, smoothing
         self.active, self.ended, self.next_id = [], [], 1
         self.unreported = []   # tracks ended since `take_people` was last called
+
+    def _match(self, boxes: np.ndarray, expected: np.ndarray, faces: list, tracks: list, matched: dict):
+        "Add to `matched` (face -> track) the pairs of `faces` and `tracks` (indices) not paired yet, best overlap first."
+        taken = set(matched.values())
+        faces, tracks = [i for i in faces if i not in matched], [j for j in tracks if j not in taken]
+        if faces and tracks:
+            for i, m in zip(faces, match_faces(boxes[faces], expected[tracks], self.min_iou)):
+                if m >= 0: matched[i] = tracks[m]
 
     def update(self, frame: int, faces: list) -> list:
         """Track ids of `faces` (dicts with `box`, `label` and `confidence`) seen in `frame`, in their order; None for a face
         on no track. Each face also gets its id as `face['track']`."""
         boxes = np.array([f['box'] for f in faces], float).reshape(-1, 4)
-        matched = match_faces(boxes, np.array([t['box'] for t in self.active], float).reshape(-1, 4), self.min_iou)
+        last, velocity = (np.array([t[k] for t in self.active], float).reshape(-1, 4) for k in ('box', 'velocity'))
+        since = frame - np.array([t['last_frame'] for t in self.active], float).reshape(-1, 1)
+        expected = last + velocity * since
+        sure = [i for i, f in enumerate(faces) if f.get('confidence', 1.0) >= self.start_score]
+        unsure = [i for i in range(len(faces)) if i not in sure]
+        new = [j for j, t in enumerate(self.active) if t['hits'] == 1]   # seen once: kept only if a sure face continues it now
+        known, matched = [j for j in range(len(self.active)) if j not in new], {}
+        for these, tracks in ((sure, known), (unsure, known), (sure, new)): self._match(boxes, expected, these, tracks, matched)
         ids = []
-        for face, m in zip(faces, matched):
-            if m < 0 and face.get('confidence', 1.0) < self.start_score:
-                face['track'] = None; ids.append(None); continue
-            if m < 0:
-                track = {'track': self.next_id, 'first_frame': frame, 'votes': Counter()}
+        for i, face in enumerate(faces):
+            if i not in matched and i in unsure: face['track'] = None; ids.append(None); continue
+            if i in matched:
+                track = self.active[matched[i]]
+                step = (boxes[i] - track['box']) / max(frame - track['last_frame'], 1)
+                track['velocity'] = step if track['hits'] == 1 else track['velocity'] + self.smoothing * (step - track['velocity'])
+            else:
+                track = {'track': self.next_id, 'first_frame': frame, 'votes': Counter(), 'hits': 0, 'velocity': np.zeros(4)}
                 self.active.append(track); self.next_id += 1
-            else: track = self.active[m]
-            track.update(box=list(face['box']), last_frame=frame)
+            track.update(box=boxes[i], last_frame=frame, hits=track['hits'] + 1)
             track['votes'][face['label']] += 1
             face['track'] = track['track']; ids.append(track['track'])
-        gone = [t for t in self.active if frame - t['last_frame'] > self.max_missed]
+        dropped = set(new) - set(matched.values())   # one detection, not continued: no person
+        kept = [t for j, t in enumerate(self.active) if j not in dropped]
+        gone = [t for t in kept if frame - t['last_frame'] > self.max_missed]
         self.ended += gone; self.unreported += gone
-        self.active = [t for t in self.active if frame - t['last_frame'] <= self.max_missed]
+        self.active = [t for t in kept if frame - t['last_frame'] <= self.max_missed]
         return ids
 
     def people(self, min_frames: int = 3) -> list:
