@@ -305,14 +305,15 @@ class ModelTab:
 
 # %% ../nbs/07_app.ipynb #564c3e34
 def build_app(predictor=None) -> widgets.VBox:
-    "The whole dashboard: header and the Predict, Live, Review, Data, Model and Retrain tabs."
+    "The whole dashboard: header and the Predict, Live, Review, Monitor, Data, Model and Retrain tabs."
     from facemask.live import LiveTab
+    from facemask.monitor_app import MonitorTab
     from facemask.predict import Predictor
     from facemask.retrain_app import RetrainTab
     from facemask.review_app import ReviewTab
     predictor, retrain = predictor or Predictor(), RetrainTab()
     guard = lambda: 'changes are locked on this page: enter the token in the Retrain tab first' if retrain.locked else None
-    views = {'Predict': PredictTab(predictor, guard=guard), 'Live': LiveTab(predictor, guard), 'Review': ReviewTab(guard), 'Data': DataTab(),
+    views = {'Predict': PredictTab(predictor, guard=guard), 'Live': LiveTab(predictor, guard), 'Review': ReviewTab(guard), 'Monitor': MonitorTab(), 'Data': DataTab(),
              'Model': ModelTab(), 'Retrain': retrain}
     tabs = widgets.Tab(children=[v.widget for v in views.values()], titles=list(views))
     def refresh_selected(change):   # a preheated kernel built the page before it was opened: show the registry as it is now
@@ -320,6 +321,7 @@ def build_app(predictor=None) -> widgets.VBox:
         if hasattr(view, 'refresh'): view.refresh()
     tabs.observe(refresh_selected, 'selected_index')
     header = widgets.HTML(STYLE + '<div class="fm-title">😷 facemask</div><div class="fm-sub">Is the mask worn correctly? '
-                          'Upload a face (or a group photo), label your camera live, correct its mistakes, explore the data, inspect the model, '
+                          'Upload a face (or a group photo), label your camera live, correct its mistakes, follow compliance per site over time, '
+                          'explore the data, inspect the model, '
                           'retrain it on new images.</div>')
     return widgets.VBox([header, tabs])

@@ -10,9 +10,10 @@ import time
 import anywidget
 import traitlets
 
-from .core import CLASS_COLORS, CLASS_NAMES, CLASS_TITLES
+from .core import CLASS_COLORS, CLASS_NAMES, CLASS_TITLES, FacemaskError
 from .data import ImageRejected
 from .faces import LookMemory
+from .history import HistoryRecorder, check_site, default_site
 from .review import Collector
 from .video import FaceTracker
 
@@ -25,6 +26,8 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.lengt
 
 function render({ model, el }) {
   el.classList.add('fm-live');
+  const blurred = () => el.classList.toggle('fm-live-blur', model.get('blur'));   // faces blurred on the page itself
+  model.on('change:blur', blurred); blurred();
   const button = Object.assign(document.createElement('button'), { className: 'fm-live-toggle', textContent: 'Start camera' });
   const status = Object.assign(document.createElement('span'), { className: 'fm-live-status' });
   const controls = Object.assign(document.createElement('div'), { className: 'fm-live-controls' });
@@ -135,6 +138,7 @@ LIVE_CSS = """
 .fm-live-stage video {display: block; width: 100%}
 .fm-live-boxes {position: absolute; inset: 0; pointer-events: none}
 .fm-live-box {position: absolute; border: 3px solid; box-sizing: border-box; pointer-events: auto; cursor: pointer}
+.fm-live-blur .fm-live-box {backdrop-filter: blur(14px); -webkit-backdrop-filter: blur(14px)}
 .fm-live-correct {margin-top: 8px; font-size: 13px; display: flex; flex-wrap: wrap; gap: 6px; align-items: center}
 .fm-live-correct button {font-size: 12px; padding: 1px 6px; cursor: pointer}
 .fm-live-tag {position: absolute; top: -20px; left: -3px; color: white; font-size: 12px; padding: 1px 4px; white-space: nowrap}
@@ -147,18 +151,22 @@ class LiveCamera(anywidget.AnyWidget):
     _esm = LIVE_ESM
     _css = LIVE_CSS
     classes = traitlets.List().tag(sync=True)
+    blur = traitlets.Bool(False).tag(sync=True)   # the page blurs each face under its box
 
-    def __init__(self, predictor=None, detector=None, min_frames: int = 3, collector: Collector | None = None, guard=None):
+    def __init__(self, predictor=None, detector=None, min_frames: int = 3, collector: Collector | None = None, guard=None,
+                 history: HistoryRecorder | None = None):
         from facemask.predict import Predictor
         super().__init__(classes=[{'name': c, 'title': CLASS_TITLES[c], 'colour': CLASS_COLORS[c]} for c in CLASS_NAMES])
         self.predictor, self.detector, self.min_frames = predictor or Predictor(), detector, min_frames
         self.collector = collector   # None: nothing of the camera is kept (the default: people in front of it did not choose)
         self.guard = guard or (lambda: None)   # why changes are refused on this page, or None
+        self.history = history   # the site's compliance history: counts of people, never images
         self.reset()
         self.on_msg(self._on_message)
 
     def reset(self):
-        "Forget the people counted so far and the faces looked at (a new start of the camera)."
+        "Forget the people counted so far and the faces looked at (a new start of the camera); the history counts those still in view."
+        if self.history is not None and hasattr(self, 'tracker'): self.history.finish(self.tracker, self.predictor.version, min_frames=self.min_frames)
         self.tracker, self.memory, self.frames = FaceTracker(), LookMemory(), 0
         self.stream = f'live@{time.strftime("%Y%m%dT%H%M%S")}-{id(self):x}'   # the people followed from this start on
 
@@ -167,6 +175,7 @@ class LiveCamera(anywidget.AnyWidget):
         from facemask.faces import predict_faces
         faces = predict_faces(self.predictor, frame, f'camera frame {self.frames}', self.detector, self.memory, self.tracker, self.frames,
                               self.collector, self.stream)['faces']
+        if self.history is not None: self.history.record(faces, self.predictor.version, tracker=self.tracker, min_frames=self.min_frames)
         self.frames += 1
         return {'faces': faces, 'people': self.tracker.people_per_class(self.min_frames), 'model_version': self.predictor.version}
 
@@ -191,14 +200,34 @@ class LiveTab:
             'counted once a face has been followed over 3 frames, under the label it got most often. The camera is '
             "yours, in this browser: frames go to this dashboard's server and are not stored, unless you tick <i>keep faces "
             "to review</i>: then the faces worth a look (the unsure ones and a few others), one per person, join the Review tab's queue, "
-            'and a click on a wrong box files its right class.')
+            "and a click on a wrong box files its right class. The people counted join the <i>site</i>'s compliance history (the Monitor "
+            'tab): counts only, never images. <i>Blur faces</i> hides who is in front of the camera on this page.')
     def __init__(self, predictor=None, guard=None):
         import ipywidgets as widgets
         self.camera = LiveCamera(predictor, guard=guard)
         self.keep = widgets.Checkbox(description='keep faces to review', value=False, indent=False)
         self.keep.add_class('fm-live-keep')
         self.keep.observe(lambda change: self.collect(change['new']), 'value')
-        self.widget = widgets.VBox([widgets.HTML(f'<div class="fm-hint">{self.HINT}</div>'), self.keep, self.camera])
+        self.blur = widgets.Checkbox(description='blur faces', value=False, indent=False)
+        self.blur.add_class('fm-live-blur-toggle')
+        widgets.link((self.blur, 'value'), (self.camera, 'blur'))
+        self.site = widgets.Text(value=default_site(), description='site', layout=widgets.Layout(width='260px'))
+        self.site.add_class('fm-live-site')
+        self.site_said = widgets.HTML()
+        self.site.observe(lambda change: self.record_site(change['new']), 'value')
+        self.record_site(self.site.value)
+        options = widgets.HBox([self.keep, self.blur, self.site, self.site_said], layout=widgets.Layout(gap='16px', align_items='center'))
+        self.widget = widgets.VBox([widgets.HTML(f'<div class="fm-hint">{self.HINT}</div>'), options, self.camera])
+
+    def record_site(self, name: str):
+        "Count the camera's people in the history of site `name` from now on (a name that cannot be one is said, and nothing changes)."
+        from facemask.alerts import alert_listeners
+        try: recorder = HistoryRecorder(check_site(name.strip()), listeners=alert_listeners())
+        except FacemaskError as e:
+            self.site_said.value = f'<span class="fm-error">{e}</span>'; return
+        if self.camera.history is not None: self.camera.history.finish(self.camera.tracker, self.camera.predictor.version)
+        self.camera.history, self.site_said.value = recorder, ''
+        self.camera.tracker = FaceTracker()   # the people followed so far were counted for the old site
 
     def collect(self, on: bool):
         "Start or stop keeping the camera's faces worth a look (off by default: the people in front of it did not choose)."

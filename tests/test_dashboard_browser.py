@@ -4,7 +4,9 @@ One server and one page for the module (a Voilà kernel loads TensorFlow: starti
 cost more than the tests), in a FACEMASK_HOME with a small generated dataset and the shipped model.
 """
 import os
+import re
 import subprocess
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -97,6 +99,11 @@ def test_live_tab_labels_the_camera_like_the_library(page, camera):
         assert boxes.first.get_attribute('data-label') == face['label']
         label = face['label']
         expect(page.locator(f'.fm-live-count[data-class="{label}"]')).to_contain_text('1 ')   # one person, followed over 3+ frames
+    page.locator('.fm-live-blur-toggle input').check()   # the page blurs what is under each box
+    expect(live).to_have_class(re.compile(r'\bfm-live-blur\b'))
+    if face is not None: expect(boxes.first).to_have_css('backdrop-filter', 'blur(14px)')   # boxes are redrawn each frame: polled
+    page.locator('.fm-live-blur-toggle input').uncheck()
+    expect(live).not_to_have_class(re.compile(r'\bfm-live-blur\b'))
     page.locator('.fm-live-toggle').click()
     expect(live).to_have_attribute('data-running', 'false')
     expect(boxes).to_have_count(0)
@@ -192,3 +199,28 @@ def test_retrain_tab_uploads_retrains_and_shows_the_decision(page, files, dashbo
     expect(page.locator('.fm-table:visible', has_text='val loss')).to_be_visible()   # the epochs streamed into the page
     assert len(load_dataset().manifest) == before + 3 + reviewed
     expect(page.locator('body')).not_to_contain_text('Traceback')
+
+
+def test_monitor_tab_shows_the_sites_over_time(page, dashboard_home, monkeypatch):
+    "A history of two sites (written as `watch --site` writes it): the tab's refresh shows both, the chart, the worst hour, an alert."
+    from facemask.alerts import AlertEngine, AlertRule
+    from facemask.history import HistoryRecorder
+    monkeypatch.setenv('FACEMASK_HOME', str(dashboard_home))
+    now = time.time()
+    for site, masked, bare in (('north-gate', 18, 2), ('south-gate', 6, 9)):
+        recorder = HistoryRecorder(site)
+        recorder.add_people(['with_mask'] * masked + ['without_mask'] * bare, 'shipped', at=now - 600)
+        recorder.close()
+    engine = AlertEngine([AlertRule('south-gate', max_unmasked=0.3, min_people=5)], camera_check_s=None)
+    assert engine.check('south-gate')['state'] == 'firing'
+    select_tab(page, 'Monitor')
+    page.locator('.fm-monitor').locator('xpath=..').locator('button', has_text='refresh').click()
+    page.locator('select[multiple]:visible').select_option(['north-gate', 'south-gate'])   # the Live tab may have counted a site too
+    monitor = page.locator('.fm-monitor')
+    expect(monitor.locator('.fm-metric-value').first).to_have_text('35')
+    expect(monitor.locator('.fm-metric-value').nth(1)).to_have_text('69%')   # 24 of 35 wear a mask correctly
+    expect(monitor.locator('img.fm-monitor-chart')).to_be_visible()
+    expect(monitor.locator('.fm-table').first).to_contain_text('south-gate')   # the worst period first
+    expect(monitor.locator('.fm-alert-firing')).to_contain_text('south-gate: 60% of the 15 people')
+    expect(page.locator('body')).not_to_contain_text('Traceback')
+    select_tab(page, 'Predict')
