@@ -8,7 +8,7 @@ PORT ?= 8866
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup chromium prometheus test test-notebooks test-py check-export real-data demo insights bench bench-retrain bench-site screenshots loadtest loadtest-replicas image serve pins clean
+.PHONY: help setup chromium prometheus test test-notebooks test-py check-export real-data demo insights bench bench-retrain bench-site bench-history screenshots loadtest loadtest-replicas image serve pins clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -69,6 +69,9 @@ bench: real-data chromium  ## print measured figures: model quality, prediction 
 	$(BIN)/python tests/bench_dashboard.py
 	@echo "== HTTP API under load: 2 workers, 32 Locust users for 10 s on loopback (make loadtest compares more) =="
 	$(BIN)/python loadtest/run.py --workers 2 --users 32 --seconds 10 --out outputs/loadtest/bench
+
+bench-history: real-data  ## a simulated day of one camera through watch --site: history size, read-back time, an alert's delay, what monitoring costs
+	$(BIN)/python tests/bench_history.py
 
 screenshots: real-data chromium  ## refresh the dashboard screenshots of the README (nbs/images/dashboard_*.png)
 	$(BIN)/python tests/screenshot_dashboard.py

@@ -30,7 +30,7 @@ from .core import FacemaskError, outputs_dir, read_json
 from .data import ImageRejected
 from .alerts import alert_listeners
 from .history import SiteHistories
-from .metrics import RequestMetrics, exposition
+from .metrics import COUNTING, METRICS_ENV, RequestMetrics, exposition
 from .review import REVIEW_LABELS, Collector, UnknownFace, collecting, file_feedback
 
 # %% auto #0
@@ -156,7 +156,7 @@ BATCH_BODY = {'requestBody': {'content': {'multipart/form-data': {'schema': {'ty
 ERROR_SCHEMA = {'type': 'object', 'properties': {'error': {'type': 'string', 'description': 'what went wrong, in words for a person'}},
                 'required': ['error'], 'title': 'Error'}
 ERROR_MEANINGS = {400: 'a malformed request (a broken multipart body, a bad parameter)', 401: 'no token was sent',
-                  403: 'the token is wrong', 404: 'no such run, or no collected prediction with that id', 409: 'the run or the registry is in the wrong state for this',
+                  403: 'the token is wrong', 404: 'no such run, no collected prediction with that id, or metrics switched off', 409: 'the run or the registry is in the wrong state for this',
                   413: 'the request body or a file is too large', 415: 'not an image, or a content type the endpoint does not take',
                   422: 'an image that cannot be used, or a request that does not validate',
                   500: 'an unexpected server error (logged on the server)', 503: 'disabled: no API token is configured'}
@@ -199,7 +199,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title='facemask', version=__version__, lifespan=lifespan,
                   description='Classify face images: mask worn correctly (`with_mask`), incorrectly (`mask_weared_incorrect`) or no mask.')
     add_error_handlers(app)
-    app.add_middleware(RequestMetrics)
+    if COUNTING: app.add_middleware(RequestMetrics)   # FACEMASK_METRICS=off: neither counts nor /metrics
 
     @app.get('/health', summary='liveness and the model version being served', responses=error_responses())
     def health(request: Request):
@@ -207,8 +207,9 @@ def create_app() -> FastAPI:
 
     @app.get('/metrics', summary='Prometheus metrics: requests, latency, predictions per class, faces per frame, second stage, '
              'model version, review queue and history sizes, each site\'s last hour', response_class=PlainTextResponse,
-             responses=error_responses())
+             responses=error_responses(404))
     def metrics(request: Request):
+        if not COUNTING: raise HTTPException(404, f'metrics are off on this server ({METRICS_ENV}=off)')
         request.app.state.histories.flush()   # this worker's last seconds too (the others' reach the file within 5 s)
         body, content_type = exposition()
         return Response(body, media_type=content_type)

@@ -20,7 +20,7 @@ __all__ = ['CLASS_NAMES', 'CLASS_TITLES', 'CLASS_COLORS', 'SPLITS', 'DEFAULT_IMA
            'MODEL_INPUT_SIZES', 'REAL_PHOTO_SOURCES', 'SYNTHETIC_MASK_SOURCES', 'PROMOTION_MARGIN', 'REVIEW_SOURCE',
            'SITE_TOLERANCE', 'RETRAIN_DEFAULTS', 'IMAGE_EXTENSIONS', 'LOG_PROGRESS_EVERY_S', 'FacemaskError',
            'project_root', 'home', 'data_dir', 'outputs_dir', 'cache_dir', 'free_port', 'shared_data_dir',
-           'number_setting', 'atomic_write', 'write_json', 'read_json', 'progress_bar']
+           'switched_off', 'number_setting', 'atomic_write', 'write_json', 'read_json', 'progress_bar']
 
 # %% ../nbs/00_core.ipynb #498c0b32
 CLASS_NAMES = ('mask_weared_incorrect', 'with_mask', 'without_mask')
@@ -86,6 +86,10 @@ def shared_data_dir() -> Path | None:
     return next((p.resolve() for p in candidates if (p/'faces').is_dir()), None)
 
 # %% ../nbs/00_core.ipynb #295fc4a6
+def switched_off(env: str) -> bool:
+    "Whether environment variable `env` turns its feature off (`off`, `0`, `no` or `false`)."
+    return os.environ.get(env, '').strip().lower() in ('off', '0', 'no', 'false')
+
 def number_setting(env: str, default: float, what: str, most: float | None = None) -> float:
     "The number in environment variable `env`, else `default`; a clear error naming `env` and `what` it sets for a bad value."
     value = os.environ.get(env)

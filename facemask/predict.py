@@ -17,7 +17,7 @@ from .data import ImageRejected, open_image
 from .pipeline import model_input
 from .registry import production_run, registry_path
 from .evaluate import cascade, decide
-from .metrics import SECOND_STAGE_FACES, count_predictions
+from .metrics import count_predictions, count_second_stage
 from .review import new_face_id
 from .runs import incorrect_threshold, load_second_stage, model_dir
 
@@ -136,7 +136,7 @@ class Predictor:
         if not stage: return first
         larger = larger or images.__getitem__
         def second(rows):
-            SECOND_STAGE_FACES.labels('unsure').inc(len(rows))
+            count_second_stage('unsure', len(rows))
             return _at_own_size(stage[0], [larger(i) for i in rows])
         return cascade(first, second, stage[1])
 
@@ -144,7 +144,7 @@ class Predictor:
         "The second stage's own probabilities for PIL images, each at its size; None when the model has no second stage."
         stage = self.second
         if not stage: return None
-        SECOND_STAGE_FACES.labels('below_chin').inc(len(images))
+        count_second_stage('below_chin', len(images))
         return _at_own_size(stage[0], images)
 
     def label(self, probabilities) -> str:

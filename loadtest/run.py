@@ -93,17 +93,19 @@ def run_locust(url: str, users: int, seconds: int, prefix: Path) -> dict:
 
 def start_server(target: str, workers: int, port: int, out: Path):
     """Start `facemask serve` here or the API container on `port`; return `(pid of the serving process, stop function)`.
-    'host+collect' is `facemask serve --collect` in a throw-away FACEMASK_HOME (the shipped model; the faces it keeps are removed)."""
+    'host+collect' is `facemask serve --collect` in a throw-away FACEMASK_HOME (the shipped model; the faces it keeps are removed);
+    'host-monitoring' is `facemask serve` without metrics and compliance history (FACEMASK_METRICS=off, FACEMASK_HISTORY=off)."""
     if target.startswith('host'):
         collect = target == 'host+collect'
-        home = tempfile.mkdtemp(prefix='facemask-loadtest-') if collect else None
+        home = tempfile.mkdtemp(prefix='facemask-loadtest-')   # the history and the faces kept go there, and are removed after
+        off = {'FACEMASK_METRICS': 'off', 'FACEMASK_HISTORY': 'off'} if target == 'host-monitoring' else {}
         server = subprocess.Popen([str(BIN/'facemask'), 'serve', '--port', str(port), '--workers', str(workers), *(['--collect'] if collect else [])],
                                   stdout=subprocess.DEVNULL, stderr=open(out/f'server_{target}_{workers}w.log', 'w'),
-                                  env={**os.environ, **({'FACEMASK_HOME': home} if collect else {})})
+                                  env={**os.environ, 'FACEMASK_HOME': home, **off})
         wait_healthy(f'http://127.0.0.1:{port}', server)
         def stop_host():
             stop(server)
-            if home: shutil.rmtree(home, ignore_errors=True)
+            shutil.rmtree(home, ignore_errors=True)
         return server.pid, stop_host
     engine, name = container.engine(), f'facemask-loadtest-{port}'
     container.start(engine, name, port, workers)
@@ -169,9 +171,10 @@ def report(results: list, args, path: Path):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('--targets', nargs='+', choices=['host', 'host+collect', 'container'], default=['host'],
+    p.add_argument('--targets', nargs='+', choices=['host', 'host+collect', 'host-monitoring', 'container'], default=['host'],
                    help="'host': facemask serve here; 'host+collect': the same collecting faces for review (--collect); "
-                        "'container': the API image (make image) (default: host)")
+                        "'host-monitoring': the same without metrics and compliance history; 'container': the API image (make image) "
+                        "(default: host; repeat targets to alternate them)")
     p.add_argument('--workers', type=int, nargs='+', default=[1, 2], help='worker counts to compare (default: 1 2)')
     p.add_argument('--users', type=int, nargs='+', default=[1, 8, 32], help='concurrent users per step (default: 1 8 32)')
     p.add_argument('--seconds', type=int, default=10, help='duration of each step, at most 30 (default: 10)')

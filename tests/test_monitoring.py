@@ -193,3 +193,13 @@ def test_a_watch_killed_mid_window_keeps_what_it_counted(home, tmp_path):
     assert proc.returncode == -signal.SIGKILL
     rows = [json.loads(line) for line in facemask('history', '--site', 'killed', '--json').stdout.splitlines()]
     assert sum(r['frames'] for r in rows) > 0
+
+
+def test_monitoring_switched_off(home):
+    "FACEMASK_METRICS=off and FACEMASK_HISTORY=off (what `loadtest/run.py --targets host-monitoring` measures): no /metrics, no history."
+    photo = encode(noise_image(200, 160, seed=6))
+    with running_api(workers=1, FACEMASK_METRICS='off', FACEMASK_HISTORY='off') as url, httpx.Client(base_url=url, timeout=30) as http:
+        assert http.post('/predict/faces?site=door-9', files={'file': ('p.jpg', photo, 'image/jpeg')}).status_code == 200
+        r = http.get('/metrics')
+        assert (r.status_code, r.json()) == (404, {'error': 'metrics are off on this server (FACEMASK_METRICS=off)'})
+    assert not (home / 'outputs' / 'history.sqlite').exists()
