@@ -3,12 +3,10 @@ library's parser, summed over two workers, and scraped by a real Prometheus serv
 photos with an alert reaching a loopback webhook, `facemask history` and `facemask alerts` on the command line, and a watch
 killed mid-window."""
 import json
-import os
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import http.server
