@@ -26,7 +26,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from pydantic import BaseModel, Field
 
-from .core import FacemaskError, outputs_dir, read_json
+from .core import CLASS_NAMES, FacemaskError, outputs_dir, read_json
 from .data import ImageRejected
 from .alerts import alert_listeners
 from .history import SiteHistories
@@ -151,7 +151,7 @@ IMAGE_BODY = {'requestBody': {'content': {
     'multipart/form-data': {'schema': {'type': 'object', 'properties': {'file': {'type': 'string', 'format': 'binary'}}, 'required': ['file']}},
     'image/jpeg': {'schema': {'type': 'string', 'format': 'binary'}}}}}
 BATCH_BODY = {'requestBody': {'content': {'multipart/form-data': {'schema': {'type': 'object', 'properties': {
-    'files': {'type': 'array', 'items': {'type': 'string', 'format': 'binary'}}}, 'required': ['files']}}}}}
+    'files': {'type': 'array', 'items': {'type': 'string', 'format': 'binary'}, 'minItems': 1, 'maxItems': MAX_BATCH}}, 'required': ['files']}}}}}
 
 ERROR_SCHEMA = {'type': 'object', 'properties': {'error': {'type': 'string', 'description': 'what went wrong, in words for a person'}},
                 'required': ['error'], 'title': 'Error'}
@@ -297,8 +297,10 @@ SERVER_OPTIONS = {'http': 'httptools', 'loop': 'uvloop', 'timeout_keep_alive': 7
 
 # %% ../nbs/08_api.ipynb #f710228f
 UPLOAD_BODY = {'requestBody': {'content': {'multipart/form-data': {'schema': {'type': 'object', 'properties': {
-    'files': {'type': 'array', 'items': {'type': 'string', 'format': 'binary'}, 'description': 'images, or .zip archives of class folders'},
-    'label': {'type': 'string', 'description': 'class of the loose images'}}, 'required': ['files']}}}}}
+    'files': {'type': 'array', 'items': {'type': 'string', 'format': 'binary'}, 'minItems': 1, 'description': 'images, or .zip archives of class folders'},
+    'label': {'type': 'string', 'enum': list(CLASS_NAMES),
+              'description': 'class of the loose images (required for them; .zip archives are labelled by their folders)'}},
+    'required': ['files', 'label']}}}}}
 
 def add_retraining_routes(app: FastAPI):
     "Uploads, retraining, runs, promotion and rollback (everything that changes state needs the token)."
