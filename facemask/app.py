@@ -311,15 +311,21 @@ def build_app(predictor=None) -> widgets.VBox:
     from facemask.predict import Predictor
     from facemask.retrain_app import RetrainTab
     from facemask.review_app import ReviewTab
-    predictor, retrain = predictor or Predictor(), RetrainTab()
+    predictor, retrain = predictor or Predictor(), RetrainTab()   # built now: every tab's guard asks it whether the page is unlocked
     guard = lambda: 'changes are locked on this page: enter the token in the Retrain tab first' if retrain.locked else None
-    views = {'Predict': PredictTab(predictor, guard=guard), 'Live': LiveTab(predictor, guard), 'Review': ReviewTab(guard), 'Monitor': MonitorTab(), 'Data': DataTab(),
-             'Model': ModelTab(), 'Retrain': retrain}
-    tabs = widgets.Tab(children=[v.widget for v in views.values()], titles=list(views))
-    def refresh_selected(change):   # a preheated kernel built the page before it was opened: show the registry as it is now
-        view = list(views.values())[change['new']]
-        if hasattr(view, 'refresh'): view.refresh()
-    tabs.observe(refresh_selected, 'selected_index')
+    makers = {'Predict': lambda: PredictTab(predictor, guard=guard), 'Live': lambda: LiveTab(predictor, guard), 'Review': lambda: ReviewTab(guard),
+              'Monitor': MonitorTab, 'Data': DataTab, 'Model': ModelTab, 'Retrain': lambda: retrain}
+    views = {'Predict': makers['Predict'](), 'Retrain': retrain}
+    # the other tabs are built when first opened: a page with fewer widgets becomes interactive sooner
+    places = {title: widgets.VBox([views[title].widget] if title in views else []) for title in makers}
+    tabs = widgets.Tab(children=list(places.values()), titles=list(makers))
+    def show_selected(change):
+        title = list(makers)[change['new']]
+        if title not in views:
+            views[title] = makers[title]()
+            places[title].children = [views[title].widget]
+        elif hasattr(views[title], 'refresh'): views[title].refresh()   # built before the page was opened: the registry as it is now
+    tabs.observe(show_selected, 'selected_index')
     header = widgets.HTML(STYLE + '<div class="fm-title">😷 facemask</div><div class="fm-sub">Is the mask worn correctly? '
                           'Upload a face (or a group photo), label your camera live, correct its mistakes, follow compliance per site over time, '
                           'explore the data, inspect the model, '
