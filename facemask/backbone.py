@@ -19,13 +19,12 @@ import numpy as np
 from keras import layers
 
 from .core import FacemaskError, atomic_write, cache_dir
-from .model import BN_MOMENTUM, classifier_head
 
 # %% auto #0
 __all__ = ['TORCH_LEGACY_MAGIC', 'LITE0_STAGES', 'LITE0_STEM', 'LITE0_TOP', 'LITE0_MEAN', 'LITE0_STD', 'BN_EPSILON',
-           'IMAGENET_CLASSES', 'WEIGHTS_PACKAGE', 'read_torch_pickle', 'lite0_blocks', 'mbconv', 'convert_state_dict',
-           'lite0_checkpoint', 'convert_checkpoint', 'efficientnet_lite0_weights', 'load_lite0_weights',
-           'build_efficientnet_lite0']
+           'BN_MOMENTUM', 'IMAGENET_CLASSES', 'WEIGHTS_PACKAGE', 'read_torch_pickle', 'lite0_blocks', 'mbconv',
+           'convert_state_dict', 'lite0_checkpoint', 'convert_checkpoint', 'efficientnet_lite0_weights',
+           'load_lite0_weights', 'build_efficientnet_lite0']
 
 # %% ../nbs/03a_backbone.ipynb #170c6e00
 TORCH_LEGACY_MAGIC = 0x1950a86a20f9469cfc6c   # the first pickle of a legacy `torch.save` file
@@ -137,6 +136,7 @@ LITE0_STAGES = ((1, 3, 1, 1, 16), (2, 3, 2, 6, 24), (2, 5, 2, 6, 40), (3, 3, 2, 
 LITE0_STEM, LITE0_TOP = 32, 1280
 LITE0_MEAN, LITE0_STD = 127.0, 128.0   # the TensorFlow Lite builder's input normalisation
 BN_EPSILON = 1e-3
+BN_MOMENTUM = 0.99   # PyTorch's momentum 0.01: the checkpoint's BatchNorm, in Keras' terms
 IMAGENET_CLASSES = 1000
 
 def lite0_blocks():
@@ -223,9 +223,8 @@ def load_lite0_weights(model: keras.Model, path) -> keras.Model:
     return model
 
 # %% ../nbs/03a_backbone.ipynb #b0f8973b
-def build_efficientnet_lite0(image_size: int = 128, dropout: float = 0.3, pretrained: bool = True,
-                             include_imagenet_head: bool = False) -> keras.Model:
-    "EfficientNet-Lite0 (ImageNet weights when `pretrained`) with a new 3-class head, or its ImageNet logits."
+def build_efficientnet_lite0(image_size: int = 128, head=None, pretrained: bool = True) -> keras.Model:
+    "EfficientNet-Lite0 (ImageNet weights when `pretrained`) ending in `head(trunk output)`, or in its ImageNet logits without one."
     if image_size < 32: raise FacemaskError(f'efficientnet_lite0 needs images of at least 32 px, not {image_size}')
     inputs = keras.Input((image_size, image_size, 3), name='image')
     x = layers.Rescaling(1 / LITE0_STD, offset=-LITE0_MEAN / LITE0_STD, name='rescale')(inputs)
@@ -233,8 +232,6 @@ def build_efficientnet_lite0(image_size: int = 128, dropout: float = 0.3, pretra
     for _, name, kernel, strides, expansion, width in lite0_blocks():
         x = mbconv(x, width, kernel, strides, expansion, name)
     x = _unit(x, layers.Conv2D(LITE0_TOP, 1, use_bias=False, name='top_conv'), 'top')
-    if include_imagenet_head:
-        outputs = layers.Dense(IMAGENET_CLASSES, name='imagenet_logits')(layers.GlobalAveragePooling2D(name='pool')(x))
-    else: outputs = classifier_head(x, dropout)
+    outputs = head(x) if head else layers.Dense(IMAGENET_CLASSES, name='imagenet_logits')(layers.GlobalAveragePooling2D(name='pool')(x))
     model = keras.Model(inputs, outputs, name='efficientnet_lite0')
     return load_lite0_weights(model, efficientnet_lite0_weights()) if pretrained else model

