@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import io
-import re
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -20,11 +19,11 @@ from .core import CLASS_COLORS, CLASS_NAMES, CLASS_TITLES, FacemaskError, read_j
 from .data import ImageRejected, open_image
 from .pipeline import model_input
 from .review import NOT_A_FACE, Collector, correction_reply
+from .ui import STYLE, error_html, section, table_html
 
 # %% auto #0
-__all__ = ['STYLE', 'HEADLINE_TITLES', 'gradcam_layer', 'gradcam', 'overlay', 'error_markup', 'error_html', 'label_html',
-           'image_widget', 'probability_bars', 'table_markup', 'table_html', 'section', 'PredictTab', 'result_card',
-           'sample_images', 'DataTab', 'metric_tiles', 'ModelTab', 'build_app']
+__all__ = ['HEADLINE_TITLES', 'gradcam_layer', 'gradcam', 'overlay', 'label_html', 'image_widget', 'probability_bars',
+           'PredictTab', 'result_card', 'sample_images', 'DataTab', 'metric_tiles', 'ModelTab', 'build_app']
 
 # %% ../nbs/07_app.ipynb #19c5ec22
 def gradcam_layer(model) -> str:
@@ -51,36 +50,6 @@ def overlay(im: Image.Image, heatmap: np.ndarray, alpha: float = 0.45) -> Image.
     return Image.fromarray((np.asarray(im.convert('RGB')) * (1 - alpha) + colours * alpha).astype(np.uint8))
 
 # %% ../nbs/07_app.ipynb #46ef79e4
-STYLE = '''<style>
-.fm-title {font-size: 26px; font-weight: 700; margin: 6px 0 2px 0}
-.fm-sub {color: #555; margin-bottom: 10px}
-.fm-hint {color: #555; margin: 10px 2px}
-.fm-card {border: 1px solid #ddd; border-radius: 8px; padding: 10px 14px; margin: 6px 0; background: #fafafa}
-.fm-result {border: 1px solid #ddd; border-radius: 8px; padding: 8px 12px; margin: 6px 0; background: #fff}
-.fm-label {font-size: 20px; font-weight: 700; margin: 4px 0 8px 0}
-.fm-prob {display: flex; align-items: center; gap: 8px; margin: 4px 0; font-size: 14px}
-.fm-prob-name {width: 170px; text-align: right; color: #333}
-.fm-prob-track {width: 220px; height: 16px; background: #eee; border-radius: 4px; overflow: hidden}
-.fm-prob-fill {display: block; height: 100%}
-.fm-prob-value {width: 52px; font-variant-numeric: tabular-nums}
-.fm-error {border: 1px solid #e0a0a0; background: #fdeeee; color: #8a1f1f; border-radius: 8px; padding: 8px 12px; margin: 6px 0}
-.fm-table {overflow-x: auto; max-width: 100%; font-size: 13px; margin: 6px 0 12px 0}
-.fm-table table {border-collapse: collapse}
-.fm-table th, .fm-table td {padding: 3px 10px; text-align: right; border-bottom: 1px solid #eee}
-.fm-metrics {display: flex; flex-wrap: wrap; gap: 10px; margin: 8px 0 14px 0}
-.fm-metric {border: 1px solid #ddd; border-radius: 8px; padding: 8px 14px; min-width: 150px; background: #fafafa}
-.fm-metric-value {font-size: 22px; font-weight: 700}
-.fm-metric-name {color: #555; font-size: 12px}
-.fm-section {font-size: 18px; font-weight: 700; margin: 14px 0 4px 0}
-</style>'''
-
-def error_markup(message: str) -> str:
-    "A visible, friendly error box as HTML (`command` in the message is shown as code)."
-    text = re.sub(r'`([^`]+)`', r'<code>\1</code>', html.escape(message))
-    return f'<div class="fm-error">⚠ {text}</div>'
-
-def error_html(message: str) -> widgets.HTML: return widgets.HTML(error_markup(message))
-
 def label_html(label: str, probability: float) -> widgets.HTML:
     "The predicted class in its colour, with its probability."
     return widgets.HTML(f'<div class="fm-label" data-label="{label}" style="color:{CLASS_COLORS[label]}">{html.escape(CLASS_TITLES[label])} '
@@ -97,15 +66,6 @@ def probability_bars(probabilities: dict) -> widgets.HTML:
                    f'<span class="fm-prob-track"><span class="fm-prob-fill" style="width:{p:.1%};background:{CLASS_COLORS[c]}"></span></span>'
                    f'<span class="fm-prob-value">{p:.1%}</span></div>' for c, p in probabilities.items())
     return widgets.HTML(rows)
-
-def table_markup(df) -> str:
-    "A compact table as HTML that scrolls sideways instead of overflowing the page."
-    return f'<div class="fm-table">{df.to_html(border=0)}</div>'
-
-def table_html(df) -> widgets.HTML: return widgets.HTML(table_markup(df))
-
-def section(title: str) -> widgets.HTML:
-    return widgets.HTML(f'<div class="fm-section">{html.escape(title)}</div>')
 
 # %% ../nbs/07_app.ipynb #46af359e
 class PredictTab:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .alerts import recent_alerts
-from .app import error_html, section, table_html
+from .ui import error_html, figure_widget, section, table_html
 from .core import CLASS_COLORS, CLASS_NAMES, CLASS_TITLES, FacemaskError
 from .history import drift_reading, history_rows, model_reference, parse_time, summarise, worst_periods
 from .insights import class_legend, themed
@@ -101,7 +101,6 @@ class MonitorTab:
     def parts(self) -> list:
         "The widgets of the view: totals, chart, worst periods, sites side by side, alerts."
         from facemask.registry import production_run
-        from facemask.retrain_app import figure_widget
         from facemask.runs import model_dir
         since, every = PERIODS[self.period.value]
         start = parse_time(since, self.now())

@@ -15,11 +15,11 @@ import time
 import ipywidgets as widgets
 import pandas as pd
 
-from .app import error_html, error_markup, table_html, table_markup
+from .ui import error_html, error_markup, figure_widget, table_html, table_markup
 from .core import CLASS_NAMES, CLASS_TITLES, FacemaskError, read_json
 
 # %% auto #0
-__all__ = ['PROGRESS_COLUMNS', 'DASHBOARD_HOST_ENV', 'run_progress', 'figure_widget', 'is_loopback', 'change_guard', 'RetrainTab',
+__all__ = ['PROGRESS_COLUMNS', 'DASHBOARD_HOST_ENV', 'run_progress', 'is_loopback', 'change_guard', 'RetrainTab',
            'upload_report_html']
 
 # %% ../nbs/07a_retrain_app.ipynb #2d9c52cb
@@ -33,16 +33,6 @@ def run_progress(run_id: str) -> pd.DataFrame:
     rows = [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
     table = pd.DataFrame(rows, columns=['epoch', *PROGRESS_COLUMNS])
     return table.assign(epoch=table['epoch'] + 1).rename(columns=PROGRESS_COLUMNS).set_index('epoch')
-
-# %% ../nbs/07a_retrain_app.ipynb #065fc5ed
-def figure_widget(fig, width: int = 760) -> widgets.Image:
-    "A matplotlib figure as a PNG image widget (closing the figure)."
-    import io
-    import matplotlib.pyplot as plt
-    buf = io.BytesIO()
-    fig.savefig(buf, format='png', dpi=100, bbox_inches='tight')
-    plt.close(fig)
-    return widgets.Image(value=buf.getvalue(), format='png', width=width)
 
 # %% ../nbs/07a_retrain_app.ipynb #998214ca
 DASHBOARD_HOST_ENV = 'FACEMASK_DASHBOARD_HOST'   # set by `facemask app` for its kernels: the address the page is served on
