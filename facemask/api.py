@@ -168,7 +168,7 @@ def error_responses(*statuses: int) -> dict:
             for status in sorted({*statuses, 422, 500})}
 
 def _production_model(version: str) -> dict:
-    from facemask.runs import model_dir
+    from facemask.served import model_dir
     folder = model_dir(version)
     card, metrics = folder/'model_card.md', folder/'metrics.json'
     return {'model_version': version, 'card': card.read_text() if card.exists() else None,

@@ -240,7 +240,7 @@ class ModelTab:
         import pandas as pd
         from facemask.evaluate import plot_confusion, plot_history, plot_per_class
         from facemask.registry import list_runs, production_run
-        from facemask.runs import model_dir
+        from facemask.served import model_dir
         self.out.clear_output(wait=True)
         current = production_run()
         folder = model_dir(current)

@@ -128,7 +128,8 @@ def _evaluate(args):
     from facemask.data import load_dataset
     from facemask.evaluate import goal_report, headline
     from facemask.registry import production_run
-    from facemask.runs import evaluate_model, incorrect_threshold, load_served_model, model_dir, resolve_model
+    from facemask.runs import evaluate_model
+    from facemask.served import incorrect_threshold, load_served_model, model_dir, resolve_model
     run_id = resolve_model(args.run_id or production_run())
     if not (model_dir(run_id)/'model.keras').exists(): raise FacemaskError(f'{model_dir(run_id)}: no model.keras for {run_id}')
     ds = load_dataset(args.dataset)
@@ -234,7 +235,7 @@ def _evaluate_faces(args):
     from facemask.data import load_dataset
     from facemask.faces import face_report, photo_folders, split_evaluations
     from facemask.predict import Predictor
-    from facemask.runs import model_dir, resolve_model
+    from facemask.served import model_dir, resolve_model
     folders = [Path(p) for p in args.photos] or photo_folders()
     for folder in folders:
         if not (folder/'annotations.csv').exists(): raise FacemaskError(f'{folder}: no annotations.csv (file,xmin,ymin,xmax,ymax,label)')
@@ -323,7 +324,7 @@ def _history(args):
     import json
     from facemask.history import check_site, history_path, model_reference, read_history, worst_periods
     from facemask.registry import production_run
-    from facemask.runs import model_dir
+    from facemask.served import model_dir
     if args.site: check_site(args.site)
     table = read_history(args.site, args.since, args.until, args.every, model_reference(model_dir(production_run())))
     if table.empty:

@@ -143,7 +143,7 @@ class FaceDetector:
     "BlazeFace full-range on LiteRT: `detector(image)` gives face boxes `(x0, y0, x1, y1, score)`, best first."
     def __init__(self, model=None, min_score: float = MIN_SCORE, tiled: bool = True, threads: int = min(2, os.cpu_count() or 1),
                  framing=BOX_FRAMING):
-        from facemask.predict import Interpreters
+        from facemask.served import Interpreters
         self.interpreter = Interpreters(Path(model or detector_model()).read_bytes(), threads)
         self.min_score, self.tiled, self.threads, self.framing = min_score, tiled, threads, framing
         it = self.interpreter()

@@ -76,7 +76,7 @@ class StateCollector:
     def collect(self):
         from facemask.history import drift, history_path, history_rows, model_reference, summarise
         from facemask.registry import SCHEMA, open_database, production_run, registry_path
-        from facemask.runs import model_dir
+        from facemask.served import model_dir
         version = production_run()
         yield InfoMetricFamily('facemask_model', 'The production model being served', value={'version': version})
         queue = GaugeMetricFamily('facemask_review_queue_faces', 'Faces in the review queue, waiting or labelled', labels=['state'])

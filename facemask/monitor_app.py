@@ -101,7 +101,7 @@ class MonitorTab:
     def parts(self) -> list:
         "The widgets of the view: totals, chart, worst periods, sites side by side, alerts."
         from facemask.registry import production_run
-        from facemask.runs import model_dir
+        from facemask.served import model_dir
         since, every = PERIODS[self.period.value]
         start = parse_time(since, self.now())
         rows = history_rows(since=start)

@@ -19,10 +19,10 @@ from .registry import production_run, registry_path
 from .evaluate import cascade, decide
 from .metrics import count_predictions, count_second_stage
 from .review import new_face_id
-from .runs import incorrect_threshold, load_second_stage, model_dir
+from .served import KerasModel, LiteRTModel, incorrect_threshold, load_second_stage, model_dir
 
 # %% auto #0
-__all__ = ['Prediction', 'Interpreters', 'LiteRTModel', 'KerasModel', 'Predictor', 'expand_paths', 'benchmark']
+__all__ = ['Prediction', 'Predictor', 'expand_paths', 'benchmark']
 
 # %% ../nbs/06_predict.ipynb #63c4e016
 @dataclass
@@ -35,44 +35,6 @@ class Prediction:
     id: str   # what a correction names (`POST /feedback`, the dashboard's "wrong?")
     def to_dict(self) -> dict:
         return {'id': self.id, 'file': self.file, 'label': self.label, 'probabilities': self.probabilities, 'model_version': self.model_version}
-
-# %% ../nbs/06_predict.ipynb #4dd83b54
-class Interpreters:
-    "The LiteRT interpreters of one `.tflite` model, one per thread (an interpreter is not thread-safe): `interpreters()` gives this thread's."
-    def __init__(self, content: bytes, threads: int = 1):
-        self.content, self.threads, self.local = content, threads, threading.local()
-    def __call__(self):
-        if not hasattr(self.local, 'interpreter'):
-            from ai_edge_litert.interpreter import Interpreter
-            self.local.interpreter = Interpreter(model_content=self.content, num_threads=self.threads)
-            self.local.interpreter.allocate_tensors()
-        return self.local.interpreter
-
-class LiteRTModel:
-    "A `.tflite` classifier, callable from any thread."
-    def __init__(self, path: Path):
-        self.interpreter = Interpreters(Path(path).read_bytes())
-        it = self.interpreter()   # tensor indices are the model's, the same in every thread's interpreter
-        self.input, self.output = it.get_input_details()[0]['index'], it.get_output_details()[0]['index']
-        self.size = it.get_input_details()[0]['shape'][1]
-    def __call__(self, batch: np.ndarray) -> np.ndarray:
-        it = self.interpreter()
-        out = []
-        for x in batch:   # the exported signature takes one image at a time
-            it.set_tensor(self.input, x[None].astype(np.float32))
-            it.invoke()
-            out.append(it.get_tensor(self.output)[0].copy())
-        return np.stack(out)
-
-class KerasModel:
-    "A `.keras` classifier behind a `tf.function`."
-    def __init__(self, path: Path):
-        import keras, tensorflow as tf
-        self.model = keras.saving.load_model(path, compile=False)
-        self.size = self.model.input_shape[1]
-        self.fn = tf.function(lambda x: self.model(x, training=False))
-    def __call__(self, batch: np.ndarray) -> np.ndarray:
-        return np.asarray(self.fn(batch.astype(np.float32)))
 
 # %% ../nbs/06_predict.ipynb #97998aac
 def _at_own_size(model, images: list) -> np.ndarray:

@@ -5,6 +5,7 @@
 # %% ../nbs/05c_retrain.ipynb #b490a166
 from __future__ import annotations
 
+import io
 import shutil
 import uuid
 import zipfile
@@ -15,13 +16,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .core import CLASS_NAMES, CLASS_TITLES, RETRAIN_DEFAULTS, FacemaskError, data_dir, read_json, write_json
+from .core import CLASS_NAMES, CLASS_TITLES, RETRAIN_DEFAULTS, REVIEW_SOURCE, FacemaskError, data_dir, read_json, write_json
 from .data import (DEFAULT_DATASET, Candidate, ImageRejected, ImportReport, check_candidates, datasets_dir,
                            import_dataset, iter_candidates, load_dataset, near_duplicate_pairs, parse_dhashes, unsupported_type)
+from .registry import connect
+from .review import NOT_A_FACE, faces_dir
 
 # %% auto #0
 __all__ = ['UPLOAD_SOURCE', 'uploads_dir', 'UploadReport', 'stage_upload', 'pending_uploads', 'import_pending_uploads',
-           'start_retrain', 'comparison']
+           'start_retrain', 'comparison', 'stage_labelled']
 
 # %% ../nbs/05c_retrain.ipynb #1959f75b
 UPLOAD_SOURCE = 'uploads'   # the source name of loose uploaded images
@@ -165,3 +168,24 @@ def comparison(run_id: str) -> pd.DataFrame:
     table = pd.DataFrame(rows).T
     table.columns.name = 'real photos' if subset == 'real_photos' else 'all test images'
     return table
+
+# %% ../nbs/05c_retrain.ipynb #5cc7c166
+def stage_labelled(dataset: str | None = None) -> dict:
+    "Stage the labelled faces (except the site's test faces) as one pending upload; returns `{'batch', 'faces', 'added', 'refused'}`."
+    with connect() as con:
+        rows = con.execute('SELECT id, label, file FROM review WHERE label IS NOT NULL AND staged IS NULL AND site_test=0').fetchall()
+        con.executemany("UPDATE review SET staged='not a face: never trained on' WHERE id=?", [(r['id'],) for r in rows if r['label'] == NOT_A_FACE])
+        rows = [r for r in rows if r['label'] != NOT_A_FACE]
+        if not rows: return {'batch': None, 'faces': 0, 'added': 0, 'refused': []}
+        buf, missing = io.BytesIO(), []
+        with zipfile.ZipFile(buf, 'w') as zf:
+            for r in rows:
+                path = faces_dir()/r['file']
+                if path.exists(): zf.writestr(f'{REVIEW_SOURCE}/{r["label"]}/{r["id"]}.jpg', path.read_bytes())
+                else: missing.append(r['id'])
+        report = stage_upload([(f'{REVIEW_SOURCE}.zip', buf.getvalue())], dataset=(dataset or DEFAULT_DATASET).partition('@')[0])
+        refused = [(Path(n).stem, why) for n, why in report.rejected + report.duplicates] + [(i, 'its image file is gone') for i in missing]
+        con.executemany('UPDATE review SET staged=? WHERE id=?', [(f'upload batch {report.batch}', Path(a[0]).stem) for a in report.added])
+        con.executemany('UPDATE review SET staged=? WHERE id=?', [(f'refused: {why}', i) for i, why in refused])
+    return {'batch': report.batch, 'faces': len(rows), 'added': len(report.added), 'refused': refused}
+

@@ -15,7 +15,6 @@ import sqlite3
 import threading
 import time
 import uuid
-import zipfile
 import zlib
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
@@ -25,7 +24,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from .core import CLASS_NAMES, CLASS_TITLES, REVIEW_SOURCE, FacemaskError, atomic_write, data_dir, number_setting
+from .core import CLASS_NAMES, CLASS_TITLES, FacemaskError, atomic_write, data_dir, number_setting
 from .data import NEAR_DUPLICATE_BITS, dhash_variants, open_image
 from .evaluate import INCORRECT
 from .registry import connect, open_database, transaction
@@ -36,7 +35,7 @@ __all__ = ['NOT_A_FACE', 'REVIEW_LABELS', 'COLLECT_ENV', 'REVIEW_SETTINGS', 'UNS
            'faces_dir', 'informativeness', 'queue_score', 'review_reason', 'new_face_id', 'face_jpeg', 'recent_path',
            'open_recent', 'recent_db', 'Collector', 'enforce_limits', 'queue_faces', 'face_image', 'review_counts',
            'UnknownFace', 'site_test_group', 'label_face', 'correction_reply', 'unlabel', 'skip_face', 'file_feedback',
-           'stage_labelled', 'labelled_pending', 'site_test_faces', 'export_queue', 'import_labels', 'purge', 'tidy']
+           'labelled_pending', 'site_test_faces', 'export_queue', 'import_labels', 'purge', 'tidy']
 
 # %% ../nbs/05d_review.ipynb #819e7c64
 NOT_A_FACE = 'not_a_face'            # the label for a detection that is no face at all
@@ -366,27 +365,6 @@ def file_feedback(face_id: str, label: str, by: str = 'feedback') -> dict:
         return _decode(con.execute('SELECT * FROM review WHERE id=?', (face_id,)).fetchone())
 
 # %% ../nbs/05d_review.ipynb #edc05550
-def stage_labelled(dataset: str | None = None) -> dict:
-    "Stage the labelled faces (except the site's test faces) as one pending upload; returns `{'batch', 'faces', 'added', 'refused'}`."
-    from facemask.data import DEFAULT_DATASET
-    from facemask.retrain import stage_upload
-    with connect() as con:
-        rows = con.execute('SELECT id, label, file FROM review WHERE label IS NOT NULL AND staged IS NULL AND site_test=0').fetchall()
-        con.executemany("UPDATE review SET staged='not a face: never trained on' WHERE id=?", [(r['id'],) for r in rows if r['label'] == NOT_A_FACE])
-        rows = [r for r in rows if r['label'] != NOT_A_FACE]
-        if not rows: return {'batch': None, 'faces': 0, 'added': 0, 'refused': []}
-        buf, missing = io.BytesIO(), []
-        with zipfile.ZipFile(buf, 'w') as zf:
-            for r in rows:
-                path = faces_dir()/r['file']
-                if path.exists(): zf.writestr(f'{REVIEW_SOURCE}/{r["label"]}/{r["id"]}.jpg', path.read_bytes())
-                else: missing.append(r['id'])
-        report = stage_upload([(f'{REVIEW_SOURCE}.zip', buf.getvalue())], dataset=(dataset or DEFAULT_DATASET).partition('@')[0])
-        refused = [(Path(n).stem, why) for n, why in report.rejected + report.duplicates] + [(i, 'its image file is gone') for i in missing]
-        con.executemany('UPDATE review SET staged=? WHERE id=?', [(f'upload batch {report.batch}', Path(a[0]).stem) for a in report.added])
-        con.executemany('UPDATE review SET staged=? WHERE id=?', [(f'refused: {why}', i) for i, why in refused])
-    return {'batch': report.batch, 'faces': len(rows), 'added': len(report.added), 'refused': refused}
-
 def labelled_pending() -> dict:
     "`{'learn', 'site_test'}`: the labelled faces the next retraining learns from, and the site test faces it is judged on."
     with connect() as con:

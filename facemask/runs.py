@@ -11,74 +11,16 @@ import numpy as np
 
 from .core import FacemaskError, project_root, write_json
 from .data import Dataset
-from .registry import SHIPPED, finish_run, get_run, new_run_id, production_run, runs_dir, set_run_pid, start_run
+from .registry import SHIPPED, finish_run, get_run, new_run_id, runs_dir, set_run_pid, start_run
+from .served import (MODEL_FILES, SECOND_STAGE, CascadeModel, LiteRTModel, load_served_model, model_dir, model_record,
+                             production_dir, resolve_model, second_stage, shipped_dir)
 
 # %% auto #0
-__all__ = ['MODEL_FILES', 'SECOND_STAGE', 'SOURCE_LICENCES', 'RESTRICTED_SOURCES', 'ARCH_TITLES', 'JOB_LOG', 'shipped_dir',
-           'model_dir', 'resolve_model', 'production_dir', 'load_model', 'model_record', 'incorrect_threshold',
-           'second_stage', 'save_model', 'ship', 'CascadeModel', 'load_second_stage', 'load_served_model',
-           'resolve_second_stage', 'attach_second_stage', 'evaluate_images', 'evaluate_model', 'evaluate_site',
-           'real_validation', 'set_operating_point', 'model_card', 'notebooks_dir', 'execute_notebook',
-           'follow_progress', 'with_production_architecture', 'register_run', 'execute_run', 'launch',
-           'launch_background', 'cancel_run', 'wait_for_run']
-
-# %% ../nbs/05b_runs.ipynb #e9e14769
-MODEL_FILES = ('model.keras', 'model.tflite', 'metrics.json')
-SECOND_STAGE = 'second_stage.tflite'   # a cascade's second network, in the folder of the first (see `load_served_model`)
-
-def shipped_dir() -> Path:
-    "The pretrained model inside the package."
-    import facemask
-    return Path(facemask.__file__).resolve().parent/'shipped'
-
-def model_dir(run_id: str) -> Path:
-    "Folder holding the model files of `run_id` (or of the shipped model)."
-    return shipped_dir() if run_id == SHIPPED else runs_dir()/run_id
-
-def resolve_model(ref: str) -> str:
-    "The run id a user means: 'shipped', a run id, or a unique prefix of one."
-    return ref if ref == SHIPPED else get_run(ref)['run_id']
-
-def production_dir() -> Path | None:
-    "Folder of the production model, or None when there is none (no promoted run and no shipped model)."
-    folder = model_dir(production_run())
-    return folder if (folder/'model.keras').exists() else None
-
-def load_model(folder: Path):
-    "Load `model.keras` from a model folder."
-    import keras
-    return keras.saving.load_model(Path(folder)/'model.keras', compile=False)
-
-def model_record(folder: Path) -> dict:
-    "The `metrics.json` of a model folder ({} when it has none yet)."
-    from facemask.core import read_json
-    path = Path(folder)/'metrics.json'
-    return read_json(path) if path.exists() else {}
-
-def incorrect_threshold(folder: Path) -> float | None:
-    "The incorrect-mask threshold recorded with a model (its `metrics.json` `operating_point`), or None: plain argmax."
-    return (model_record(folder).get('operating_point') or {}).get('incorrect_threshold')
-
-def second_stage(folder: Path) -> dict | None:
-    "The second stage recorded with a model (`metrics.json` `second_stage`: its margin, network and where it came from), or None."
-    stage = model_record(folder).get('second_stage')
-    if stage and not (Path(folder)/SECOND_STAGE).exists():
-        raise FacemaskError(f'{folder}: metrics.json names a second stage but {SECOND_STAGE} is missing (copy the model folder whole)')
-    return stage
-
-def save_model(model, run_dir: Path) -> Path:
-    "Write `model.keras` (weights and architecture, without optimizer state) atomically, and the quantised `model.tflite`."
-    import keras
-    from facemask.train import export_litert
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    tmp = run_dir/'.model.partial.keras'
-    inference = keras.Model.from_config(model.get_config())   # uncompiled (clone_model keeps the optimizer, tripling the file)
-    inference.set_weights(model.get_weights())
-    inference.save(tmp)
-    tmp.replace(run_dir/'model.keras')
-    export_litert(model, run_dir/'model.tflite')
-    return run_dir/'model.keras'
+__all__ = ['SOURCE_LICENCES', 'RESTRICTED_SOURCES', 'ARCH_TITLES', 'JOB_LOG', 'ship', 'resolve_second_stage',
+           'attach_second_stage', 'evaluate_images', 'evaluate_model', 'evaluate_site', 'real_validation',
+           'set_operating_point', 'model_card', 'notebooks_dir', 'execute_notebook', 'follow_progress',
+           'with_production_architecture', 'register_run', 'execute_run', 'launch', 'launch_background', 'cancel_run',
+           'wait_for_run']
 
 # %% ../nbs/05b_runs.ipynb #7674fb49
 def ship(run_id: str) -> Path:
@@ -98,24 +40,6 @@ def ship(run_id: str) -> Path:
     return dest
 
 # %% ../nbs/05b_runs.ipynb #f33b2a42
-class CascadeModel:
-    "A Keras network with the LiteRT second stage of its folder and the margin that sends a face to it: the model a folder serves."
-    def __init__(self, network, second, margin: float):
-        self.network, self.second, self.margin = network, second, float(margin)
-    @property
-    def input_shape(self): return self.network.input_shape
-
-def load_second_stage(folder: Path) -> tuple | None:
-    "`(LiteRTModel, margin)` of a model folder's second stage, or None: what the `Predictor` and `load_served_model` add to the first network."
-    from facemask.predict import LiteRTModel
-    stage = second_stage(folder)
-    return (LiteRTModel(Path(folder)/SECOND_STAGE), stage['margin']) if stage else None
-
-def load_served_model(folder: Path):
-    "The model of `folder` as the `Predictor` serves it: its Keras network, as a `CascadeModel` with its second stage when it has one."
-    network, second = load_model(folder), load_second_stage(folder)
-    return CascadeModel(network, *second) if second else network
-
 def resolve_second_stage(ref: str, teacher: str = '') -> tuple:
     "`(tflite file, record)` of the network a `second_stage` parameter names: a run (or 'shipped'), 'teacher' (the run's), or 'production' (its second stage)."
     from facemask.train import teacher_runs
@@ -137,7 +61,6 @@ def resolve_second_stage(ref: str, teacher: str = '') -> tuple:
 def attach_second_stage(network, params: dict, run_dir: Path) -> tuple:
     "`(served model, second-stage record or None)` of a run: with `params['second_stage']`, that network is copied into `run_dir` beside this one."
     import shutil
-    from facemask.predict import LiteRTModel
     if not params.get('second_stage'): return network, None
     source, stage = resolve_second_stage(params['second_stage'], params.get('teacher') or '')
     tmp = Path(run_dir)/f'.{SECOND_STAGE}.partial'

@@ -21,7 +21,7 @@ from .pipeline import image_arrays, make_tf_dataset
 __all__ = ['DEFAULT_PARAMS', 'SELECTION_METRICS', 'ARCHITECTURE_PARAMS', 'MASK_COLOURS', 'resolve_params', 'training_indices',
            'detector_crop_repeats', 'mask_on_chin', 'synthesize_incorrect', 'template_mask', 'recolour_mask',
            'recolour_masks', 'EpochLog', 'ValidationScore', 'teacher_runs', 'teacher_probabilities', 'soft_targets',
-           'training_data', 'compile_model', 'train_model', 'export_litert']
+           'training_data', 'compile_model', 'train_model']
 
 # %% ../nbs/04_train.ipynb #4bac5da3
 DEFAULT_PARAMS = {
@@ -188,7 +188,7 @@ def teacher_runs(teacher: str) -> list:
 def teacher_probabilities(teacher: str, *image_sets, batch: int = 256) -> list:
     """For each of `image_sets`, pairs `(images_at, rows)` where `images_at(size)` gives the images at that size, the probabilities
     the model of run `teacher` (or the mean of an ensemble's) gives `images[rows]`, each model at its own input size."""
-    from facemask.runs import load_model, model_dir, resolve_model
+    from facemask.served import load_model, model_dir, resolve_model
     def probabilities(model, images_at, rows):
         if not len(rows): return np.zeros((0, len(CLASS_NAMES)), np.float32)
         images = images_at(model.input_shape[1])
@@ -266,16 +266,3 @@ def train_model(ds: Dataset, params: dict, run_dir: Path | None = None, initial_
     model.fit(data['train'], validation_data=data['val'], epochs=params['epochs'], class_weight=data['class_weight'],
               callbacks=[data['real_val'], data['site_val'], log, stop], verbose=0)
     return model, log.history
-
-# %% ../nbs/04_train.ipynb #2c74e305
-def export_litert(model, path: Path, quantize: bool = True) -> Path:
-    "Export `model` to a LiteRT `.tflite` file, with int8 weights (dynamic-range quantisation) when `quantize`."
-    import tensorflow as tf
-    path = Path(path)
-    options = {'optimizations': [tf.lite.Optimize.DEFAULT]} if quantize else {}
-    tmp = path.with_name(f'.{path.stem}.partial.tflite')
-    try:
-        model.export(str(tmp), format='litert', verbose=False, **options)
-        tmp.replace(path)
-    finally: tmp.unlink(missing_ok=True)
-    return path

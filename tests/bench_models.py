@@ -23,9 +23,10 @@ import numpy as np
 from facemask.core import CLASS_NAMES, read_json
 from facemask.evaluate import INCORRECT, cascade, unsure
 from facemask.data import load_dataset
-from facemask.predict import LiteRTModel
+from facemask.served import LiteRTModel
 from facemask.registry import SHIPPED, list_runs
-from facemask.runs import SECOND_STAGE, evaluate_model, load_model, model_dir, resolve_model, second_stage
+from facemask.runs import evaluate_model
+from facemask.served import SECOND_STAGE, load_model, model_dir, resolve_model, second_stage
 
 
 def litert_ms(folder, calls: int = 300, file: str = 'model.tflite') -> float:

@@ -142,7 +142,7 @@ from facemask.pipeline import label_indices
 from facemask.predict import Predictor
 folder, crops, run_id = Path(sys.argv[1]), json.loads(Path(sys.argv[2]).read_text()), sys.argv[3]
 photos = crops['photos']
-from facemask.runs import model_dir
+from facemask.served import model_dir
 predictor = Predictor(model_dir(run_id))
 probabilities = predictor.probabilities([open_image(f) for f in crops['files']])
 y, pred = label_indices(crops['labels']), decide(probabilities, predictor.incorrect_threshold)

@@ -60,7 +60,7 @@ def test_retrain_adds_images_and_records_the_decision(retrain_home, tmp_path):
     assert run['dataset'] != run['params'].get('dataset')   # a new version, recorded with the run
     from facemask.core import read_json
     from facemask.registry import SHIPPED
-    from facemask.runs import model_dir
+    from facemask.served import model_dir
     from facemask.train import ARCHITECTURE_PARAMS
     shipped = read_json(model_dir(SHIPPED)/'metrics.json')['params']   # what was fine-tuned, not the defaults
     assert {k: run['params'][k] for k in ARCHITECTURE_PARAMS} == {k: shipped[k] for k in ARCHITECTURE_PARAMS}
