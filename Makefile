@@ -8,7 +8,7 @@ PORT ?= 8866
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup chromium prometheus test test-notebooks test-py check-export real-data demo insights bench bench-retrain bench-site bench-history screenshots loadtest loadtest-replicas image serve pins clean
+.PHONY: help setup chromium prometheus wrk test test-notebooks test-py check-export real-data demo insights bench bench-retrain bench-site bench-history screenshots loadtest loadtest-replicas image serve pins clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -28,6 +28,9 @@ chromium:  ## Debian's chromium for the browser tests (installed with apt if mis
 
 prometheus:  ## Debian's Prometheus server, which a test points at facemask serve (installed with apt if missing)
 	@command -v prometheus >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends prometheus; }
+
+wrk:  ## Debian's wrk, the light HTTP load generator of `loadtest/run.py --generator wrk|both` (installed with apt if missing)
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
 
 test: setup check-export test-notebooks test-py  ## install if needed, then run every test
 
