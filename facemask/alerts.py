@@ -235,4 +235,5 @@ def recent_alerts(site: str | None = None, since: float = 0, limit: int = 100) -
 
 def alert_listeners() -> list:
     "The history listeners of this process: an `AlertEngine` when alert rules are configured, else none."
-    return [AlertEngine()] if load_rules() else []
+    rules = load_rules()
+    return [AlertEngine(rules)] if rules else []

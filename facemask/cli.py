@@ -322,7 +322,7 @@ def _recorder(args):
 
 def _history(args):
     import json
-    from facemask.history import check_site, history_path, model_reference, read_history, worst_periods
+    from facemask.history import check_site, history_path, model_reference, read_history, share_text, worst_periods
     from facemask.registry import production_run
     from facemask.served import model_dir
     if args.site: check_site(args.site)
@@ -340,8 +340,8 @@ def _history(args):
     else:
         shown = table[['site', 'period', 'people', 'worn_correctly', *(f'people_{c}' for c in CLASS_NAMES), 'low_confidence_share',
                        'drift_labels', 'models']].copy()
-        shown['worn_correctly'] = shown['worn_correctly'].map(lambda v: '' if v != v else f'{v:.0%}')
-        shown['low_confidence_share'] = shown['low_confidence_share'].map(lambda v: '' if v != v else f'{v:.0%}')
+        shown['worn_correctly'] = shown['worn_correctly'].map(share_text)
+        shown['low_confidence_share'] = shown['low_confidence_share'].map(share_text)
         shown['drift_labels'] = shown['drift_labels'].map(lambda v: '' if v is None or v != v else f'{v:.2f}')
         print(shown.rename(columns={'worn_correctly': 'worn right', 'low_confidence_share': 'unsure', 'drift_labels': 'drift',
                                     **{f'people_{c}': c for c in CLASS_NAMES}}).to_string(index=False))

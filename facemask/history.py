@@ -20,13 +20,14 @@ import pandas as pd
 
 from .core import CLASS_NAMES, FacemaskError, number_setting, outputs_dir, switched_off
 from .registry import open_database, transaction
+from .served import model_record
 
 # %% auto #0
 __all__ = ['log', 'WINDOW_S', 'FLUSH_S', 'LOW_CONFIDENCE', 'CONFIDENCE_EDGES', 'DEFAULT_SITE', 'HISTORY_DAYS', 'COUNTS', 'SCHEMA',
            'SITE_ENV', 'HISTORY_ENV', 'MAX_SITES', 'DRIFT_MIN_FACES', 'DRIFT_SHIFT', 'DRIFT_MAJOR', 'history_path',
            'check_site', 'face_confidence', 'HistoryRecorder', 'default_site', 'NoHistory', 'SiteHistories', 'psi',
            'drift_reference', 'drift', 'model_reference', 'drift_reading', 'parse_every', 'parse_time', 'history_rows',
-           'summarise', 'read_history', 'worst_periods']
+           'summarise', 'read_history', 'share_text', 'worst_periods']
 
 # %% ../nbs/05e_history.ipynb #62df1b15
 log = logging.getLogger('facemask.history')
@@ -215,9 +216,7 @@ def drift(counts, reference: dict | None) -> dict:
 
 def model_reference(folder) -> dict | None:
     "The drift reference recorded in a model folder's `metrics.json`, or None (a model trained before it was recorded)."
-    import json
-    path = Path(folder)/'metrics.json'
-    return json.loads(path.read_text()).get('drift_reference') if path.exists() else None
+    return model_record(folder).get('drift_reference')
 
 def drift_reading(value: float | None) -> str:
     "What a PSI value says, in words."
@@ -252,12 +251,11 @@ def history_rows(site: str | None = None, since: float | None = None, until: flo
     try: return pd.read_sql_query(f"SELECT * FROM history WHERE {' AND '.join(where)} ORDER BY start, site", con, params=args)
     finally: con.close()
 
-def summarise(rows: pd.DataFrame, every: int | str = '1h', reference: dict | None = None) -> pd.DataFrame:
-    """`rows` of `history_rows` summed per site and period of local time: people and faces per class, shares, versions, and the
-    drift from `reference` (see below)."""
-    every = parse_every(every)
-    rows = rows.assign(period=pd.to_datetime(rows['start'], unit='s', utc=True).dt.tz_convert(_local_zone()).dt.tz_localize(None)
-                             .dt.floor(f'{every}s'))
+def summarise(rows: pd.DataFrame, every: int | str | None = '1h', reference: dict | None = None) -> pd.DataFrame:
+    """`rows` of `history_rows` summed per site and period of local time (`every`; None: the whole span, one row per site, all
+    under the span's first time): people and faces per class, shares, versions, and the drift from `reference` (see below)."""
+    local = pd.to_datetime(rows['start'], unit='s', utc=True).dt.tz_convert(_local_zone()).dt.tz_localize(None)
+    rows = rows.assign(period=local.dt.floor(f'{parse_every(every)}s') if every is not None else local.min())
     summed = rows.groupby(['site', 'period'])[list(COUNTS)].sum()
     summed['models'] = rows.groupby(['site', 'period'])['model_version'].agg(lambda v: ' '.join(sorted(set(v))))
     summed['last_seen'] = rows.groupby(['site', 'period'])['last_seen'].max()
@@ -281,6 +279,10 @@ def _shares(table: pd.DataFrame) -> pd.DataFrame:
 def read_history(site: str | None = None, since='24h', until=None, every='1h', reference: dict | None = None) -> pd.DataFrame:
     "The history of `site` (every site by default) from `since` to `until` (see `parse_time`), summed per `every`."
     return summarise(history_rows(site, parse_time(since), parse_time(until) if until else None), every, reference)
+
+def share_text(share: float) -> str:
+    "A share as a whole percentage for a table, empty where there is none (no people, no faces)."
+    return '' if share != share else f'{share:.0%}'
 
 def worst_periods(table: pd.DataFrame, n: int = 5, min_people: int = 5) -> pd.DataFrame:
     "The `n` periods of `table` with the lowest share of people wearing a mask correctly, among those with `min_people` or more."

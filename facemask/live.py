@@ -13,6 +13,7 @@ import traitlets
 from .core import CLASS_COLORS, CLASS_NAMES, CLASS_TITLES, FacemaskError
 from .data import ImageRejected
 from .faces import LookMemory
+from .alerts import alert_listeners
 from .history import HistoryRecorder, check_site, default_site
 from .review import Collector
 from .video import FaceTracker
@@ -211,7 +212,8 @@ class LiveTab:
         self.blur = widgets.Checkbox(description='blur faces', value=False, indent=False)
         self.blur.add_class('fm-live-blur-toggle')
         widgets.link((self.blur, 'value'), (self.camera, 'blur'))
-        self.site = widgets.Text(value=default_site(), description='site', layout=widgets.Layout(width='260px'))
+        self.alerts = alert_listeners()   # one alert engine for the tab, whichever site it records
+        self.site = widgets.Text(value=default_site(), description='site', continuous_update=False, layout=widgets.Layout(width='260px'))
         self.site.add_class('fm-live-site')
         self.site_said = widgets.HTML()
         self.site.observe(lambda change: self.record_site(change['new']), 'value')
@@ -221,8 +223,7 @@ class LiveTab:
 
     def record_site(self, name: str):
         "Count the camera's people in the history of site `name` from now on (a name that cannot be one is said, and nothing changes)."
-        from facemask.alerts import alert_listeners
-        try: recorder = HistoryRecorder(check_site(name.strip()), listeners=alert_listeners())
+        try: recorder = HistoryRecorder(check_site(name.strip()), listeners=self.alerts)
         except FacemaskError as e:
             self.site_said.value = f'<span class="fm-error">{e}</span>'; return
         if self.camera.history is not None: self.camera.history.finish(self.camera.tracker, self.camera.predictor.version)

@@ -95,7 +95,7 @@ class StateCollector:
         psi = GaugeMetricFamily('facemask_site_drift_psi', 'Population stability index of a site\'s last hour against the validation faces '
                                 '(< 0.1 stable, > 0.25 a different population)', labels=['site', 'of'])
         if len(rows):
-            table = summarise(rows.assign(start=now - self.hour_s), every=f'{self.hour_s + 3600}s')   # one period: the last hour
+            table = summarise(rows, None)   # one row per site: the last hour
             reference = model_reference(model_dir(version))
             for _, row in table.iterrows():
                 for c in CLASS_NAMES: people.add_metric([row['site'], c], row[f'people_{c}'])

@@ -15,7 +15,7 @@ import pandas as pd
 from .alerts import recent_alerts
 from .ui import error_html, figure_widget, section, table_html
 from .core import CLASS_COLORS, CLASS_NAMES, CLASS_TITLES, FacemaskError
-from .history import drift_reading, history_rows, model_reference, parse_time, summarise, worst_periods
+from .history import drift_reading, history_rows, model_reference, parse_time, share_text, summarise, worst_periods
 from .insights import class_legend, themed
 
 # %% auto #0
@@ -50,16 +50,14 @@ def plot_compliance(table: pd.DataFrame, every_s: int, title: str = 'People per 
 # %% ../nbs/07d_monitor_app.ipynb #09cde26e
 def site_table(rows: pd.DataFrame, reference: dict | None) -> pd.DataFrame:
     "One row per site of the history `rows`: people, shares per class, unsure share, drift (PSI and its reading), last frame."
-    sites = summarise(rows.assign(start=rows['start'].min()), f"{int(rows['start'].max() - rows['start'].min()) + 86400}s", reference)
+    sites = summarise(rows, None, reference)
     out = pd.DataFrame({'site': sites['site'], 'people': sites['people']})
-    for c in CLASS_NAMES: out[CLASS_TITLES[c].lower()] = (sites[f'people_{c}'] / sites['people']).where(sites['people'] > 0).map(_percent)
-    out['labelled unsure'] = sites['low_confidence_share'].map(_percent)
+    for c in CLASS_NAMES: out[CLASS_TITLES[c].lower()] = (sites[f'people_{c}'] / sites['people']).where(sites['people'] > 0).map(share_text)
+    out['labelled unsure'] = sites['low_confidence_share'].map(share_text)
     out['drift (labels)'] = [f'{v:.2f} {drift_reading(v)}' if v is not None else drift_reading(v) for v in sites['drift_labels']]
     out['drift (confidence)'] = [f'{v:.2f} {drift_reading(v)}' if v is not None else drift_reading(v) for v in sites['drift_confidence']]
     out['last frame'] = sites['last_seen'].map(lambda t: time.strftime('%Y-%m-%d %H:%M', time.localtime(t)))
     return out.sort_values('people', ascending=False).set_index('site')
-
-def _percent(v) -> str: return '' if v != v else f'{v:.0%}'
 
 # %% ../nbs/07d_monitor_app.ipynb #91b67458
 PERIODS = {'last 24 hours, per hour': ('24h', '1h'), 'last 7 days, per day': ('7d', '1d'), 'last 7 days, per hour': ('7d', '1h'),
@@ -115,13 +113,13 @@ class MonitorTab:
         worn = table['people_with_mask'].sum() / people if people else float('nan')
         totals = widgets.HTML(f'<div class="fm-metrics"><div class="fm-metric"><div class="fm-metric-value">{people:,}</div>'
                               f'<div class="fm-metric-name">people</div></div><div class="fm-metric"><div class="fm-metric-value">'
-                              f'{_percent(worn)}</div><div class="fm-metric-name">wearing a mask correctly</div></div></div>')
+                              f'{share_text(worn)}</div><div class="fm-metric-name">wearing a mask correctly</div></div></div>')
         chart = figure_widget(plot_compliance(table, int(pd.Timedelta(every).total_seconds()),
                                               f'People per class and share wearing a mask correctly · {self.period.value}'))
         chart.add_class('fm-monitor-chart')
         worst = worst_periods(table)
         worst_view = widgets.HTML('<div class="fm-hint">no period with 5 people or more</div>') if worst.empty else table_html(
-            worst.assign(period=worst['period'].dt.strftime('%Y-%m-%d %H:%M'), worn_correctly=worst['worn_correctly'].map(_percent))
+            worst.assign(period=worst['period'].dt.strftime('%Y-%m-%d %H:%M'), worn_correctly=worst['worn_correctly'].map(share_text))
             [['site', 'period', 'people', 'worn_correctly', *(f'people_{c}' for c in CLASS_NAMES)]]
             .rename(columns={'worn_correctly': 'worn correctly', **{f'people_{c}': CLASS_TITLES[c].lower() for c in CLASS_NAMES}}).set_index('site'))
         alerts = [a for a in recent_alerts(since=start) if not self.sites.value or a['site'] in self.sites.value]
