@@ -29,7 +29,7 @@ setuptools.setup(
     python_requires='>=' + cfg['min_python'],
     packages=setuptools.find_packages(include=['facemask', 'facemask.*']),
     include_package_data=True,
-    package_data={'facemask': ['shipped/*', 'label_corrections.csv']},
+    package_data={'facemask': ['shipped/*', 'label_corrections.csv', 'split_twins.csv']},
     install_requires=cfg['requirements'].split(),
     extras_require={'dev': cfg['dev_requirements'].split()},
     entry_points={'console_scripts': cfg['console_scripts'].split(),

@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .core import CLASS_NAMES, PROMOTION_MARGIN, RETRAIN_DEFAULTS, FacemaskError, outputs_dir
+from .core import CLASS_NAMES, PROMOTION_MARGIN, REAL_PHOTO_SOURCES, RETRAIN_DEFAULTS, FacemaskError, outputs_dir
 
 # %% auto #0
 __all__ = ['build_parser', 'main']
@@ -43,6 +43,20 @@ def _data_fetch(args):
         return
     if not args.sha256: raise FacemaskError('--sha256 HEX is required: downloads are only imported when their checksum matches')
     _print_import(*fetch_dataset(args.source, args.sha256, name=args.name))
+
+def _data_twins(args):
+    from facemask.core import atomic_write
+    from facemask.data import find_split_twins, load_dataset
+    ds = load_dataset(args.dataset)
+    twins = find_split_twins(ds, sources=args.sources.split(','))
+    m = ds.manifest.set_index('sha256')
+    shown = twins.assign(test=m.loc[twins['test_sha256'], 'original'].values, other=m.loc[twins['other_sha256'], 'original'].values,
+                         other_split=m.loc[twins['other_sha256'], 'split'].values)
+    print(shown[['test', 'other', 'other_split', 'inliers', 'scale', 'rotation']].to_string(index=False) if len(twins) else 'no twins across the split')
+    print(f"\n{twins['test_sha256'].nunique()} test faces of {args.sources} have a twin in train or val ({len(twins)} pairs) in {ds.ref}")
+    if args.out:
+        with atomic_write(args.out, 'w') as f: twins.to_csv(f, index=False)
+        print(f'written to {args.out}: the next import keeps these test faces out of the test split')
 
 def _explore(args):
     from facemask.data import load_dataset
@@ -468,6 +482,14 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument('--sha256', metavar='HEX', help='expected SHA-256 of the archive (required)')
     d.add_argument('--name', default='faces', help='dataset name (default: %(default)s)')
     d.set_defaults(func=_data_fetch)
+    d = dsub.add_parser('twins', help='find crops of one picture across the test split (SIFT; minutes)',
+                        description='Find test faces that are crops of the same picture as a train or val face: pairs within 100 '
+                                    'bits of difference hash, checked with SIFT keypoints and a RANSAC similarity fit. With --out, '
+                                    'write the list that imports read (the shipped one is facemask/split_twins.csv).')
+    d.add_argument('dataset', nargs='?', help='NAME, NAME@VERSION or VERSION (default: newest "faces")')
+    d.add_argument('--sources', default=','.join(REAL_PHOTO_SOURCES), help='test faces of these sources (default: %(default)s)')
+    d.add_argument('--out', metavar='CSV', help='write the pairs here (facemask/split_twins.csv to update the shipped list)')
+    d.set_defaults(func=_data_twins)
 
     e = sub.add_parser('explore', help='render dataset insights (papermill notebook + figures)',
                        description='Execute nbs/explore.ipynb for a dataset and save its figures.')

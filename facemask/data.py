@@ -22,19 +22,22 @@ import numpy as np
 import pandas as pd
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .core import (CLASS_NAMES, IMAGE_EXTENSIONS, SPLITS, FacemaskError, atomic_write, data_dir,
+from .core import (CLASS_NAMES, IMAGE_EXTENSIONS, REAL_PHOTO_SOURCES, SPLITS, FacemaskError, atomic_write, data_dir,
                            progress_bar, read_json, write_json)
 
 # %% auto #0
 __all__ = ['SUPPORTED_FORMATS', 'MIN_SIDE', 'MAX_PIXELS', 'MAX_FILE_BYTES', 'DIHEDRAL', 'DHASH_SIDE', 'NEAR_DUPLICATE_BITS',
            'THUMB_SIDE', 'LOOSE_BITS', 'NEIGHBOURS', 'FRAMING_NCC', 'FRAMING_SCALES', 'FRAMING_INNER', 'CROP_NAME',
-           'DEFAULT_FRACTIONS', 'DEFAULT_DATASET', 'MANIFEST_COLUMNS', 'KNOWN_SOURCES', 'ImageRejected', 'to_rgb',
-           'decode_image', 'open_image', 'dhash_variants', 'near_duplicate_pairs', 'format_dhashes', 'parse_dhashes',
-           'thumbnail', 'load_thumbnails', 'dhash_links', 'framing_similarity', 'Candidate', 'ImportReport',
-           'unsupported_type', 'iter_candidates', 'CheckedImage', 'check_candidate', 'store_path', 'crop_stem',
-           'crop_photo', 'assign_groups', 'split_groups', 'datasets_dir', 'Dataset', 'version_id', 'load_dataset',
-           'list_datasets', 'save_dataset', 'label_corrections', 'corrected_label', 'check_candidates',
-           'import_dataset', 'dataset_stats', 'class_weights', 'download', 'fetch_dataset']
+           'DEFAULT_FRACTIONS', 'DEFAULT_DATASET', 'MANIFEST_COLUMNS', 'TWIN_BITS', 'TWIN_SIDE', 'TWIN_RATIO',
+           'TWIN_RANSAC_PX', 'TWIN_MIN_INLIERS', 'TWIN_SCALE', 'TWIN_MAX_ROTATION', 'TWIN_COLUMNS', 'KNOWN_SOURCES',
+           'ImageRejected', 'to_rgb', 'decode_image', 'open_image', 'dhash_variants', 'near_duplicate_pairs',
+           'format_dhashes', 'parse_dhashes', 'thumbnail', 'load_thumbnails', 'dhash_links', 'framing_similarity',
+           'Candidate', 'ImportReport', 'unsupported_type', 'iter_candidates', 'CheckedImage', 'check_candidate',
+           'store_path', 'crop_stem', 'crop_photo', 'assign_groups', 'split_groups', 'datasets_dir', 'Dataset',
+           'version_id', 'load_dataset', 'list_datasets', 'save_dataset', 'label_corrections', 'corrected_label',
+           'sift_features', 'sift_match', 'is_twin', 'twin_candidates', 'find_split_twins', 'split_twins',
+           'separate_twins', 'check_candidates', 'import_dataset', 'dataset_stats', 'class_weights', 'download',
+           'fetch_dataset']
 
 # %% ../nbs/01_data.ipynb #190a1971
 SUPPORTED_FORMATS = ('JPEG', 'MPO', 'PNG', 'WEBP', 'BMP', 'GIF', 'TIFF')
@@ -500,6 +503,96 @@ def corrected_label(sha256: str, label: str, corrections: dict) -> str:
     fix = corrections.get(sha256)
     return fix['corrected'] if fix and fix['label'] == label else label
 
+# %% ../nbs/01_data.ipynb #c74eca11
+TWIN_BITS = 100               # dHash bound (of 256) for a pair worth the SIFT check: the image as is or mirrored
+TWIN_SIDE = 224               # px; both crops are scaled to TWIN_SIDE² grayscale before SIFT
+TWIN_RATIO = 0.75             # Lowe's ratio test for a descriptor match
+TWIN_RANSAC_PX = 5.0          # RANSAC reprojection threshold, px at TWIN_SIDE
+TWIN_MIN_INLIERS = 8          # different faces: 0–6 inliers; crops of one picture: 8 to ~150
+TWIN_SCALE = (0.4, 2.5)       # the similarity transform's scale between two crops of one picture
+TWIN_MAX_ROTATION = 10.0      # degrees
+TWIN_COLUMNS = ['test_sha256', 'other_sha256', 'inliers', 'scale', 'rotation', 'mirrored']
+
+def sift_features(im, mirrored: bool = False):
+    "SIFT keypoint positions `(k, 2)` and descriptors `(k, 128)` of a crop (a PIL image or a stored file) at TWIN_SIDE² grayscale."
+    import cv2
+    im = im if isinstance(im, Image.Image) else Image.open(im)
+    im = im.convert('L').resize((TWIN_SIDE, TWIN_SIDE), Image.BICUBIC)
+    if mirrored: im = im.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    keypoints, descriptors = cv2.SIFT_create().detectAndCompute(np.asarray(im), None)
+    return np.float32([k.pt for k in keypoints]).reshape(-1, 2), descriptors
+
+def sift_match(a, b) -> tuple:
+    "`(inliers, scale, rotation in degrees)` of the similarity transform RANSAC fits from `a`'s matched keypoints to `b`'s."
+    import cv2
+    (pa, da), (pb, db) = a, b
+    if da is None or db is None or len(da) < 2 or len(db) < 2: return 0, float('nan'), float('nan')
+    good = [m[0] for m in cv2.BFMatcher(cv2.NORM_L2).knnMatch(da, db, k=2) if len(m) == 2 and m[0].distance < TWIN_RATIO*m[1].distance]
+    if len(good) < 3: return 0, float('nan'), float('nan')
+    M, inliers = cv2.estimateAffinePartial2D(pa[[m.queryIdx for m in good]], pb[[m.trainIdx for m in good]],
+                                             method=cv2.RANSAC, ransacReprojThreshold=TWIN_RANSAC_PX)
+    if M is None: return 0, float('nan'), float('nan')
+    return int(inliers.sum()), float(np.hypot(M[0, 0], M[1, 0])), float(np.degrees(np.arctan2(M[1, 0], M[0, 0])))
+
+def is_twin(inliers: int, scale: float, rotation: float) -> bool:
+    "Whether a `sift_match` result says the two crops show one picture."
+    return inliers >= TWIN_MIN_INLIERS and TWIN_SCALE[0] <= scale <= TWIN_SCALE[1] and abs(rotation) < TWIN_MAX_ROTATION
+
+def twin_candidates(variants: np.ndarray, queries, others, max_bits: int = TWIN_BITS, chunk: int = 128) -> list:
+    "`(query, other)` index pairs whose hashes, the query's as is against the other's as is or mirrored, differ by ≤ `max_bits`."
+    variants, queries, others = np.asarray(variants, dtype=np.uint64), np.asarray(queries), np.asarray(others)
+    mirror = DIHEDRAL.index(Image.Transpose.FLIP_LEFT_RIGHT)
+    targets = variants[others][:, [0, mirror]]
+    pairs = []
+    for start in range(0, len(queries), chunk):
+        q = queries[start:start+chunk]
+        dist = np.bitwise_count(variants[q, 0][:, None, None, :] ^ targets[None]).sum(-1, dtype=np.uint16).min(-1)
+        i, j = np.nonzero(dist <= max_bits)
+        pairs += zip(q[i].tolist(), others[j].tolist())
+    return pairs
+
+def find_split_twins(ds: 'Dataset', sources=REAL_PHOTO_SOURCES, progress: bool = True) -> pd.DataFrame:
+    "Pairs of a test face of `sources` and a train/val face (any source) that the SIFT check calls one picture (TWIN_COLUMNS)."
+    m = ds.manifest.reset_index(drop=True)
+    test = np.nonzero((m['split'] == 'test').to_numpy() & m['source'].isin(sources).to_numpy())[0]
+    pairs = twin_candidates(parse_dhashes(m['dhash']), test, np.nonzero((m['split'] != 'test').to_numpy())[0])
+    files = sorted({i for p in pairs for i in p})
+    def features(i): return sift_features(data_dir()/m.at[i, 'file']), sift_features(data_dir()/m.at[i, 'file'], mirrored=True)
+    def check(pair):
+        (a, _), (b, b_mirrored) = feats[pair[0]], feats[pair[1]]
+        found = max((sift_match(a, b), False), (sift_match(a, b_mirrored), True), key=lambda r: r[0][0])
+        return (*pair, *found[0], found[1]) if is_twin(*found[0]) else None
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:   # OpenCV releases the GIL
+        feats = dict(zip(files, progress_bar(pool.map(features, files), total=len(files), desc='SIFT features', unit='img', disable=not progress)))
+        found = [r for r in progress_bar(pool.map(check, pairs, chunksize=256), total=len(pairs), desc='pairs checked', unit='pair', disable=not progress) if r]
+    rows = [(m.at[i, 'sha256'], m.at[j, 'sha256'], n, round(s, 3), round(r, 2), mir) for i, j, n, s, r, mir in found]
+    return pd.DataFrame(rows, columns=TWIN_COLUMNS)
+
+def split_twins(path: Path | None = None) -> pd.DataFrame:
+    "The reviewed list of twins across the split (default: `facemask/split_twins.csv`, written by `facemask data twins`)."
+    import facemask
+    path = Path(path) if path else Path(facemask.__file__).parent/'split_twins.csv'
+    if not path.exists(): return pd.DataFrame(columns=TWIN_COLUMNS)
+    twins = pd.read_csv(path, dtype={'test_sha256': str, 'other_sha256': str})
+    if missing := set(TWIN_COLUMNS) - set(twins.columns): raise FacemaskError(f"{path}: missing columns {', '.join(sorted(missing))}")
+    return twins
+
+def separate_twins(manifest: pd.DataFrame, twins: pd.DataFrame) -> tuple:
+    "Twins join one group, and a group with faces in train or val keeps none in test (they move to train, else val): `(manifest, moved)`."
+    index = {h: k for k, h in enumerate(manifest['sha256'])}
+    pairs = [(index[a], index[b]) for a, b in zip(twins['test_sha256'], twins['other_sha256']) if a in index and b in index]
+    if not pairs: return manifest, 0
+    groups = manifest['group'].tolist()
+    names = sorted(set(groups)); at = {g: k for k, g in enumerate(names)}
+    uf = _UnionFind(len(names))
+    for a, b in pairs: uf.union(at[groups[a]], at[groups[b]])
+    root = [uf.find(at[g]) for g in groups]
+    manifest = manifest.assign(group=pd.Series(groups, index=manifest.index).groupby(root).transform('min').values)
+    home = manifest.groupby('group')['split'].transform(lambda s: 'train' if (s == 'train').any() else 'val' if (s == 'val').any() else 'test')
+    move = (manifest['split'] == 'test') & (home != 'test')
+    manifest.loc[move, 'split'] = home[move]
+    return manifest, int(move.sum())
+
 # %% ../nbs/01_data.ipynb #a03be570
 def _check_or_reject(c: Candidate):
     try: return check_candidate(c)
@@ -510,9 +603,10 @@ def check_candidates(candidates: list, progress: bool = True):
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         yield from progress_bar(pool.map(_check_or_reject, candidates), total=len(candidates), desc='checking images', unit='img', disable=not progress)
 
-def import_dataset(srcs, name: str = DEFAULT_DATASET, fractions: dict = DEFAULT_FRACTIONS,
-                   extend_test: bool = False, progress: bool = True, corrections: dict | None = None):
-    "Import folders/zips `srcs` into dataset `name`, wrong labels fixed by `corrections` (default: the reviewed list); returns `(Dataset, ImportReport)`."
+def import_dataset(srcs, name: str = DEFAULT_DATASET, fractions: dict = DEFAULT_FRACTIONS, extend_test: bool = False,
+                   progress: bool = True, corrections: dict | None = None, twins: pd.DataFrame | None = None):
+    """Import folders/zips `srcs` into dataset `name`, wrong labels fixed by `corrections` and twins kept out of the test split
+    by `twins` (default: the reviewed lists); returns `(Dataset, ImportReport)`."""
     if not re.fullmatch(r'[A-Za-z0-9][A-Za-z0-9_.-]*', name): raise FacemaskError(f'invalid dataset name "{name}" (letters, digits, _ . - only)')
     report = ImportReport()
     candidates = list(iter_candidates(srcs, report))
@@ -537,7 +631,7 @@ def import_dataset(srcs, name: str = DEFAULT_DATASET, fractions: dict = DEFAULT_
     new = pd.DataFrame(rows, columns=MANIFEST_COLUMNS)
     manifest = pd.concat([old, new], ignore_index=True) if len(old) else new
     if not len(manifest): raise FacemaskError('nothing to import: no valid images found\n' + report.summary())
-    manifest = _split_new_rows(manifest, len(old), fractions, extend_test, report)
+    manifest = _split_new_rows(manifest, len(old), fractions, extend_test, report, split_twins() if twins is None else twins)
     meta = {'created': datetime.now(timezone.utc).isoformat(timespec='seconds'),
             'parent': parent.version if parent is not None else None,
             'sources': sorted(set(manifest['source'])), 'fractions': fractions,
@@ -545,7 +639,7 @@ def import_dataset(srcs, name: str = DEFAULT_DATASET, fractions: dict = DEFAULT_
     return save_dataset(name, manifest, meta), report
 
 # %% ../nbs/01_data.ipynb #d6d5264d
-def _split_new_rows(manifest, n_old, fractions, extend_test, report):
+def _split_new_rows(manifest, n_old, fractions, extend_test, report, twins):
     thumbs, links = load_thumbnails(manifest['file']), []
     manifest = manifest.assign(group=assign_groups(manifest, parse_dhashes(manifest['dhash']), thumbs, links))
     if links: report.notes.append(f'{len(links)} re-framed crops of one picture linked by the framing check')
@@ -569,6 +663,8 @@ def _split_new_rows(manifest, n_old, fractions, extend_test, report):
     if todo.any():
         fr = dict(fractions) if (extend_test or n_old == 0) else {**fractions, 'test': 0}
         manifest.loc[todo, 'split'] = split_groups(manifest.loc[todo], fr)
+    manifest, moved = separate_twins(manifest, twins)
+    if moved: report.notes.append(f'{moved} test faces moved to train/val: crops of one picture with a train/val face (the SIFT twin check)')
     return manifest
 
 # %% ../nbs/01_data.ipynb #6e52c0e3
