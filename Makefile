@@ -8,7 +8,7 @@ PORT ?= 8866
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup chromium prometheus wrk test test-notebooks test-py check-export real-data demo insights bench bench-retrain bench-site bench-history screenshots loadtest loadtest-replicas image serve pins clean
+.PHONY: help setup chromium prometheus wrk test test-notebooks test-py check-export real-data demo insights bench bench-retrain bench-site bench-history screenshots loadtest loadtest-replicas image serve pins readme docs clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -98,6 +98,12 @@ bench-retrain: setup  ## time a one-click retraining with 200 new images on the 
 
 bench-site: real-data  ## a site that adapts: the review queue + one retraining, jolignier as the site (tests/bench_site.py; ~20 min here, kept in outputs/bench/site)
 	$(BIN)/python tests/bench_site.py --variant site oversample_site 4 select_on val_real_site_macro_f1
+
+readme: setup  ## write README.md from nbs/index.ipynb, executed (edit the notebook, never README.md)
+	$(BIN)/python .ci/docs.py readme
+
+docs: setup  ## the documentation site in _docs/: the notebooks executed (slow cells skipped), rendered by mkdocs, every internal link checked
+	$(BIN)/python .ci/docs.py build
 
 pins:  ## write environment.yml and binder/requirements.txt from the pins in settings.ini
 	$(PYTHON) .ci/pins.py

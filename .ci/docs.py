@@ -1,0 +1,196 @@
+#!/usr/bin/env python
+"""The README and the documentation site, both made from the notebooks in nbs/.
+
+    python .ci/docs.py readme [--check]   README.md from nbs/index.ipynb, executed (--check: fail if they differ)
+    python .ci/docs.py build              the site in _docs/: the notebooks executed into _proc/, rendered by mkdocs, links checked
+
+`make readme` and `make docs` call these. nbdev's own builder needs Quarto, which cannot be installed
+from PyPI; mkdocs-material with mkdocs-jupyter can (pinned in settings.ini).
+"""
+import argparse, json, os, posixpath, re, shutil, subprocess, sys
+from concurrent.futures import ProcessPoolExecutor
+from html.parser import HTMLParser
+from multiprocessing import get_context
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+NBS, PROC, SITE = ROOT/'nbs', ROOT/'_proc', ROOT/'_docs'
+NOT_EXECUTED = {'train.ipynb', 'tune.ipynb', 'explore.ipynb', 'dashboard.ipynb'}   # papermill's and Voilà's: shown as written
+HIDDEN = {'hide', 'default_exp', 'include:'}
+README_HEADER = '<!-- Generated from nbs/index.ipynb by `make readme`: edit the notebook, not this file. -->\n\n'
+EXTERNAL = re.compile(r'^([a-z][a-z0-9+.-]*:|//|#)', re.I)
+MD_LINK = re.compile(r'(!?\[[^\]]*\]\()([^)\s]+)(\))')
+
+
+def skip_flags() -> set:
+    "The flags whose cells `nbdev_test` skips (settings.ini's tst_flags): the docs skip them too."
+    from nbdev.config import get_config
+    return set(get_config().tst_flags.split())
+
+
+def execute(path: str) -> dict:
+    "Run a notebook as `nbdev_test` does (in its folder, slow cells skipped) and return it with its outputs."
+    from execnb.nbio import nb2dict
+    from execnb.shell import CaptureShell
+    from nbdev.process import NBProcessor
+    path, flags = Path(path), skip_flags()
+    os.environ['IN_TEST'] = '1'
+    nb = NBProcessor(path).nb
+
+    def no_eval(cell):
+        if cell.cell_type != 'code': return True
+        d = cell.directives_ or {}
+        return d.get('eval:', [''])[0].lower() == 'false' or bool(flags & d.keys())
+    shell = CaptureShell(path)
+    os.chdir(path.parent)
+    try: shell.run_all(nb, exc_stop=True, preproc=no_eval)
+    except Exception: raise RuntimeError(f'{path.name} failed:\n{shell.prettytb(fname=path)}') from None
+    for cell in nb.cells:   # the directives are gone from the source; what they asked for goes to the cell
+        cell.metadata = {'hidden': True} if HIDDEN & (cell.get('directives_') or {}).keys() else {}
+        if 'echo:' in (cell.get('directives_') or {}): cell.metadata['tags'] = ['hide_input']
+    return nb2dict(nb)
+
+
+def read_plain(path: Path) -> dict:
+    "A notebook that is not run: its directives removed like an executed one's."
+    from execnb.nbio import nb2dict
+    from nbdev.process import NBProcessor
+    nb = NBProcessor(path).nb
+    for cell in nb.cells: cell.metadata = {'hidden': True} if HIDDEN & (cell.directives_ or {}).keys() else {}
+    return nb2dict(nb)
+
+
+def executed(paths, workers: int = 2) -> dict:
+    "Each notebook run in a fresh process (at most `workers` at once), like `nbdev_test --n_workers`."
+    with ProcessPoolExecutor(workers, mp_context=get_context('spawn'), max_tasks_per_child=1) as pool:
+        return dict(zip(paths, pool.map(execute, map(str, paths))))
+
+
+def relink(text: str, rewrite) -> str:
+    "`text`'s markdown links and images with their relative targets passed through `rewrite`."
+    return MD_LINK.sub(lambda m: m[1] + (m[2] if EXTERNAL.match(m[2]) else rewrite(m[2])) + m[3], text)
+
+
+def shown_cells(nb: dict):
+    return [c for c in nb['cells'] if not c.get('metadata', {}).get('hidden')]
+
+
+def source(cell) -> str: return ''.join(cell['source']).strip('\n')
+
+
+def output_text(out: dict) -> str:
+    if out['output_type'] == 'stream': return ''.join(out['text'])
+    data = out.get('data', {})
+    return ''.join(data.get('text/markdown') or data.get('text/plain') or '')
+
+
+def readme_text(nb: dict) -> str:
+    "README.md from the executed index notebook: its links made relative to the repository's root."
+    to_root = lambda link: posixpath.normpath('nbs/' + link.split('#')[0]) + ('#' + link.split('#')[1] if '#' in link else '')
+    parts = []
+    for cell in shown_cells(nb):
+        if cell['cell_type'] == 'markdown': parts.append(relink(source(cell), to_root)); continue
+        parts.append(f"```python\n{source(cell)}\n```")
+        text = ''.join(output_text(o) for o in cell.get('outputs', [])).strip('\n')
+        if text: parts.append(f"```\n{text}\n```")
+    return README_HEADER + '\n\n'.join(parts) + '\n'
+
+
+def broken_readme_links(text: str) -> list:
+    targets = [m[2] for m in MD_LINK.finditer(text) if not EXTERNAL.match(m[2])]
+    return [t for t in targets if not (ROOT/unquote(t.split('#')[0])).exists()]
+
+
+def readme(check: bool) -> int:
+    text = readme_text(executed([NBS/'index.ipynb'], workers=1)[NBS/'index.ipynb'])
+    broken = broken_readme_links(text)
+    if broken: print('README links to files that do not exist:', *broken, sep='\n  '); return 1
+    if check:
+        if (ROOT/'README.md').read_text() == text: print('README.md is what nbs/index.ipynb makes'); return 0
+        print('README.md differs from what nbs/index.ipynb makes: edit the notebook, then `make readme`'); return 1
+    (ROOT/'README.md').write_text(text)
+    print(f'README.md written from nbs/index.ipynb ({text.count(chr(10))} lines)')
+    return 0
+
+
+def page_links(nb: dict) -> dict:
+    "Links between pages as the site serves them: notebooks and markdown pages become .html (mkdocs does this for .md pages, not inside notebooks)."
+    html = lambda link: re.sub(r'\.(md|ipynb)(?=$|#)', '.html', link)
+    for cell in nb['cells']:
+        if cell['cell_type'] == 'markdown': cell['source'] = relink(source(cell), html)
+    nb['cells'] = shown_cells(nb)
+    return nb
+
+
+def openapi() -> str:
+    from facemask.api import create_app
+    return json.dumps(create_app().openapi(), indent=1)
+
+
+def build() -> int:
+    shutil.rmtree(PROC, ignore_errors=True)
+    shutil.copytree(NBS, PROC, ignore=shutil.ignore_patterns('fixtures', '.ipynb_checkpoints', '_*', '*.py'))
+    notebooks = sorted(NBS.glob('*.ipynb'))
+    run = [p for p in notebooks if p.name not in NOT_EXECUTED]
+    print(f'executing {len(run)} notebooks (slow cells skipped) ...', flush=True)
+    done = executed(run)
+    for p in notebooks:
+        nb = page_links(done[p] if p in done else read_plain(p))
+        (PROC/p.name).write_text(json.dumps(nb, indent=1))
+    (PROC/'guide'/'openapi.json').write_text(openapi())
+    shutil.rmtree(SITE, ignore_errors=True)
+    mkdocs = [sys.executable, '-m', 'mkdocs', 'build', '--strict', '--config-file', str(ROOT/'mkdocs.yml')]
+    if subprocess.run(mkdocs, cwd=ROOT, env={**os.environ, 'NO_MKDOCS_2_WARNING': '1'}).returncode: return 1
+    broken = broken_site_links(SITE)
+    if broken:
+        print(f'{len(broken)} broken links in the site:', *broken[:50], sep='\n  '); return 1
+    print(f'site built in {SITE.relative_to(ROOT)}/ ({sum(1 for _ in SITE.rglob("*.html"))} pages), every internal link resolves: open {SITE.relative_to(ROOT)}/index.html')
+    return 0
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__(); self.ids, self.links = set(), []
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        for key in ('id', 'name'):
+            if a.get(key): self.ids.add(a[key])
+        for key in ('href', 'src'):
+            if a.get(key) and not (tag == 'link' and a.get('rel') in ('canonical',)): self.links.append(a[key])
+
+
+def broken_site_links(site: Path) -> list:
+    "Every relative href/src of every page that names no file of the site, or an anchor its page lacks."
+    parsed = {}
+    def page(p: Path):
+        if p not in parsed:
+            parser = _Links(); parser.feed(p.read_text(errors='replace')); parsed[p] = parser
+        return parsed[p]
+    broken = []
+    for html in sorted(site.rglob('*.html')):
+        if html.name == '404.html': continue   # its links are absolute from wherever the site is served
+        for link in page(html).links:
+            if EXTERNAL.match(link) and not link.startswith('#'): continue
+            parts = urlsplit(link)
+            base = site if parts.path.startswith('/') else html.parent
+            target = html if not parts.path else (base/unquote(parts.path.lstrip('/'))).resolve()
+            if target.is_dir(): target = target/'index.html'
+            if not target.exists(): broken.append(f'{html.relative_to(site)}: {link} (no such file)'); continue
+            if parts.fragment and target.suffix == '.html' and unquote(parts.fragment) not in page(target).ids:
+                broken.append(f'{html.relative_to(site)}: {link} (no such anchor)')
+    return broken
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest='command', required=True)
+    r = sub.add_parser('readme', help='README.md from nbs/index.ipynb, executed')
+    r.add_argument('--check', action='store_true', help='only check that README.md is what the notebook makes')
+    sub.add_parser('build', help='the documentation site in _docs/ (notebooks executed into _proc/, links checked)')
+    args = parser.parse_args(argv)
+    return readme(args.check) if args.command == 'readme' else build()
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"The README is what nbs/index.ipynb makes, and `make docs` builds a site whose every internal link resolves."
+import re, subprocess, sys
+from pathlib import Path
+
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT/'.ci'))
+import docs  # noqa: E402
+
+
+def run_docs(*args):
+    return subprocess.run([sys.executable, str(ROOT/'.ci'/'docs.py'), *args], cwd=ROOT, capture_output=True, text=True)
+
+
+def test_readme_is_made_from_the_index_notebook():
+    res = run_docs('readme', '--check')
+    assert res.returncode == 0, res.stdout + res.stderr
+    readme = (ROOT/'README.md').read_text()
+    assert readme.count('\n') < 400, 'the README is for users: a few hundred lines, the rest in the docs'
+    assert '## Two commands' in readme.split('## How good it is')[0], 'install and run come first'
+
+
+def test_readme_text_from_a_notebook():
+    nb = {'cells': [{'cell_type': 'markdown', 'metadata': {}, 'source': '# t\n\nSee [the data](guide/data.md) and [x](#top).'},
+                    {'cell_type': 'code', 'metadata': {}, 'outputs': [{'output_type': 'stream', 'name': 'stdout', 'text': '3\n'}], 'source': 'print(1+2)'},
+                    {'cell_type': 'code', 'metadata': {'hidden': True}, 'outputs': [], 'source': 'secret = 1'}]}
+    text = docs.readme_text(nb)
+    assert '[the data](nbs/guide/data.md)' in text and '[x](#top)' in text   # links made relative to the repository
+    assert '```python\nprint(1+2)\n```\n\n```\n3\n```' in text and 'secret' not in text
+    assert docs.broken_readme_links('[a](nbs/guide/data.md) [b](nbs/guide/nothing.md)') == ['nbs/guide/nothing.md']
+
+
+def test_link_checker_finds_missing_files_and_anchors(tmp_path):
+    (tmp_path/'guide').mkdir()
+    (tmp_path/'index.html').write_text('<h2 id="here">x</h2><a href="#here">ok</a><a href="guide/a.html#there">ok</a>'
+                                       '<a href="guide/gone.html">no</a><a href="#nowhere">no</a><a href="https://example.org/x">out</a>')
+    (tmp_path/'guide'/'a.html').write_text('<p id="there"></p><img src="../index.html"><a href="a.html#missing">no</a>')
+    assert sorted(docs.broken_site_links(tmp_path)) == ['guide/a.html: a.html#missing (no such anchor)',
+                                                        'index.html: #nowhere (no such anchor)',
+                                                        'index.html: guide/gone.html (no such file)']
+
+
+def test_make_docs_builds_the_site():
+    res = run_docs('build')
+    assert res.returncode == 0, (res.stdout + res.stderr)[-5000:]
+    assert 'every internal link resolves' in res.stdout
+    site = ROOT/'_docs'
+    for page in ['index.html', 'experiments.html', 'guide/api.html', 'guide/openapi.html', '01_data.html', '08_api.html']:
+        assert (site/page).exists(), page
+    # the notebooks are rendered as executed: the insights notebook's figures are in its page
+    assert re.search(r'<img[^>]+src="data:image/png', (site/'02_insights.html').read_text())
+    assert 'swagger-ui' in (site/'guide'/'openapi.html').read_text() and (site/'guide'/'openapi.json').exists()
+    home = (site/'index.html').read_text()
+    assert 'mybinder.org' in home and 'images/dashboard_predict.png' in home and 'guide/openapi.html' in home
+    assert 'default_exp' not in (site/'01_data.html').read_text()   # nbdev's directives are not shown
