@@ -76,7 +76,7 @@ bench: real-data chromium  ## print measured figures: model quality, prediction 
 bench-history: real-data  ## a simulated day of one camera through watch --site: history size, read-back time, an alert's delay, what monitoring costs
 	$(BIN)/python tests/bench_history.py
 
-screenshots: real-data chromium  ## refresh the dashboard screenshots of the README (nbs/images/dashboard_*.png)
+screenshots: real-data chromium  ## refresh the dashboard screenshots of the README and the guide (nbs/images/dashboard_*.png)
 	$(BIN)/python tests/screenshot_dashboard.py
 
 loadtest: setup  ## Locust on loopback, 1 vs 2 workers × 1/8/32 users, 10 s each: facemask serve, and the container when an engine runs (report + plot in outputs/loadtest/)
@@ -87,7 +87,7 @@ loadtest: setup  ## Locust on loopback, 1 vs 2 workers × 1/8/32 users, 10 s eac
 loadtest-replicas: image  ## API replicas behind nginx in containers: 1 vs 2 replicas, one killed under load, a promotion reaching all
 	$(BIN)/python loadtest/replicas.py
 
-image: setup  ## build the API image (docker when a daemon answers, else podman; README, "Containers") and print its size
+image: setup  ## build the API image (docker when a daemon answers, else podman; nbs/guide/deploy.md) and print its size
 	$(BIN)/python deploy/container.py build
 
 serve: setup  ## serve the HTTP API on 127.0.0.1:8000 (OpenAPI at /docs; Ctrl-C stops it)

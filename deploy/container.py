@@ -68,7 +68,7 @@ def podman_base(cmd: list):
 def build(cmd: list | None = None, image: str = IMAGE, dockerfile: Path = ROOT / 'Dockerfile') -> int:
     "Build an image (the API's by default); return its size in bytes."
     cmd = cmd or engine()
-    if cmd is None: raise SystemExit('no container engine: start a Docker daemon, or install podman (README, "Containers")')
+    if cmd is None: raise SystemExit('no container engine: start a Docker daemon, or install podman (nbs/guide/deploy.md)')
     extra = []
     if cmd[0] == 'podman':
         podman_base(cmd)
@@ -191,7 +191,7 @@ def main():
     sub.add_parser('down', help='stop the replicas and the balancer that replicas started')
     args = p.parse_args()
     cmd = engine()
-    if cmd is None: raise SystemExit('no container engine: start a Docker daemon, or install podman (README, "Containers")')
+    if cmd is None: raise SystemExit('no container engine: start a Docker daemon, or install podman (nbs/guide/deploy.md)')
     if args.action == 'build': print(f'{IMAGE}: {build(cmd) / 1e9:.2f} GB ({" ".join(cmd)})')
     elif args.action == 'run':
         start(cmd, args.name, args.port, args.workers, args.volume, {'FACEMASK_API_TOKEN': args.token} if args.token else None)

@@ -107,7 +107,7 @@ def main():
     p.add_argument('--out', type=Path, default=Path('outputs/loadtest/replicas'))
     args = p.parse_args()
     engine = container.engine()
-    if engine is None: raise SystemExit('no container engine runs here (README, "Containers")')
+    if engine is None: raise SystemExit('no container engine runs here (nbs/guide/deploy.md)')
     args.out.mkdir(parents=True, exist_ok=True)
     container.build(engine)
     results = {'throughput': throughput(engine, args.users, args.seconds, args.out), 'kill': kill_under_load(engine, args.users, args.out),

@@ -1,4 +1,4 @@
-"""Screenshots of the dashboard's tabs for the README (`nbs/images/dashboard_<tab>.png`), from the current FACEMASK_HOME.
+"""Screenshots of the dashboard's tabs for the README and the dashboard guide (`nbs/images/dashboard_<tab>.png`), from the current FACEMASK_HOME.
 
 Usage: `python tests/screenshot_dashboard.py [OUT_DIR]` (default `nbs/images`). Every face shown is from
 `andrewmvd` (CC0, so the screenshots may be published): on the Predict tab the largest test crop of each

@@ -15,7 +15,7 @@ from facemask.testing import encode, noise_image  # noqa: E402
 
 ENGINE = container.engine()
 pytestmark = pytest.mark.skipif(ENGINE is None, reason='no container engine here: neither a Docker daemon nor podman answers '
-                                                       '(README, "Containers", says how to install podman)')
+                                                       '(nbs/guide/deploy.md says how to install podman)')
 
 
 @pytest.fixture(scope='module')

@@ -1,4 +1,4 @@
-"""The Kubernetes manifest (deploy/kubernetes.yaml): valid against the Kubernetes schemas, and shaped as the README says."""
+"""The Kubernetes manifest (deploy/kubernetes.yaml): valid against the Kubernetes schemas, and shaped as nbs/guide/deploy.md says."""
 import copy
 from pathlib import Path
 
