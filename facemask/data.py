@@ -560,7 +560,7 @@ def find_split_twins(ds: 'Dataset', sources=REAL_PHOTO_SOURCES, progress: bool =
     def features(i): return sift_features(data_dir()/m.at[i, 'file']), sift_features(data_dir()/m.at[i, 'file'], mirrored=True)
     def check(pair):
         (a, _), (b, b_mirrored) = feats[pair[0]], feats[pair[1]]
-        found = max((sift_match(a, b), False), (sift_match(a, b_mirrored), True), key=lambda r: r[0][0])
+        found = max((sift_match(a, b), False), (sift_match(a, b_mirrored), True), key=lambda r: (is_twin(*r[0]), r[0][0]))
         return (*pair, *found[0], found[1]) if is_twin(*found[0]) else None
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:   # OpenCV releases the GIL
         feats = dict(zip(files, progress_bar(pool.map(features, files), total=len(files), desc='SIFT features', unit='img', disable=not progress)))
@@ -569,7 +569,7 @@ def find_split_twins(ds: 'Dataset', sources=REAL_PHOTO_SOURCES, progress: bool =
     return pd.DataFrame(rows, columns=TWIN_COLUMNS)
 
 def split_twins(path: Path | None = None) -> pd.DataFrame:
-    "The reviewed list of twins across the split (default: `facemask/split_twins.csv`, written by `facemask data twins`)."
+    "The list of twins across the split an import applies (default: the shipped `facemask/split_twins.csv`, written by `facemask data twins`)."
     import facemask
     path = Path(path) if path else Path(facemask.__file__).parent/'split_twins.csv'
     if not path.exists(): return pd.DataFrame(columns=TWIN_COLUMNS)
@@ -588,7 +588,8 @@ def separate_twins(manifest: pd.DataFrame, twins: pd.DataFrame) -> tuple:
     for a, b in pairs: uf.union(at[groups[a]], at[groups[b]])
     root = [uf.find(at[g]) for g in groups]
     manifest = manifest.assign(group=pd.Series(groups, index=manifest.index).groupby(root).transform('min').values)
-    home = manifest.groupby('group')['split'].transform(lambda s: 'train' if (s == 'train').any() else 'val' if (s == 'val').any() else 'test')
+    has = manifest.assign(train=manifest['split'] == 'train', val=manifest['split'] == 'val').groupby('group')[['train', 'val']].transform('any')
+    home = pd.Series(np.where(has['train'], 'train', np.where(has['val'], 'val', 'test')), index=manifest.index)
     move = (manifest['split'] == 'test') & (home != 'test')
     manifest.loc[move, 'split'] = home[move]
     return manifest, int(move.sum())
@@ -606,7 +607,7 @@ def check_candidates(candidates: list, progress: bool = True):
 def import_dataset(srcs, name: str = DEFAULT_DATASET, fractions: dict = DEFAULT_FRACTIONS, extend_test: bool = False,
                    progress: bool = True, corrections: dict | None = None, twins: pd.DataFrame | None = None):
     """Import folders/zips `srcs` into dataset `name`, wrong labels fixed by `corrections` and twins kept out of the test split
-    by `twins` (default: the reviewed lists); returns `(Dataset, ImportReport)`."""
+    by `twins` (default: the lists shipped with the package); returns `(Dataset, ImportReport)`."""
     if not re.fullmatch(r'[A-Za-z0-9][A-Za-z0-9_.-]*', name): raise FacemaskError(f'invalid dataset name "{name}" (letters, digits, _ . - only)')
     report = ImportReport()
     candidates = list(iter_candidates(srcs, report))
