@@ -31,7 +31,6 @@ def skip_flags() -> set:
 
 def execute(path: str) -> dict:
     "Run a notebook as `nbdev_test` does (in its folder, slow cells skipped) and return it with its outputs."
-    from execnb.nbio import nb2dict
     from execnb.shell import CaptureShell
     from nbdev.process import NBProcessor
     path, flags = Path(path), skip_flags()
@@ -46,19 +45,23 @@ def execute(path: str) -> dict:
     os.chdir(path.parent)
     try: shell.run_all(nb, exc_stop=True, preproc=no_eval)
     except Exception: raise RuntimeError(f'{path.name} failed:\n{shell.prettytb(fname=path)}') from None
-    for cell in nb.cells:   # the directives are gone from the source; what they asked for goes to the cell
-        cell.metadata = {'hidden': True} if HIDDEN & (cell.get('directives_') or {}).keys() else {}
-        if 'echo:' in (cell.get('directives_') or {}): cell.metadata['tags'] = ['hide_input']
+    return shown_as_directed(nb)
+
+
+def shown_as_directed(nb) -> dict:
+    "`nb` (read by nbdev, directives taken out of the source) as a plain dict, what its directives asked for in each cell's metadata."
+    from execnb.nbio import nb2dict
+    for cell in nb.cells:
+        directives = cell.get('directives_') or {}
+        cell.metadata = {'hidden': True} if HIDDEN & directives.keys() else {}
+        if 'echo:' in directives: cell.metadata['tags'] = ['hide_input']
     return nb2dict(nb)
 
 
 def read_plain(path: Path) -> dict:
     "A notebook that is not run: its directives removed like an executed one's."
-    from execnb.nbio import nb2dict
     from nbdev.process import NBProcessor
-    nb = NBProcessor(path).nb
-    for cell in nb.cells: cell.metadata = {'hidden': True} if HIDDEN & (cell.directives_ or {}).keys() else {}
-    return nb2dict(nb)
+    return shown_as_directed(NBProcessor(path).nb)
 
 
 def executed(paths, workers: int = 2) -> dict:

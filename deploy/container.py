@@ -79,12 +79,16 @@ def build(cmd: list | None = None, image: str = IMAGE, dockerfile: Path = ROOT /
                               check=True).stdout.strip())
 
 
+def publish(cmd: list, port: int) -> list:
+    "The run options that make a container's `port` this machine's: podman shares the host's network (rootful host networking works here)."
+    return ['--network', 'host'] if cmd[0] == 'podman' else ['-p', f'{port}:{port}']
+
+
 def start(cmd: list, name: str, port: int, workers: int = 2, volume: str | None = None, env: dict | None = None) -> str:
     "Start the API container `name` serving on `port` of this machine; return its name once /health answers."
-    network = ['--network', 'host'] if cmd[0] == 'podman' else ['-p', f'{port}:{port}']   # podman: rootful host networking works here
     state = ['-v', f'{volume}:/state'] if volume else []
     env = {'FACEMASK_PORT': str(port), **(env or {})}
-    started = subprocess.run([*cmd, 'run', '-d', '--rm', '--name', name, *network, *state, *[a for k, v in env.items() for a in ('-e', f'{k}={v}')],
+    started = subprocess.run([*cmd, 'run', '-d', '--rm', '--name', name, *publish(cmd, port), *state, *[a for k, v in env.items() for a in ('-e', f'{k}={v}')],
                               IMAGE, '--workers', str(workers)], capture_output=True, text=True)
     # podman without systemd logs that it cannot schedule the healthcheck; the container runs all the same
     if started.returncode: raise RuntimeError(f'could not start container {name}: {started.stderr.strip()}')
@@ -94,12 +98,12 @@ def start(cmd: list, name: str, port: int, workers: int = 2, volume: str | None 
     raise RuntimeError(f'container {name} did not answer /health on port {port} within 180 s:\n{logs}')
 
 
-def answers_health(port: int, timeout_s: float) -> bool:
-    "Whether http://127.0.0.1:`port`/health answers within `timeout_s`."
+def answers_health(port: int, timeout_s: float, path: str = '/health') -> bool:
+    "Whether http://127.0.0.1:`port``path` answers within `timeout_s`."
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f'http://127.0.0.1:{port}/health', timeout=2): return True
+            with urllib.request.urlopen(f'http://127.0.0.1:{port}{path}', timeout=2): return True
         except OSError: time.sleep(0.3)
     return False
 
@@ -155,8 +159,7 @@ def start_replicas(cmd: list, replicas: int, port: int, workers: int = 1, volume
     started = []
     try:
         for name, replica_port in ports.items(): started.append(start(cmd, name, replica_port, workers, volume, env))
-        network = ['--network', 'host'] if cmd[0] == 'podman' else ['-p', f'{port}:{port}']
-        subprocess.run([*cmd, 'run', '-d', '--rm', '--name', f'{prefix}-balancer', *network, '-v', f'{config}:/etc/facemask/nginx.conf:ro',
+        subprocess.run([*cmd, 'run', '-d', '--rm', '--name', f'{prefix}-balancer', *publish(cmd, port), '-v', f'{config}:/etc/facemask/nginx.conf:ro',
                         BALANCER_IMAGE], check=True, capture_output=True)
         started.append(f'{prefix}-balancer')
         if not answers_health(port, 60): raise RuntimeError(f'nginx did not answer on port {port}')

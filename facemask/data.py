@@ -557,7 +557,8 @@ def find_split_twins(ds: 'Dataset', sources=REAL_PHOTO_SOURCES, progress: bool =
     test = np.nonzero((m['split'] == 'test').to_numpy() & m['source'].isin(sources).to_numpy())[0]
     pairs = twin_candidates(parse_dhashes(m['dhash']), test, np.nonzero((m['split'] != 'test').to_numpy())[0])
     files = sorted({i for p in pairs for i in p})
-    def features(i): return sift_features(data_dir()/m.at[i, 'file']), sift_features(data_dir()/m.at[i, 'file'], mirrored=True)
+    def features(i):   # as is and mirrored, from one decoding
+        with Image.open(data_dir()/m.at[i, 'file']) as im: return sift_features(im), sift_features(im, mirrored=True)
     def check(pair):
         (a, _), (b, b_mirrored) = feats[pair[0]], feats[pair[1]]
         found = max((sift_match(a, b), False), (sift_match(a, b_mirrored), True), key=lambda r: (is_twin(*r[0]), r[0][0]))

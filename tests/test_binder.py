@@ -4,8 +4,6 @@ nbs/dashboard.ipynb) opened in Chromium: the page becomes interactive and labels
 container engine runs, like the API image's tests."""
 import subprocess
 import sys
-import time
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -24,30 +22,19 @@ pytestmark = pytest.mark.skipif(ENGINE is None, reason='no container engine here
                                                        '(the containers guide, nbs/guide/deploy.md, says how to install podman)')
 
 
-def answers(url: str, timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2): return True
-        except OSError: time.sleep(0.5)
-    return False
-
-
 @pytest.fixture(scope='module')
 def binder():
     "The Binder image's Jupyter server on a free port; stopped by name."
     container.build(ENGINE, image=IMAGE, dockerfile=ROOT/'deploy'/'binder.Dockerfile')
     name, port = f'facemask-binder-{uuid.uuid4().hex[:8]}', free_port()
-    network = ['--network', 'host'] if ENGINE[0] == 'podman' else ['-p', f'{port}:{port}']
-    subprocess.run([*ENGINE, 'run', '-d', '--rm', '--name', name, *network, IMAGE, 'jupyter', 'server', '--ip=0.0.0.0',
+    subprocess.run([*ENGINE, 'run', '-d', '--rm', '--name', name, *container.publish(ENGINE, port), IMAGE, 'jupyter', 'server', '--ip=0.0.0.0',
                     f'--port={port}', '--ServerApp.token=', '--ServerApp.password='], check=True, capture_output=True)
     try:
-        url = f'http://127.0.0.1:{port}'
-        if not answers(url + '/api', 120):
+        if not container.answers_health(port, 120, path='/api'):
             pytest.fail('the Binder image\'s Jupyter server did not answer:\n' +
                         subprocess.run([*ENGINE, 'logs', name], capture_output=True, text=True).stderr[-3000:])
-        yield url
-    finally: subprocess.run([*ENGINE, 'stop', '-t', '10', name], capture_output=True)
+        yield f'http://127.0.0.1:{port}'
+    finally: container.stop(ENGINE, name)
 
 
 def test_the_binder_badge_opens_the_dashboard(binder, tmp_path):
