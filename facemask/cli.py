@@ -82,6 +82,10 @@ def _print_run(run):
         h = run['metrics']['headline']
         print('  test, real photos: ' + '  '.join(f'{k.removeprefix("real_")} {v:.3f}' for k, v in h.items() if k.startswith('real_') and v is not None)
               + f"   all sources: macro_f1 {h['overall_macro_f1']:.3f}")
+    from facemask.registry import runs_dir
+    from facemask.served import model_record
+    if model_record(runs_dir()/run['run_id']).get('kept_start'):
+        print('  no epoch beat the network it started from on validation (as served): that network is kept as it was')
     if run.get('decision'): print(f"  {'promoted' if run.get('production') else 'not promoted'}: {run['decision']['reason']}")
 
 def _train(args):
@@ -239,7 +243,8 @@ def _bench(args):
 
 def _print_face_report(title: str, r: dict):
     print(f"{title}: {r['photos']} photos, {r['faces']} labelled faces ({r['faces_32px']} of 32 px or more), "
-          f"{r['unmatched_per_photo']:.2f} unmatched detections/photo, {r['ms_per_photo']:.0f} ms/photo")
+          f"{r['unmatched_per_photo']:.2f} unmatched detections/photo, {r['ms_per_photo']:.0f} ms/photo"
+          + (f", {r['several_boxes']:.1%} of the labelled faces boxed more than once" if r.get('several_boxes') is not None else ''))
     print('  found (IoU >= 0.4) by face size: ' + '  '.join(f'{b} {v:.3f}' for b, v in r['recall_by_size'].items()) + f"   >= 32 px: {r['recall_32px']:.3f}")
     for c, v in r['per_class'].items():
         right = '' if v['found_and_right'] is None else f"  found and labelled right {v['found_and_right']:.3f}"

