@@ -8,7 +8,7 @@ PORT ?= 8866
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup chromium prometheus wrk test test-notebooks test-py check-export real-data demo insights bench bench-retrain bench-site bench-history screenshots loadtest loadtest-replicas image serve pins readme docs clean
+.PHONY: help setup chromium prometheus wrk test test-notebooks test-py check-export real-data demo insights bench bench-retrain bench-site bench-queue bench-history screenshots loadtest loadtest-replicas image serve pins readme docs clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -72,6 +72,9 @@ bench: real-data chromium  ## print measured figures: model quality, prediction 
 	$(BIN)/python tests/bench_dashboard.py
 	@echo "== HTTP API under load: 2 workers, 32 Locust users for 10 s on loopback (make loadtest compares more) =="
 	$(BIN)/python loadtest/run.py --workers 2 --users 32 --seconds 10 --out outputs/loadtest/bench
+
+bench-queue: real-data  ## what the review queue puts first on two real cameras (the shipped model, the product's collector): faces, mistakes, incorrectly worn masks against the camera's rates
+	$(BIN)/python tests/bench_queue.py
 
 bench-history: real-data  ## a simulated day of one camera through watch --site: history size, read-back time, an alert's delay, what monitoring costs
 	$(BIN)/python tests/bench_history.py

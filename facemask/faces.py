@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 
 from .core import CLASS_COLORS, CLASS_NAMES, REAL_PHOTO_SOURCES, atomic_write, data_dir, progress_bar, shared_data_dir
 from .data import Dataset, crop_stem, open_image
-from .detect import DETECTOR_VERSION, SURE_SCORE, box_iou, face_detector
+from .detect import DETECTOR_VERSION, box_iou, face_detector
 from .evaluate import INCORRECT
 from .pipeline import label_indices, model_input
 from .predict import Predictor
@@ -104,7 +104,7 @@ def collect_faces(collector: Collector, predictor: Predictor, im: Image.Image, f
         if stream is not None and f.get('track') is None: continue
         group = f"{stream}#{f['track']}" if stream is not None else f'{collector.origin}:{source}'   # a person, or a photo
         collector.offer(f['id'], crop_face(im, f['box']), f['probabilities'], f['label'], predictor.version, source, frame=frame,
-                        group=group, follow=stream is not None, threshold=predictor.incorrect_threshold, sure=f['confidence'] >= SURE_SCORE)
+                        group=group, follow=stream is not None, threshold=predictor.incorrect_threshold, detection=f['confidence'])
 
 def predict_faces(predictor: Predictor, src, name: str | None = None, detector=None, memory: LookMemory | None = None,
                   tracker=None, frame: int | None = None, collector: Collector | None = None, stream: str | None = None) -> dict:

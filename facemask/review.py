@@ -26,16 +26,18 @@ from PIL import Image
 
 from .core import CLASS_NAMES, CLASS_TITLES, FacemaskError, atomic_write, data_dir, number_setting
 from .data import NEAR_DUPLICATE_BITS, dhash_variants, open_image
+from .detect import SURE_SCORE
 from .evaluate import INCORRECT
 from .registry import connect, open_database, transaction
 
 # %% auto #0
-__all__ = ['NOT_A_FACE', 'REVIEW_LABELS', 'COLLECT_ENV', 'REVIEW_SETTINGS', 'UNSURE_MARGIN', 'NEAR_THRESHOLD', 'SITE_TEST_SHARE',
-           'CROP_SIDE', 'RECENT_MAX_BYTES', 'log', 'RECENT_SCHEMA', 'review_setting', 'collecting', 'review_dir',
-           'faces_dir', 'informativeness', 'queue_score', 'review_reason', 'new_face_id', 'face_jpeg', 'recent_path',
-           'open_recent', 'recent_db', 'Collector', 'enforce_limits', 'queue_faces', 'face_image', 'review_counts',
-           'UnknownFace', 'site_test_group', 'label_face', 'correction_reply', 'unlabel', 'skip_face', 'file_feedback',
-           'labelled_pending', 'site_test_faces', 'export_queue', 'import_labels', 'purge', 'tidy']
+__all__ = ['NOT_A_FACE', 'REVIEW_LABELS', 'COLLECT_ENV', 'REVIEW_SETTINGS', 'UNSURE_MARGIN', 'NEAR_THRESHOLD', 'MAYBE_INCORRECT',
+           'QUEUE_MIN_DETECTION', 'SITE_TEST_SHARE', 'CROP_SIDE', 'RECENT_MAX_BYTES', 'log', 'RECENT_SCHEMA',
+           'review_setting', 'collecting', 'review_dir', 'faces_dir', 'informativeness', 'queue_score', 'review_reason',
+           'new_face_id', 'face_jpeg', 'recent_path', 'open_recent', 'recent_db', 'Collector', 'enforce_limits',
+           'queue_faces', 'face_image', 'review_counts', 'UnknownFace', 'site_test_group', 'label_face',
+           'correction_reply', 'unlabel', 'skip_face', 'file_feedback', 'labelled_pending', 'site_test_faces',
+           'export_queue', 'import_labels', 'purge', 'tidy']
 
 # %% ../nbs/05d_review.ipynb #819e7c64
 NOT_A_FACE = 'not_a_face'            # the label for a detection that is no face at all
@@ -51,6 +53,8 @@ REVIEW_SETTINGS = {   # name: (environment variable, default, what it bounds)
 }
 UNSURE_MARGIN = 0.4     # the two likeliest classes closer than this: unsure (the faces the shipped cascade's second stage sees)
 NEAR_THRESHOLD = 0.1    # an incorrect-mask probability this close to the model's threshold is unsure too
+MAYBE_INCORRECT = 0.1   # an incorrect-mask probability this high: the rare class may be there, worth a look
+QUEUE_MIN_DETECTION = 0.3   # detections scoring less are mostly not faces (62 % of the non-faces, 8 % of the faces): never queued
 SITE_TEST_SHARE = 0.2   # of the labelled people and photos: the site's own test faces, never trained on
 CROP_SIDE = 160         # px: longest side of a kept face (the largest network input is 128 px)
 RECENT_MAX_BYTES = 256 * 2**10   # an uploaded face image up to this size is held for corrections as sent, without decoding it
@@ -75,14 +79,16 @@ def informativeness(probabilities) -> float:
     return float(1 - (top[-1] - top[-2]))
 
 def queue_score(probabilities, sure: bool = True) -> float:
-    "How much a label would teach: `informativeness`, plus 1 for a face the detector was sure of (`sure`), so those come first."
-    return informativeness(probabilities) + float(sure)
+    """How much a label would teach: `informativeness` plus the incorrect-mask probability (the rare class, where most mistakes
+    are), plus 1 for a face the detector was sure of (`sure`), so those come first."""
+    return informativeness(probabilities) + float(np.asarray(probabilities, float)[INCORRECT]) + float(sure)
 
 def review_reason(probabilities, threshold: float | None = None, margin: float = UNSURE_MARGIN) -> str | None:
-    "'unsure' for a face near the model's decision (see above), else None."
+    "'unsure' for a face near the model's decision, 'rare' for a face that may be an incorrectly worn mask (see above), else None."
     p = np.asarray(probabilities, float)
     if 1 - informativeness(p) < margin: return 'unsure'
     if threshold is not None and abs(p[INCORRECT] - threshold) < NEAR_THRESHOLD: return 'unsure'
+    if p[INCORRECT] >= MAYBE_INCORRECT: return 'rare'
     return None
 
 def new_face_id() -> str:
@@ -146,12 +152,14 @@ class Collector:
 
     def offer(self, face_id: str, image, probabilities: dict, predicted: str, model_version: str | None, source: str,
               frame: int | None = None, group: str | None = None, follow: bool = False, threshold: float | None = None,
-              sure: bool = True) -> str | None:
-        """Collect one classified face (`image`: its crop as classified, PIL or encoded bytes; `sure`: the detector was sure of it);
-        returns why it joins the queue ('unsure', 'sample') or None. Returns at once: the writing is done in the background."""
+              detection: float = 1.0) -> str | None:
+        """Collect one classified face (`image`: its crop as classified, PIL or encoded bytes; `detection`: the face detector's score,
+        1 for a face given whole); returns why it joins the queue ('unsure', 'rare', 'sample') or None. Returns at once: the writing is
+        done in the background. Every offered prediction stays correctable by its id; detections under `QUEUE_MIN_DETECTION` never queue."""
         p = [float(probabilities[c]) for c in CLASS_NAMES]
         group = group or f'{self.origin}:{face_id}'
-        reason, score, replaces = review_reason(p, threshold), queue_score(p, sure), None
+        reason, score, replaces = review_reason(p, threshold), queue_score(p, detection >= SURE_SCORE), None
+        if detection < QUEUE_MIN_DETECTION: reason = None
         if follow:   # one entry per followed person: draw its sample once, then keep its most informative face
             person = self.people.setdefault(group, {'id': None, 'score': -1.0, 'sampled': self.rng.random() < self.sample})
             reason = reason or ('sample' if person['sampled'] else None)
