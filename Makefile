@@ -99,8 +99,13 @@ serve: setup  ## serve the HTTP API on 127.0.0.1:8000 (OpenAPI at /docs; Ctrl-C 
 bench-retrain: setup  ## time a one-click retraining with 200 new images on the full real data (a throw-away home; ~minutes)
 	$(BIN)/python tests/bench_retrain.py --faces "$(SHARED_DATA)/faces" --new 200
 
-bench-site: real-data  ## a site that adapts: the review queue + one retraining, jolignier as the site (tests/bench_site.py; ~20 min here, kept in outputs/bench/site)
-	$(BIN)/python tests/bench_site.py --variant site oversample_site 4 select_on val_real_site_macro_f1
+SEED ?= 0
+bench-site: real-data  ## a site that adapts: the review queue + one retraining, jolignier as the site (tests/bench_site.py; ~20 min, kept in outputs/bench/site); BASE=shipped: the model that ships, half the site's test photos as its camera, corrections too; SEED=1: another seed
+ifeq ($(BASE),shipped)
+	$(BIN)/python tests/bench_site.py --base shipped --labels 400 --orders queue --corrections 10,20,all --seed $(SEED)
+else
+	$(BIN)/python tests/bench_site.py --variant site oversample_site 4 select_on val_real_site_macro_f1 --seed $(SEED)
+endif
 
 readme: setup  ## write README.md from nbs/index.ipynb, executed (edit the notebook, never README.md)
 	$(BIN)/python .ci/docs.py readme

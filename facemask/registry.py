@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .core import PROMOTION_MARGIN, SITE_TOLERANCE, FacemaskError, outputs_dir
+from .core import PROMOTION_MARGIN, SITE_MIN_TEST_FACES, SITE_TOLERANCE, FacemaskError, outputs_dir
 
 # %% auto #0
 __all__ = ['SHIPPED', 'STATUSES', 'SCHEMA', 'RUN_KINDS', 'registry_path', 'runs_dir', 'open_database', 'transaction', 'connect',
@@ -218,11 +218,16 @@ def production_log() -> pd.DataFrame:
 
 # %% ../nbs/05a_registry.ipynb #c022d6b4
 def promotion_decision(challenger: dict, production: dict | None, margin: float = PROMOTION_MARGIN, site: tuple | None = None,
-                       tolerance: float = SITE_TOLERANCE) -> dict:
+                       tolerance: float = SITE_TOLERANCE, min_site_faces: int = SITE_MIN_TEST_FACES) -> dict:
     """Decide from two `headline` dicts; returns `{'promote', 'reason', 'challenger', 'production', 'margin'}`. With `site`, the
-    challenger's and production's metrics on the site's test faces (`n`, `macro_f1`, ...), the site's rule decides (`site`, `tolerance` recorded)."""
+    challenger's and production's metrics on the site's test faces (`n`, `macro_f1`, ...), recorded (`site`): the site's rule decides
+    (`tolerance` recorded) when there are at least `min_site_faces` of them, the frozen real photos' rule otherwise."""
     if production is None:
         return {'promote': True, 'reason': 'no production model to compare with', 'challenger': challenger, 'production': None, 'margin': margin}
+    if site is not None and all(site) and site[0]['n'] < min_site_faces:
+        decision = promotion_decision(challenger, production, margin)
+        return {**decision, 'reason': f"{decision['reason']} (the site's {site[0]['n']} test faces are too few to decide: {min_site_faces} needed)",
+                'site': {'challenger': site[0], 'production': site[1]}}
     if site is not None and all(site):
         (on_site, before), real_loss = site, production['real_macro_f1'] - challenger['real_macro_f1']
         site_gain = on_site['macro_f1'] - before['macro_f1']

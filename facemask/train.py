@@ -168,8 +168,8 @@ class EpochLog(keras.callbacks.Callback):
 
 # %% ../nbs/04_train.ipynb #2cdf3c64
 class ValidationScore(keras.callbacks.Callback):
-    """Add `val_<subset>_macro_f1` and `val_<subset>_incorrect_recall` of some validation images to the epoch logs ('site': also their
-    mean with 'real'), the faces labelled as the model will be served: through a cascade's second stage (`second`: that network's
+    """Add `val_<subset>_macro_f1` and `val_<subset>_incorrect_recall` of some validation images to the epoch logs ('site': also the
+    macro-F1 of its faces and the real photos' together), the faces labelled as the model will be served: through a cascade's second stage (`second`: that network's
     probabilities of these images and the margin that sends a face to it) and at the incorrect-mask threshold chosen each epoch on
     the real photos (by this score, or by the one given as `real`)."""
     def __init__(self, images: np.ndarray, labels: np.ndarray, subset: str = 'real', second: tuple | None = None, real=None):
@@ -185,10 +185,13 @@ class ValidationScore(keras.callbacks.Callback):
         if logs is None or not len(self.labels): return
         probabilities = self.served_probabilities()
         if self.real is None: self.threshold = choose_operating_point(self.labels, probabilities)['incorrect_threshold']
-        m = classification_metrics(self.labels, decide(probabilities, (self.real or self).threshold))
+        self.decided = decide(probabilities, (self.real or self).threshold)
+        m = classification_metrics(self.labels, self.decided)
         logs[f'val_{self.subset}_macro_f1'] = m['macro_f1']
         if m['incorrect_recall'] is not None: logs[f'val_{self.subset}_incorrect_recall'] = m['incorrect_recall']
-        if self.subset == 'site' and 'val_real_macro_f1' in logs: logs['val_real_site_macro_f1'] = (m['macro_f1'] + logs['val_real_macro_f1']) / 2
+        if self.subset == 'site' and self.real is not None and len(self.real.labels):   # each face counts once: a few site faces are no majority
+            both = classification_metrics(np.concatenate([self.real.labels, self.labels]), np.concatenate([self.real.decided, self.decided]))
+            logs['val_real_site_macro_f1'] = both['macro_f1']
 
 # %% ../nbs/04_train.ipynb #fcb8e1b2
 def teacher_runs(teacher: str) -> list:
@@ -233,13 +236,16 @@ def training_data(ds: Dataset, params: dict, image_size: int, second_stage: tupl
         templated = np.flatnonzero(np.isin(ds.manifest['source'].to_numpy()[train], SYNTHETIC_MASK_SOURCES))
         recolour_masks(train_images, templated, params['recolour_masks'], params['seed'])   # their first rows are `train`'s
     train_targets, val_targets = train_labels, labels[val]
-    if params['teacher']:   # distillation: soft targets for the photos' faces, the label alone for synthetic ones
+    if params['teacher']:   # distillation: soft targets for the photos' faces, the label alone for synthetic ones and for new faces
+        from facemask.retrain import UPLOAD_SOURCE
         unique, position = np.unique(train, return_inverse=True)
         on_crops, on_detected = teacher_probabilities(params['teacher'], (lambda size: image_arrays(ds, size, progress=False)[0], unique),
                                                       (lambda size: detector_crops(ds, size)[0], np.arange(len(detected))))
         one_hot, taught = np.eye(len(CLASS_NAMES), dtype=np.float32), len(train) + len(shown)
         train_targets = np.concatenate([soft_targets(train_labels[:taught], np.concatenate([on_crops[position], on_detected[shown]]), params['teacher_weight']),
                                         one_hot[train_labels[taught:]]])
+        new = np.flatnonzero(np.isin(ds.manifest['source'].to_numpy()[train], (REVIEW_SOURCE, UPLOAD_SOURCE)))   # the first rows are `train`'s
+        train_targets[new] = one_hot[train_labels[new]]   # uploads and the site's labelled faces correct the teacher: their label alone
         val_targets = one_hot[labels[val]]
     def second_opinion(rows):   # the second stage never trains: its probabilities of the validation faces are taken once
         if second_stage is None or not len(rows): return None

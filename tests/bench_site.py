@@ -1,14 +1,24 @@
 """Benchmark: a site that adapts (`make bench-site`). What the review queue and a retraining do for one site, from shipped data only.
 
-- The deployed model is the plain recipe (`facemask train`, ONet) trained without one real-photo source (the site, `jolignier`):
-  its data are the other three sources, imported into a throw-away FACEMASK_HOME (linked, never copied).
-- The site's camera is that source's train and validation photos (the project's frozen split), passed through the face
-  detector as served with collecting on (every face kept, so the queue's order and a random order pick from the same faces).
+Two deployed models (`--base`):
+- `plain`: the plain recipe (`facemask train`, ONet; or with `--recipe shipped` the shipped model's: an EfficientNet teacher and
+  its distilled student backed by it) trained without one real-photo source (the site, `jolignier`): its data
+  are the other three sources, imported into a throw-away FACEMASK_HOME (linked, never copied). The site's camera is that
+  source's train and validation photos (the project's frozen split), passed through the face detector as served with
+  collecting on, every face kept (`sample` 1), so the queue's order and a random order pick from the same faces. The site's
+  test: its frozen test crops and photos. With `--recipe shipped`, the collector is the product's own.
+- `shipped`: the model that ships, in a home with every source imported. The camera is half of the site's frozen test photos
+  (by photo), the site's test the other half (its crops and photos); the collector is the product's own, at its defaults.
+  The site's camera crops are in the frozen test split, so the frozen figure is also given without them.
+
 - An oracle (the photos' annotations) labels the first N faces, in the Review tab's order or at random; unmatched
-  detections are labelled "not a face". Then `facemask retrain` runs as a click would (timed).
-- The score is the site's frozen test crops (incorrect-mask recall, macro-F1, with 95 % bootstrap intervals) and its test
+  detections are labelled "not a face". With `--corrections N,...`, a person instead corrects N of the model's wrong answers
+  on the camera (faces it labelled otherwise than their annotation), as *wrong?* and `POST /feedback` do, nothing else
+  labelled. Then `facemask retrain` runs as a click would (timed).
+- The score is the site's test crops (incorrect-mask recall, macro-F1, with 95 % bootstrap intervals) and its test
   photos behind the detector (found and labelled right, faces of 32 px or more), measured on the retrained model whether or
-  not the promotion rule promoted it, plus its real-photo macro-F1 on the home's own frozen test split.
+  not the promotion rule promoted it, plus its real-photo macro-F1 on the home's own frozen test split (and without the
+  camera's crops).
 
 The base model and the camera pass are kept in --work and reused by later calls; each variant of the retraining (-p
 NAME VALUE, repeatable per --variant) is measured on copies of that state. Prints one table, writes results.json and a plot.
@@ -38,7 +48,9 @@ def run(*args, env=None, quiet=False):
     return res.stdout
 
 
-def home_env(home: Path) -> dict: return {**os.environ, 'FACEMASK_HOME': str(home)}
+def home_env(home: Path) -> dict:
+    "A home's environment; collected predictions stay correctable by id for the whole bench (its corrections come later)."
+    return {**os.environ, 'FACEMASK_HOME': str(home), 'FACEMASK_REVIEW_RECENT_MINUTES': '1000000'}
 
 
 def python(code: str, env: dict, *args) -> str:
@@ -65,35 +77,46 @@ def clone_home(src: Path, dst: Path):
     shutil.copytree(src, dst, copy_function=lambda s, d: shutil.copy2(s, d) if '.sqlite' in Path(s).name else os.link(s, d))
 
 
-def site_split(site: str, photos: Path):
-    "`(camera photos, test photos, test crops)` of the site from the project's own dataset (its frozen split), photos that are in `photos`."
-    from facemask.data import load_dataset
+def site_split(site: str, photos: Path, base: str = 'plain'):
+    """`(camera photos, test photos, test crops)` of the site from the project's own dataset (its frozen split), photos that are in
+    `photos`: its train and validation photos and its test (`plain`), or two halves of its test photos, by photo (`shipped`)."""
+    import zlib
+    from facemask.data import crop_photo, load_dataset
     from facemask.faces import split_photos
     m = load_dataset().manifest
     annotated = set(pd.read_csv(photos / 'annotations.csv')['file'])   # some crops name photos the folder does not hold
-    camera = (set(split_photos(m, site, 'train')) | set(split_photos(m, site, 'val'))) & annotated
-    test_photos = sorted(set(split_photos(m, site, 'test')) & annotated - camera)
+    test = set(split_photos(m, site, 'test')) & annotated
+    if base == 'shipped': camera = {p for p in test if zlib.crc32(p.encode()) % 2 == 0}
+    else: camera = (set(split_photos(m, site, 'train')) | set(split_photos(m, site, 'val'))) & annotated
+    test_photos = sorted(test - camera)
     crops = m[(m['source'] == site) & (m['split'] == 'test')]
+    crops = crops[(crop_photo(crops['original']) + '.jpg').isin(test_photos)] if base == 'shipped' else crops
     return sorted(camera), test_photos, crops
 
 
 def prepare_base(args, work: Path) -> Path:
-    "The deployed model's home: the other sources imported, the plain recipe trained and promoted, the camera collected."
+    """The deployed model's home: the sources imported (all but the site's for `plain`), the plain recipe trained and promoted
+    (`plain`; `shipped` serves the shipped model), the camera collected."""
     base = work / 'base'
     if (base / 'camera.json').exists(): return base
     env = home_env(base / 'home')   # each step below is skipped when an earlier call of the bench did it
     if not (base / 'home' / 'data' / 'datasets' / 'faces' / 'LATEST').exists():
         faces = Path(args.faces).resolve()
-        others = sorted(d.name for d in faces.iterdir() if d.is_dir() and d.name != args.site)
-        print(f'importing {", ".join(others)} (not {args.site}) into {base / "home"}', flush=True)
-        run('data', 'import', link_sources(faces, others, base / 'sources'), '--show', '0', env=env, quiet=True)
-    if not any(json.loads(line)['production'] for line in run('runs', '--json', env=env, quiet=True).splitlines()):
+        sources = sorted(d.name for d in faces.iterdir() if d.is_dir() and (args.base == 'shipped' or d.name != args.site))
+        print(f'importing {", ".join(sources)} into {base / "home"}', flush=True)
+        run('data', 'import', link_sources(faces, sources, base / 'sources'), '--show', '0', env=env, quiet=True)
+    if args.base == 'plain' and not any(json.loads(line)['production'] for line in run('runs', '--json', env=env, quiet=True).splitlines()):
         started = time.perf_counter()
-        run('train', '-p', 'seed', args.seed, '--no-promote', env=env, quiet=True)
+        if args.recipe == 'shipped':   # the shipped model's recipe: an EfficientNet-Lite0 teacher, its distilled student backed by it
+            run('train', '-p', 'arch', 'efficientnet', '-p', 'epochs', 3, '-p', 'learning_rate', 0.0005, '-p', 'seed', args.seed,
+                '--no-promote', env=env, quiet=True)
+            teacher = json.loads(run('runs', '--json', env=env, quiet=True).splitlines()[-1])['run_id']
+            run('train', '-p', 'teacher', teacher, '-p', 'second_stage', 'teacher', '-p', 'seed', args.seed + 1, '--no-promote', env=env, quiet=True)
+        else: run('train', '-p', 'seed', args.seed, '--no-promote', env=env, quiet=True)
         runs = json.loads(run('runs', '--json', env=env, quiet=True).splitlines()[-1])
         run('promote', runs['run_id'], env=env, quiet=True)
         print(f"deployed model {runs['run_id']}: trained in {(time.perf_counter() - started) / 60:.1f} min", flush=True)
-    camera, _, _ = site_split(args.site, Path(args.photos) / args.site)
+    camera, _, _ = site_split(args.site, Path(args.photos) / args.site, args.base)
     run('review', '--purge', '--labelled', env=env, quiet=True)   # the queue holds this pass's faces only, should an earlier one have stopped
     code = f'''
 import json, sys
@@ -102,15 +125,18 @@ from facemask.faces import predict_faces
 from facemask.predict import Predictor
 from facemask.review import Collector
 folder, photos = Path(sys.argv[1]), json.loads(Path(sys.argv[2]).read_text())
-predictor, collector, boxes = Predictor(), Collector('watch', sample=1.0, seed=0), {{}}
+sample = None if sys.argv[3] == 'product' else 1.0   # the product's own share, or every face
+predictor, collector, boxes = Predictor(), Collector('watch', sample=sample, seed=int(sys.argv[4])), {{}}
 for name in photos:
-    for face in predict_faces(predictor, folder / 'images' / name, name, collector=collector)['faces']: boxes[face['id']] = [name, face['box']]
+    for face in predict_faces(predictor, folder / 'images' / name, name, collector=collector)['faces']:
+        boxes[face['id']] = [name, face['box'], face['label']]
 collector.close()
 print(json.dumps(boxes))
 '''
     started = time.perf_counter()
     (base / 'camera_photos.json').write_text(json.dumps(camera))
-    boxes = json.loads(python(code, env, Path(args.photos) / args.site, base / 'camera_photos.json'))
+    collector = 'every' if (args.base, args.recipe) == ('plain', 'plain') else 'product'   # the first bench kept every face
+    boxes = json.loads(python(code, env, Path(args.photos) / args.site, base / 'camera_photos.json', collector, args.seed))
     print(f'camera: {len(camera)} photos, {len(boxes)} faces found and offered in {time.perf_counter() - started:.0f} s', flush=True)
     (base / 'camera.json').write_text(json.dumps(boxes))
     return base
@@ -122,7 +148,7 @@ def oracle_labels(boxes: dict, photos: Path) -> dict:
     truth = pd.read_csv(photos / 'annotations.csv')
     labels = {}
     by_photo = {}
-    for face_id, (name, box) in boxes.items(): by_photo.setdefault(name, []).append((face_id, box))
+    for face_id, (name, box, *_) in boxes.items(): by_photo.setdefault(name, []).append((face_id, box))
     for name, found in by_photo.items():
         annotated = truth[truth['file'] == name]
         match = match_faces(np.array([b for _, b in found], float), annotated[['xmin', 'ymin', 'xmax', 'ymax']].to_numpy(float))
@@ -144,24 +170,56 @@ folder, crops, run_id = Path(sys.argv[1]), json.loads(Path(sys.argv[2]).read_tex
 photos = crops['photos']
 from facemask.served import model_dir
 predictor = Predictor(model_dir(run_id))
-probabilities = predictor.probabilities([open_image(f) for f in crops['files']])
-y, pred = label_indices(crops['labels']), decide(probabilities, predictor.incorrect_threshold)
+def labelled(files, labels):
+    probabilities = predictor.probabilities([open_image(f) for f in files])
+    return label_indices(labels), decide(probabilities, predictor.incorrect_threshold)
+y, pred = labelled(crops['files'], crops['labels'])
 m, iv = classification_metrics(y, pred), bootstrap_intervals(y, pred)
 faces = face_report(evaluate_faces(predictor, folder / 'images', folder / 'annotations.csv', photos=photos, progress=False))
 print(json.dumps({'crops': {'n': m['n'], 'incorrect_recall': m['incorrect_recall'], 'macro_f1': m['macro_f1'], 'accuracy': m['accuracy'],
                             'intervals': {k: iv[k] for k in ('incorrect_recall', 'macro_f1')}},
-                  'photos': {c: v['found_and_right'] for c, v in faces['per_class'].items()}}))
+                  'photos': {c: v['found_and_right'] for c, v in faces['per_class'].items()},
+                  'frozen_real_macro_f1_without_camera': classification_metrics(*labelled(crops['frozen_files'], crops['frozen_labels']))['macro_f1']}))
 '''
 
 
-def measure(home: Path, run_id: str, args, test_photos: list, crops: pd.DataFrame) -> dict:
-    "The site's scores of a run's model (its crops and photos) and its real-photo macro-F1 on the home's frozen test split."
+def frozen_without_camera(site: str, camera: list) -> pd.DataFrame:
+    "The frozen test split's real-photo crops but those of the camera's photos (which a retraining may have learnt from)."
+    from facemask.core import REAL_PHOTO_SOURCES
+    from facemask.data import crop_photo, load_dataset
+    m = load_dataset().manifest
+    real = m[(m['split'] == 'test') & m['source'].isin(REAL_PHOTO_SOURCES)]
+    return real[~((real['source'] == site) & (crop_photo(real['original']) + '.jpg').isin(camera))]
+
+
+def measure(home: Path, run_id: str, args, test_photos: list, crops: pd.DataFrame, frozen: pd.DataFrame) -> dict:
+    """The site's scores of a run's model (its crops and photos) and its real-photo macro-F1 on the home's frozen test split
+    (and on `frozen`: without the camera's crops)."""
     from facemask.core import data_dir
     files = [str(data_dir() / f) for f in crops['file']]
-    (home / 'site_test.json').write_text(json.dumps({'files': files, 'labels': list(crops['label']), 'photos': test_photos}))
+    (home / 'site_test.json').write_text(json.dumps({'files': files, 'labels': list(crops['label']), 'photos': test_photos,
+                                                     'frozen_files': [str(data_dir() / f) for f in frozen['file']],
+                                                     'frozen_labels': list(frozen['label'])}))
     record = json.loads(python(MEASURE, home_env(home), Path(args.photos) / args.site, home / 'site_test.json', run_id))
-    runs = {r['run_id']: r for r in map(json.loads, run('runs', '--json', env=home_env(home), quiet=True).splitlines())}
-    record['frozen_real_macro_f1'] = runs[run_id]['metrics']['headline']['real_macro_f1']
+    if run_id == 'shipped':   # no run in the home: the shipped model, evaluated as a run's headline is
+        record['frozen_real_macro_f1'] = json.loads(run('evaluate', 'shipped', '--json', env=home_env(home), quiet=True))['real_photos']['macro_f1']
+    else:
+        runs = {r['run_id']: r for r in map(json.loads, run('runs', '--json', env=home_env(home), quiet=True).splitlines())}
+        record['frozen_real_macro_f1'] = runs[run_id]['metrics']['headline']['real_macro_f1']
+    return record
+
+
+def retrain_and_measure(home: Path, params: list, given: list, args, test_photos: list, crops: pd.DataFrame, frozen: pd.DataFrame) -> dict:
+    "A retraining of `home` as a click starts it (with `params`, NAME VALUE pairs), timed, and its model's scores."
+    started = time.perf_counter()
+    run('retrain', *[x for k, v in zip(params[::2], params[1::2]) for x in ('-p', k, v)], env=home_env(home), quiet=True)
+    minutes = (time.perf_counter() - started) / 60
+    run_id = json.loads(run('runs', '--json', env=home_env(home), quiet=True).splitlines()[-1])
+    record = {'incorrect_among': given.count('mask_weared_incorrect'), 'not_faces_among': given.count('not_a_face'),
+              'minutes': round(minutes, 2), 'promoted': run_id['production'],
+              'kept_start': json.loads((home / 'outputs' / 'runs' / run_id['run_id'] / 'metrics.json').read_text()).get('kept_start'),
+              **measure(home, run_id['run_id'], args, test_photos, crops, frozen)}
+    shutil.rmtree(home / 'data' / 'cache', ignore_errors=True)   # the image caches are the bulk; the record stays
     return record
 
 
@@ -174,23 +232,37 @@ def main():
     p.add_argument('--orders', default='queue,random', help='queue (the Review tab\'s order) and/or random (default: %(default)s)')
     p.add_argument('--variant', nargs='+', action='append', metavar='NAME [PARAM VALUE ...]',
                    help="a retraining to measure: a name, then training parameters in pairs (default: 'default' with none)")
-    p.add_argument('--seed', type=int, default=0, help='seed of the deployed model and of the random order (default: %(default)s)')
+    p.add_argument('--base', choices=('plain', 'shipped'), default='plain',
+                   help='the deployed model: the plain recipe without the site (camera: its train+val photos) or the shipped one '
+                        '(camera: half its test photos) (default: %(default)s)')
+    p.add_argument('--recipe', choices=('plain', 'shipped'), default='plain',
+                   help='how the plain base is trained without the site: the plain ONet recipe, or the shipped one (an EfficientNet '
+                        'teacher, its distilled student with it as the second stage) (default: %(default)s)')
+    p.add_argument('--corrections', default='', help="numbers of the model's wrong answers on the camera a person corrects, comma-separated, "
+                                                     "'all' for every one (default: none)")
+    p.add_argument('--seed', type=int, default=0, help='seed of the deployed model (plain), of the collector\'s sample (shipped), of the random '
+                                                      'orders, and of the retraining (shipped) (default: %(default)s)')
     p.add_argument('--work', default=str(ROOT / 'outputs' / 'bench' / 'site'), help='where homes and results go (default: %(default)s)')
     args = p.parse_args()
-    work = Path(args.work).resolve() / f'seed{args.seed}'
+    if args.base == 'shipped' and args.recipe != 'plain': p.error('--recipe chooses how the plain base is trained; --base shipped trains nothing')
+    work = Path(args.work).resolve() / {('plain', 'plain'): f'seed{args.seed}', ('plain', 'shipped'): f'without-site-shipped-recipe-seed{args.seed}',
+                                        ('shipped', 'plain'): f'shipped-seed{args.seed}'}[args.base, args.recipe]
     variants = {v[0]: v[1:] for v in (args.variant or [['default']])}
     for name, pairs in variants.items():
         if len(pairs) % 2: raise SystemExit(f'variant {name}: parameters come in NAME VALUE pairs')
-    _, test_photos, crops = site_split(args.site, Path(args.photos) / args.site)
+    camera, test_photos, crops = site_split(args.site, Path(args.photos) / args.site, args.base)
+    frozen = frozen_without_camera(args.site, camera)
     base = prepare_base(args, work)
-    deployed = json.loads(run('runs', '--json', env=home_env(base / 'home'), quiet=True).splitlines()[-1])['run_id']
-    labels = oracle_labels(json.loads((base / 'camera.json').read_text()), Path(args.photos) / args.site)
+    deployed = 'shipped' if args.base == 'shipped' else json.loads(run('runs', '--json', env=home_env(base / 'home'), quiet=True).splitlines()[-1])['run_id']
+    boxes = json.loads((base / 'camera.json').read_text())
+    labels = oracle_labels(boxes, Path(args.photos) / args.site)
+    seeded = ['seed', args.seed] if args.base == 'shipped' else []
     results_path = work / 'results.json'
     results = json.loads(results_path.read_text()) if results_path.exists() else []
     done = {(r['variant'], r['order'], r['labels']) for r in results}
     if ('-', '-', 0) not in done:
         results.append({'variant': '-', 'order': '-', 'labels': 0, 'incorrect_among': 0, 'not_faces_among': 0, 'minutes': None, 'promoted': None,
-                        **measure(base / 'home', deployed, args, test_photos, crops)})
+                        **measure(base / 'home', deployed, args, test_photos, crops, frozen)})
     for name, pairs in variants.items():
         for order in args.orders.split(','):
             for n in map(int, args.labels.split(',')):
@@ -208,24 +280,36 @@ print(json.dumps([labels[i] for i in ids[:n]]))
 '''
                 (home / 'oracle.json').write_text(json.dumps(labels))
                 given = json.loads(python(code, home_env(home), home / 'oracle.json', order, n, args.seed))
-                started = time.perf_counter()
-                out = run('retrain', *[x for k, v in zip(pairs[::2], pairs[1::2]) for x in ('-p', k, v)], env=home_env(home), quiet=True)
-                minutes = (time.perf_counter() - started) / 60
-                run_id = json.loads(run('runs', '--json', env=home_env(home), quiet=True).splitlines()[-1])
-                results.append({'variant': name, 'order': order, 'labels': n, 'incorrect_among': given.count('mask_weared_incorrect'),
-                                'not_faces_among': given.count('not_a_face'),
-                                'minutes': round(minutes, 2), 'promoted': run_id['production'],
-                                **measure(home, run_id['run_id'], args, test_photos, crops)})
+                results.append({'variant': name, 'order': order, 'labels': n, **retrain_and_measure(home, [*seeded, *pairs], given, args, test_photos, crops, frozen)})
                 results_path.write_text(json.dumps(results, indent=1))
                 print(f"{name} {order} {n}: {json.dumps(results[-1])}", flush=True)
-                shutil.rmtree(home / 'data' / 'cache', ignore_errors=True)   # the image caches are the bulk; the record stays
+    wrong = [i for i, (_, _, predicted) in boxes.items() if labels[i] != 'not_a_face' and labels[i] != predicted]
+    random.Random(args.seed).shuffle(wrong)   # the order in which a person happens to notice them
+    for n in [len(wrong) if c == 'all' else int(c) for c in args.corrections.split(',') if c]:
+        if ('corrections', '-', n) in done: continue
+        home = work / f'corrections-{n}'
+        clone_home(base / 'home', home)
+        code = '''
+import json, sys
+from facemask.review import file_feedback
+for face_id, label in json.loads(open(sys.argv[1]).read()): file_feedback(face_id, label, by='oracle')
+print(len(json.loads(open(sys.argv[1]).read())))
+'''
+        (home / 'corrections.json').write_text(json.dumps([[i, labels[i]] for i in wrong[:n]]))
+        python(code, home_env(home), home / 'corrections.json')
+        results.append({'variant': 'corrections', 'order': '-', 'labels': n,
+                        **retrain_and_measure(home, seeded, [labels[i] for i in wrong[:n]], args, test_photos, crops, frozen)})
+        results_path.write_text(json.dumps(results, indent=1))
+        print(f"corrections {n} (of {len(wrong)} wrong answers): {json.dumps(results[-1])}", flush=True)
     results_path.write_text(json.dumps(results, indent=1))
     table = pd.DataFrame([{'variant': r['variant'], 'order': r['order'], 'labels': r['labels'], 'incorrect among them': r['incorrect_among'],
                            'not faces among them': r['not_faces_among'],
                            'site incorrect recall [95 %]': f"{r['crops']['incorrect_recall']:.3f} [{r['crops']['intervals']['incorrect_recall'][0]:.2f}-{r['crops']['intervals']['incorrect_recall'][1]:.2f}]",
                            'site macro-F1': round(r['crops']['macro_f1'], 3),
                            'photos: incorrect found+right': round(r['photos'].get('mask_weared_incorrect') or 0, 3),
-                           'frozen real macro-F1': round(r['frozen_real_macro_f1'], 3), 'promoted': r['promoted'], 'minutes': r['minutes']}
+                           'frozen real macro-F1': round(r['frozen_real_macro_f1'], 3),
+                           'without the camera': round(r['frozen_real_macro_f1_without_camera'], 3) if 'frozen_real_macro_f1_without_camera' in r else None,
+                           'promoted': r['promoted'], 'minutes': r['minutes']}
                           for r in results])
     print(f'\nsite {args.site}: {len(crops)} test crops ({(crops["label"] == "mask_weared_incorrect").sum()} incorrectly worn), '
           f'{len(test_photos)} test photos; deployed model {deployed} (seed {args.seed})\n')
