@@ -18,9 +18,9 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 # %% auto #0
 __all__ = ['CLASS_NAMES', 'CLASS_TITLES', 'CLASS_COLORS', 'SPLITS', 'DEFAULT_IMAGE_SIZE', 'SCRATCH_IMAGE_SIZES',
            'MODEL_INPUT_SIZES', 'REAL_PHOTO_SOURCES', 'SYNTHETIC_MASK_SOURCES', 'PROMOTION_MARGIN', 'REVIEW_SOURCE',
-           'SITE_TOLERANCE', 'SITE_MIN_TEST_FACES', 'RETRAIN_DEFAULTS', 'IMAGE_EXTENSIONS', 'LOG_PROGRESS_EVERY_S',
-           'FacemaskError', 'project_root', 'home', 'data_dir', 'outputs_dir', 'cache_dir', 'free_port',
-           'shared_data_dir', 'switched_off', 'number_setting', 'atomic_write', 'write_json', 'read_json',
+           'UPLOAD_SOURCE', 'SITE_TOLERANCE', 'SITE_MIN_TEST_FACES', 'RETRAIN_DEFAULTS', 'IMAGE_EXTENSIONS',
+           'LOG_PROGRESS_EVERY_S', 'FacemaskError', 'project_root', 'home', 'data_dir', 'outputs_dir', 'cache_dir',
+           'free_port', 'shared_data_dir', 'switched_off', 'number_setting', 'atomic_write', 'write_json', 'read_json',
            'progress_bar']
 
 # %% ../nbs/00_core.ipynb #498c0b32
@@ -37,6 +37,7 @@ REAL_PHOTO_SOURCES = ('andrewmvd', 'jolignier')   # crops of real scene photos: 
 SYNTHETIC_MASK_SOURCES = ('maskedfacenet',)   # one light-blue template mask pasted on every face (`-p recolour_masks` recolours it)
 PROMOTION_MARGIN = 0.005  # macro-F1 a new run must gain over production to replace it
 REVIEW_SOURCE = 'review'  # the source name of the site's faces labelled in the review queue, once they join a dataset
+UPLOAD_SOURCE = 'uploads'   # the source name of loose uploaded images
 SITE_TOLERANCE = 0.01    # frozen real-photo macro-F1 a model may lose when it gains on the site's own test faces
 SITE_MIN_TEST_FACES = 30   # fewer site test faces decide nothing (4 of them once promoted a model worse on the site's 292)
 # A retraining fine-tunes production briefly. The site's faces (labelled in the review queue) are shown 4 times and the epoch kept is

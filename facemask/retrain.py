@@ -16,19 +16,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .core import CLASS_NAMES, CLASS_TITLES, RETRAIN_DEFAULTS, REVIEW_SOURCE, FacemaskError, data_dir, read_json, write_json
+from .core import CLASS_NAMES, CLASS_TITLES, RETRAIN_DEFAULTS, REVIEW_SOURCE, UPLOAD_SOURCE, FacemaskError, data_dir, read_json, write_json
 from .data import (DEFAULT_DATASET, Candidate, ImageRejected, ImportReport, check_candidates, datasets_dir,
                            import_dataset, iter_candidates, load_dataset, near_duplicate_pairs, parse_dhashes, unsupported_type)
 from .registry import connect
 from .review import NOT_A_FACE, faces_dir
 
 # %% auto #0
-__all__ = ['UPLOAD_SOURCE', 'uploads_dir', 'UploadReport', 'stage_upload', 'pending_uploads', 'import_pending_uploads',
-           'start_retrain', 'comparison', 'stage_labelled']
+__all__ = ['uploads_dir', 'UploadReport', 'stage_upload', 'pending_uploads', 'import_pending_uploads', 'start_retrain',
+           'comparison', 'stage_labelled']
 
 # %% ../nbs/05c_retrain.ipynb #1959f75b
-UPLOAD_SOURCE = 'uploads'   # the source name of loose uploaded images
-
 def uploads_dir() -> Path: return data_dir()/'uploads'
 
 def _upload_candidates(files: list, label: str | None, report: ImportReport, scratch: Path):

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .core import CLASS_NAMES, REAL_PHOTO_SOURCES, REVIEW_SOURCE, SYNTHETIC_MASK_SOURCES, FacemaskError, atomic_write
+from .core import CLASS_NAMES, REAL_PHOTO_SOURCES, REVIEW_SOURCE, SYNTHETIC_MASK_SOURCES, UPLOAD_SOURCE, FacemaskError, atomic_write
 from .data import Dataset, class_weights
 from .evaluate import INCORRECT, cascade, choose_operating_point, classification_metrics, decide
 from .pipeline import image_arrays, make_tf_dataset
@@ -237,7 +237,6 @@ def training_data(ds: Dataset, params: dict, image_size: int, second_stage: tupl
         recolour_masks(train_images, templated, params['recolour_masks'], params['seed'])   # their first rows are `train`'s
     train_targets, val_targets = train_labels, labels[val]
     if params['teacher']:   # distillation: soft targets for the photos' faces, the label alone for synthetic ones and for new faces
-        from facemask.retrain import UPLOAD_SOURCE
         unique, position = np.unique(train, return_inverse=True)
         on_crops, on_detected = teacher_probabilities(params['teacher'], (lambda size: image_arrays(ds, size, progress=False)[0], unique),
                                                       (lambda size: detector_crops(ds, size)[0], np.arange(len(detected))))

@@ -104,26 +104,26 @@ def test_kill_9_mid_run_loses_nothing_and_the_next_run_works(retrain_home, tmp_p
 
 def test_a_retraining_learns_the_review_queue_and_is_judged_on_the_site(retrain_home):
     """Faces labelled in the review queue join the next retraining (a fifth of the photos kept back as the site's test faces),
-    and the decision is the site's: measured on those test faces, recorded with its margins; nothing is sent twice."""
-    from facemask.core import CLASS_NAMES, REVIEW_SOURCE
+    and the decision is the site's when they are enough to decide: measured on those test faces, recorded with its margins;
+    nothing is sent twice."""
+    from facemask.core import CLASS_NAMES, REVIEW_SOURCE, SITE_MIN_TEST_FACES
     from facemask.data import load_dataset
     from facemask.review import Collector, label_face, new_face_id, queue_faces, site_test_group
     from facemask.testing import learnable_image
-    collector, truth = Collector('api', sample=1), {}
-    for i in range(30):
-        face_id, label = new_face_id(), CLASS_NAMES[i % 3]
-        collector.offer(face_id, learnable_image(label, 40, 40, seed=9000 + i), {c: 1 / 3 for c in CLASS_NAMES}, 'with_mask', 'shipped',
-                        f'site{i}.jpg', group=f'site:photo{i}')
-        truth[face_id] = label
+    collector, truth, photos = Collector('api', sample=1), {}, 0
+    while sum(site_test_group(f'site:photo{i}') for i in range(photos)) < SITE_MIN_TEST_FACES:   # enough site test faces to decide
+        face_id, label = new_face_id(), CLASS_NAMES[photos % 3]
+        collector.offer(face_id, learnable_image(label, 40, 40, seed=9000 + photos), {c: 1 / 3 for c in CLASS_NAMES}, 'with_mask', 'shipped',
+                        f'site{photos}.jpg', group=f'site:photo{photos}')
+        truth[face_id], photos = label, photos + 1
     collector.flush()
     for face in queue_faces(): label_face(face['id'], truth[face['id']], by='test')
-    kept_back = sum(site_test_group(f'site:photo{i}') for i in range(30))
-    assert 0 < kept_back < 30
+    kept_back = SITE_MIN_TEST_FACES
     out = facemask('retrain', *FAST, '-p', 'oversample_site', '3', '-p', 'select_on', 'val_real_site_macro_f1').stdout
-    assert f"review queue: {30 - kept_back} labelled face(s) join this retraining; it is judged on the site's {kept_back} test face(s)" in out
+    assert f"review queue: {photos - kept_back} labelled face(s) join this retraining; it is judged on the site's {kept_back} test face(s)" in out
     run = runs()[-1]
     assert run['status'] == 'succeeded' and run['decision']['site']['challenger']['n'] == kept_back
     assert run['decision']['tolerance'] > 0 and "site's" in run['decision']['reason']
-    assert (load_dataset().manifest['source'] == REVIEW_SOURCE).sum() == 30 - kept_back
+    assert (load_dataset().manifest['source'] == REVIEW_SOURCE).sum() == photos - kept_back
     assert 'site test faces' in out   # in the comparison table
     assert 'review queue: 0 labelled face(s) join' in facemask('retrain', *FAST).stdout   # nothing is sent twice
