@@ -13,7 +13,6 @@
 Prints one table and writes `--out`/results.json; asserts nothing.
 """
 import argparse
-import json
 import os
 import random
 import sys
@@ -23,23 +22,24 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_site import oracle_labels  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def camera_faces(model: Path, site_dir: Path, photos: list) -> tuple:
     "`(faces, queue ids)`: every detected face of `photos` with its annotation (None: not a face), and the queue it left."
-    from facemask.faces import match_faces, predict_faces
+    from facemask.faces import predict_faces
     from facemask.predict import Predictor
-    from facemask.review import Collector, purge, queue_faces
+    from facemask.review import NOT_A_FACE, Collector, purge, queue_faces
     purge(labelled=True)
-    truth = pd.read_csv(site_dir / 'annotations.csv')
-    predictor, collector, faces = Predictor(model), Collector('cli'), {}
+    predictor, collector, boxes = Predictor(model), Collector('cli'), {}
     for name in photos:
-        found = predict_faces(predictor, site_dir / 'images' / name, name, collector=collector)['faces']
-        annotated = truth[truth['file'] == name]
-        match = match_faces(np.array([f['box'][:4] for f in found], float).reshape(-1, 4), annotated[['xmin', 'ymin', 'xmax', 'ymax']].to_numpy(float))
-        for f, m in zip(found, match): faces[f['id']] = {'predicted': f['label'], 'truth': annotated['label'].iloc[m] if m >= 0 else None}
+        for f in predict_faces(predictor, site_dir / 'images' / name, name, collector=collector)['faces']: boxes[f['id']] = [name, f['box'], f['label']]
     collector.close()
+    truth = oracle_labels(boxes, site_dir)   # the site bench's matching of detections to annotations
+    faces = {i: {'predicted': predicted, 'truth': None if truth[i] == NOT_A_FACE else truth[i]} for i, (_, _, predicted) in boxes.items()}
     return faces, [f['id'] for f in queue_faces()]
 
 

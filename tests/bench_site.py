@@ -118,7 +118,7 @@ def prepare_base(args, work: Path) -> Path:
         print(f"deployed model {runs['run_id']}: trained in {(time.perf_counter() - started) / 60:.1f} min", flush=True)
     camera, _, _ = site_split(args.site, Path(args.photos) / args.site, args.base)
     run('review', '--purge', '--labelled', env=env, quiet=True)   # the queue holds this pass's faces only, should an earlier one have stopped
-    code = f'''
+    code = '''
 import json, sys
 from pathlib import Path
 from facemask.faces import predict_faces
@@ -126,7 +126,7 @@ from facemask.predict import Predictor
 from facemask.review import Collector
 folder, photos = Path(sys.argv[1]), json.loads(Path(sys.argv[2]).read_text())
 sample = None if sys.argv[3] == 'product' else 1.0   # the product's own share, or every face
-predictor, collector, boxes = Predictor(), Collector('watch', sample=sample, seed=int(sys.argv[4])), {{}}
+predictor, collector, boxes = Predictor(), Collector('watch', sample=sample, seed=int(sys.argv[4])), {}
 for name in photos:
     for face in predict_faces(predictor, folder / 'images' / name, name, collector=collector)['faces']:
         boxes[face['id']] = [name, face['box'], face['label']]
