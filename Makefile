@@ -8,7 +8,7 @@ PORT ?= 8866
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup chromium prometheus wrk test test-notebooks test-py check-export real-data demo insights bench bench-retrain bench-site bench-queue bench-history screenshots loadtest loadtest-replicas image serve pins readme docs clean
+.PHONY: help setup chromium prometheus wrk rtsp-server test test-notebooks test-py check-export real-data demo insights bench bench-retrain bench-site bench-queue bench-history bench-cameras screenshots loadtest loadtest-replicas image serve pins readme docs clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -32,6 +32,10 @@ prometheus:  ## Debian's Prometheus server, which a test points at facemask serv
 wrk:  ## Debian's wrk, the light HTTP load generator of `loadtest/run.py --generator wrk|both` (installed with apt if missing)
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
 
+rtsp-server:  ## Debian's GStreamer RTSP server, which the network-camera tests and bench-cameras serve clips with (installed with apt if missing)
+	@/usr/bin/python3 -c "import gi; gi.require_version('GstRtspServer', '1.0')" 2>/dev/null || { $(SUDO) apt-get update -qq && \
+	 $(SUDO) apt-get install -y -qq --no-install-recommends python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-good gstreamer1.0-plugins-bad; }
+
 test: setup check-export test-notebooks test-py  ## install if needed, then run every test
 
 check-export: setup  ## facemask/ must be exactly what the notebooks export
@@ -41,7 +45,7 @@ check-export: setup  ## facemask/ must be exactly what the notebooks export
 test-notebooks: setup  ## run every notebook's tests (nbdev_test)
 	$(BIN)/nbdev_test --n_workers 2
 
-test-py: setup chromium prometheus  ## pytest: command line, HTTP API, bad-input corpus, training and retraining runs, the dashboard in a browser, packaging
+test-py: setup chromium prometheus rtsp-server  ## pytest: command line, HTTP API, network cameras, bad-input corpus, training and retraining runs, the dashboard in a browser, packaging
 	$(BIN)/pytest -rs tests   # -rs: print why a test was skipped (the container tests without an engine)
 
 real-data: setup  ## import ../shared/data/faces once (later calls reuse it)
@@ -57,7 +61,7 @@ demo: setup  ## import the real data (once, if present), then serve the dashboar
 insights: real-data  ## render the dataset insights (papermill notebook + figures under outputs/explore/)
 	$(BIN)/facemask explore
 
-bench: real-data chromium  ## print measured figures: model quality, prediction latency, dashboard timings, API throughput
+bench: real-data chromium rtsp-server  ## print measured figures: model quality, prediction latency, video and network cameras, dashboard timings, API throughput
 	@echo "== production model on the frozen test split (real photos = andrewmvd + jolignier, with 95 % intervals) =="
 	$(BIN)/facemask evaluate
 	@echo "== every trained model: real-photo quality against LiteRT time per face (tests/bench_models.py) =="
@@ -68,6 +72,8 @@ bench: real-data chromium  ## print measured figures: model quality, prediction 
 	$(BIN)/facemask evaluate-faces
 	@echo "== video: face detector per 640x480 frame, facemask watch end to end (tests/bench_video.py) =="
 	$(BIN)/python tests/bench_video.py
+	@echo "== network cameras: four RTSP streams at once, then one (tests/bench_cameras.py) =="
+	$(BIN)/python tests/bench_cameras.py
 	@echo "== the dashboard in a browser (chromium) =="
 	$(BIN)/python tests/bench_dashboard.py
 	@echo "== HTTP API under load: 2 workers, 32 Locust users for 10 s on loopback (make loadtest compares more) =="
@@ -78,6 +84,9 @@ bench-queue: real-data  ## what the review queue puts first on two real cameras 
 
 bench-history: real-data  ## a simulated day of one camera through watch --site: history size, read-back time, an alert's delay, what monitoring costs
 	$(BIN)/python tests/bench_history.py
+
+bench-cameras: real-data rtsp-server  ## network cameras: four 640x480 25 frames/s RTSP streams watched together, then one alone (frames/s, lag, dropped, CPU)
+	$(BIN)/python tests/bench_cameras.py
 
 screenshots: real-data chromium  ## refresh the dashboard screenshots of the README and the guide (nbs/images/dashboard_*.png)
 	$(BIN)/python tests/screenshot_dashboard.py

@@ -9,7 +9,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from .core import CLASS_NAMES, PROMOTION_MARGIN, REAL_PHOTO_SOURCES, RETRAIN_DEFAULTS, FacemaskError, outputs_dir
+from .core import (CLASS_NAMES, PROMOTION_MARGIN, REAL_PHOTO_SOURCES, RETRAIN_DEFAULTS, STREAM_MAX_BACKOFF_S, STREAM_TIMEOUT_S,
+                           FacemaskError, outputs_dir)
 
 # %% auto #0
 __all__ = ['build_parser', 'main']
@@ -283,19 +284,29 @@ def _app(args):
 
 def _watch(args):
     import contextlib, json
+    from facemask.cameras import CameraCollector, StreamReader, is_stream, redact, stream_url
     from facemask.core import atomic_write
-    from facemask.history import history_path, parse_time
+    from facemask.history import history_path, parse_time, record_gap
     from facemask.video import watch
     if args.every < 1: raise FacemaskError(f'--every must be at least 1, not {args.every}')
+    reader = None
+    if is_stream(args.source):
+        reader = StreamReader(stream_url(args.source, args.password_file), redact(args.source), args.timeout, args.max_backoff, args.fps,
+                              log=lambda line: print(line, file=sys.stderr, flush=True))
     if args.metrics_port is not None:
         from facemask.metrics import serve_metrics
-        serve_metrics(args.metrics_port, args.metrics_host)
+        serve_metrics(args.metrics_port, args.metrics_host, *([CameraCollector({reader.name: reader})] if reader else []))
         print(f'metrics: http://{args.metrics_host}:{args.metrics_port}/metrics', file=sys.stderr, flush=True)
     with contextlib.ExitStack() as stack:
         lines = None if args.json is None else (sys.stdout if args.json == '-' else stack.enter_context(atomic_write(args.json, 'w')))
         collector, history = _collector(args, 'watch'), _recorder(args)
-        try: report = watch(args.source, out=args.out, json_lines=lines, every=args.every, max_frames=args.max_frames, min_frames=args.min_frames,
-                            collector=collector, history=history, started=parse_time(args.started) if args.started else None, blur=args.blur)
+        if reader is not None:
+            if history: reader.on_gap = lambda start, end, why: record_gap(history.site, reader.name, start, end, why)
+            stack.callback(reader.stop)
+            reader.start()
+        try: report = watch(reader.name if reader else args.source, out=args.out, json_lines=lines, every=args.every, max_frames=args.max_frames,
+                            min_frames=args.min_frames, collector=collector, history=history, reader=reader,
+                            started=parse_time(args.started) if args.started else None, blur=args.blur)
         finally:
             _say_collected(collector)
             for engine in history.listeners if history else []: engine.close()
@@ -306,9 +317,57 @@ def _watch(args):
         + ', '.join(f"{report['faces_per_class'][c]} {c}" for c in CLASS_NAMES))
     say(f"people (a face followed over at least {args.min_frames} frames, labelled by majority): {len(report['people'])}: "
         + ', '.join(f"{report['people_per_class'][c]} {c}" for c in CLASS_NAMES))
+    if reader is not None: say(_stream_line(report['stream']))
     if report['video']: say(f"annotated video: {report['video']}" + (' (faces blurred)' if args.blur else ''))
     if history: say(f"compliance history of site {history.site}: {history_path()} (see: facemask history --site {history.site})"
                     + (f'; NOT all written: {history.error}' if history.error else ''))
+
+def _stream_line(status: dict) -> str:
+    "One line of a stream's counts."
+    gaps = status['gaps']
+    return (f"{status['camera']}: {status['frames_read']} frames read, {status['frames_labelled']} labelled, {status['frames_dropped']} dropped "
+            f"(the newest labelled each time), {status['reconnects']} reconnects"
+            + (f"; {len(gaps)} gap(s) without frames, {sum(g['seconds'] for g in gaps):.0f} s in all" if gaps else '')
+            + (f"; {status['error']}" if status['error'] else ''))
+
+def _cameras(args):
+    import threading, signal
+    from facemask.cameras import CameraCollector, load_cameras, run_cameras
+    if args.status: return _cameras_status(args)
+    if not args.config: raise FacemaskError('name the cameras file (facemask cameras cameras.toml), or ask for --status')
+    cameras, readers, stop = load_cameras(args.config), {}, threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())   # a container stopped: every camera ends cleanly, histories written
+    if args.metrics_port is not None:
+        from facemask.metrics import serve_metrics
+        serve_metrics(args.metrics_port, args.metrics_host, CameraCollector(readers))
+        print(f'metrics: http://{args.metrics_host}:{args.metrics_port}/metrics', file=sys.stderr, flush=True)
+    print(f"watching {len(cameras)} camera(s): {', '.join(c.name for c in cameras)} (Ctrl-C stops them all; state: facemask cameras --status)",
+          file=sys.stderr, flush=True)
+    say = lambda line: print(line, file=sys.stderr, flush=True)
+    try: reports = run_cameras(cameras, stop=stop, max_frames=args.max_frames, readers=readers, log=say)
+    except KeyboardInterrupt: reports = {}
+    for name, reader in readers.items():
+        report = reports.get(name, {})
+        people = ', '.join(f"{report['people_per_class'][c]} {c}" for c in CLASS_NAMES) if 'people_per_class' in report else report.get('error', '')
+        print(f'{_stream_line(reader.status())}; people: {people}')
+
+def _cameras_status(args):
+    import json, time
+    import pandas as pd
+    from facemask.cameras import STATUS_EVERY_S, cameras_status_path
+    from facemask.core import read_json
+    path = cameras_status_path()
+    if not path.exists(): raise FacemaskError(f'{path}: no cameras have been watched here (facemask cameras cameras.toml)')
+    status = read_json(path)
+    if args.json: return print(json.dumps(status))
+    age = time.time() - status['updated_at']
+    running = status['running'] and age < 3 * STATUS_EVERY_S
+    print(f"supervisor (pid {status['pid']}): " + ('running' if running else f'not running; the last state, {age:.0f} s old:'))
+    table = pd.DataFrame(status['cameras'])
+    if table.empty: return
+    table['gaps'] = table['gaps'].map(len)
+    print(table[['camera', 'state', 'frames_read', 'frames_labelled', 'frames_dropped', 'reconnects', 'lag_s', 'gaps', 'error']]
+          .fillna('').to_string(index=False))
 
 def _alerts(args):
     import json, time
@@ -340,8 +399,8 @@ def _recorder(args):
     return HistoryRecorder(args.site, listeners=alert_listeners()) if args.site else None
 
 def _history(args):
-    import json
-    from facemask.history import check_site, history_path, model_reference, read_history, share_text, worst_periods
+    import json, time
+    from facemask.history import check_site, history_gaps, history_path, model_reference, parse_time, read_history, share_text, worst_periods
     from facemask.registry import production_run
     from facemask.served import model_dir
     if args.site: check_site(args.site)
@@ -364,6 +423,10 @@ def _history(args):
         shown['drift_labels'] = shown['drift_labels'].map(lambda v: '' if v is None or v != v else f'{v:.2f}')
         print(shown.rename(columns={'worn_correctly': 'worn right', 'low_confidence_share': 'unsure', 'drift_labels': 'drift',
                                     **{f'people_{c}': c for c in CLASS_NAMES}}).to_string(index=False))
+        gaps = history_gaps(args.site, parse_time(args.since), parse_time(args.until) if args.until else None)
+        if len(gaps): print(f'\nnetwork cameras without frames (gaps: {len(gaps)}):')
+        for g in gaps.itertuples():
+            print(f"  {g.site} {g.camera}: {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(g.start))}, {g.end - g.start:.0f} s ({g.why})")
 
 def _serve(args):
     import os
@@ -566,7 +629,9 @@ def build_parser() -> argparse.ArgumentParser:
                        description='Find, label and follow every face of a video file or a live camera (a number such as 0, or '
                                    '/dev/video0; Ctrl-C ends a camera watch). Prints frames/s and people counted per class; '
                                    'optionally writes the annotated video, one JSON line per frame, and the report.')
-    r.add_argument('source', metavar='SOURCE', help='video file, camera number or camera device')
+    r.add_argument('source', metavar='SOURCE', help='video file, camera number, camera device, or a network stream\'s URL '
+                                                    '(rtsp://USER:PASSWORD@HOST/PATH, http(s):// for MJPEG and HLS; ${NAME} in it is '
+                                                    'read from the environment)')
     r.add_argument('--out', metavar='VIDEO.mp4', help='write the video with labelled boxes drawn')
     r.add_argument('--json', metavar='FILE', help="one JSON line per frame (boxes, labels, probabilities, track); '-' for stdout")
     r.add_argument('--report', metavar='FILE.json', help='write the report (frames, speed, counts, people) as JSON')
@@ -582,7 +647,25 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument('--blur', action='store_true', help='blur the faces in the annotated video (labels and boxes stay)')
     r.add_argument('--metrics-port', type=int, metavar='PORT', help='serve Prometheus metrics at http://HOST:PORT/metrics while watching')
     r.add_argument('--metrics-host', default='127.0.0.1', metavar='HOST', help='address of the metrics server (default: %(default)s)')
+    r.add_argument('--fps', type=float, metavar='N', help='a network stream: label at most N frames a second (default: as many as it can)')
+    r.add_argument('--timeout', type=float, default=STREAM_TIMEOUT_S, metavar='S',
+                   help='a network stream sending nothing for S seconds is opened again (default: %(default)s)')
+    r.add_argument('--max-backoff', type=float, default=STREAM_MAX_BACKOFF_S, metavar='S',
+                   help='attempts to open a stream again wait 1, 2, 4 ... up to S seconds (default: %(default)s)')
+    r.add_argument('--password-file', metavar='FILE', help="a network stream's password, read from FILE (a mounted secret) rather than the URL")
     r.set_defaults(func=_watch)
+    r = sub.add_parser('cameras', help="watch a site's network cameras together, each kept alive",
+                       description='Watch every camera of a TOML file ([defaults] and [[camera]] tables: name, url, site, fps, collect, '
+                                   'blur, out, password_file, timeout_s, max_backoff_s) with one model shared in turns; streams that '
+                                   'drop are opened again with back-off. Ctrl-C or SIGTERM stops them all, histories written. '
+                                   '--status prints the state of each camera of the supervisor running here.')
+    r.add_argument('config', nargs='?', metavar='CAMERAS.toml', help='the cameras to watch')
+    r.add_argument('--status', action='store_true', help='print the state of each camera (up, frames, dropped, lag, reconnects) and exit')
+    r.add_argument('--json', action='store_true', help='with --status: the state as JSON')
+    r.add_argument('--max-frames', type=int, metavar='N', help='stop each camera after N labelled frames (a test, a benchmark)')
+    r.add_argument('--metrics-port', type=int, metavar='PORT', help="serve Prometheus metrics (each camera's state) at http://HOST:PORT/metrics")
+    r.add_argument('--metrics-host', default='127.0.0.1', metavar='HOST', help='address of the metrics server (default: %(default)s)')
+    r.set_defaults(func=_cameras)
     r = sub.add_parser('history', help='compliance over time: people per class and site, per hour or day',
                        description='Read the compliance history that facemask watch --site, the Live tab, the WebSocket and POST '
                                    '/predict/faces record: people per class (each followed person once), the share wearing a mask '

@@ -25,9 +25,9 @@ from .served import model_record
 # %% auto #0
 __all__ = ['log', 'WINDOW_S', 'FLUSH_S', 'LOW_CONFIDENCE', 'CONFIDENCE_EDGES', 'DEFAULT_SITE', 'HISTORY_DAYS', 'COUNTS', 'SCHEMA',
            'SITE_ENV', 'HISTORY_ENV', 'MAX_SITES', 'DRIFT_MIN_FACES', 'DRIFT_SHIFT', 'DRIFT_MAJOR', 'history_path',
-           'check_site', 'face_confidence', 'HistoryRecorder', 'default_site', 'NoHistory', 'SiteHistories', 'psi',
-           'drift_reference', 'drift', 'model_reference', 'drift_reading', 'parse_every', 'parse_time', 'history_rows',
-           'summarise', 'read_history', 'share_text', 'worst_periods']
+           'check_site', 'face_confidence', 'HistoryRecorder', 'default_site', 'NoHistory', 'SiteHistories',
+           'record_gap', 'history_gaps', 'psi', 'drift_reference', 'drift', 'model_reference', 'drift_reading',
+           'parse_every', 'parse_time', 'history_rows', 'summarise', 'read_history', 'share_text', 'worst_periods']
 
 # %% ../nbs/05e_history.ipynb #62df1b15
 log = logging.getLogger('facemask.history')
@@ -48,6 +48,9 @@ CREATE TABLE IF NOT EXISTS history (
     {', '.join(f'{c} INTEGER NOT NULL DEFAULT 0' for c in COUNTS)}, last_seen REAL,
     PRIMARY KEY (site, start, seconds, model_version));
 CREATE INDEX IF NOT EXISTS history_start ON history (start);
+CREATE TABLE IF NOT EXISTS gaps (
+    site TEXT NOT NULL, camera TEXT NOT NULL, start REAL NOT NULL, end REAL NOT NULL, why TEXT,
+    PRIMARY KEY (site, camera, start));
 '''
 
 def history_path() -> Path: return outputs_dir()/'history.sqlite'
@@ -186,6 +189,22 @@ class SiteHistories:
 
     def close(self):
         for recorder in list(self.recorders.values()): recorder.close()
+
+# %% ../nbs/05e_history.ipynb #775051e7
+def record_gap(site: str, camera: str, start: float, end: float, why: str | None = None):
+    "Keep that `camera` of `site` sent no frame from `start` to `end` (Unix seconds), and `why` (without any password)."
+    con = open_database(history_path(), SCHEMA)
+    try:
+        with transaction(con): con.execute('INSERT OR REPLACE INTO gaps VALUES (?, ?, ?, ?, ?)', (check_site(site), camera, start, end, why))
+    finally: con.close()
+
+def history_gaps(site: str | None = None, since: float | None = None, until: float | None = None) -> pd.DataFrame:
+    "The cameras' outages that ended from `since` to `until` (Unix seconds), oldest first."
+    where, args = ['end >= ?', 'start < ?'], [since or 0, until or 1e12]
+    if site is not None: where.append('site = ?'); args.append(check_site(site))
+    con = open_database(history_path(), SCHEMA)
+    try: return pd.read_sql_query(f"SELECT * FROM gaps WHERE {' AND '.join(where)} ORDER BY start, camera", con, params=args)
+    finally: con.close()
 
 # %% ../nbs/05e_history.ipynb #bbf98999
 DRIFT_MIN_FACES = 50

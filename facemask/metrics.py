@@ -105,14 +105,15 @@ class StateCollector:
                     if value is not None: psi.add_metric([row['site'], of], value)
         yield from (people, share, seen, psi)
 
-def scrape_registry() -> CollectorRegistry:
-    "What a scrape reads: this process's counts (or every worker's, under `facemask serve --workers N`) and the state."
+def scrape_registry(*collectors) -> CollectorRegistry:
+    """What a scrape reads: this process's counts (or every worker's, under `facemask serve --workers N`), the state, and
+    `collectors` (a watch's cameras: `facemask.cameras.CameraCollector`)."""
     registry = CollectorRegistry()
     if os.environ.get(MULTIPROCESS_ENV):
         from prometheus_client import multiprocess
         multiprocess.MultiProcessCollector(registry)
     else: registry.register(COUNTS)   # a registry collects like any collector
-    registry.register(StateCollector())
+    for collector in (StateCollector(), *collectors): registry.register(collector)
     return registry
 
 def exposition() -> tuple:
@@ -120,9 +121,9 @@ def exposition() -> tuple:
     return generate_latest(scrape_registry()), CONTENT_TYPE_LATEST
 
 # %% ../nbs/05f_metrics.ipynb #7c9adc4e
-def serve_metrics(port: int, host: str = '127.0.0.1'):
-    "Serve `exposition()` at `http://host:port/metrics` from a thread (the library's server); returns the server, to `shutdown()`."
+def serve_metrics(port: int, host: str = '127.0.0.1', *collectors):
+    "Serve a scrape (with `collectors`) at `http://host:port/metrics` from a thread (the library's server); returns the server, to `shutdown()`."
     from prometheus_client import start_http_server
-    try: server, _ = start_http_server(port, addr=host, registry=scrape_registry())
+    try: server, _ = start_http_server(port, addr=host, registry=scrape_registry(*collectors))
     except OSError as e: raise FacemaskError(f'metrics port {port} on {host}: {e.strerror or e}') from None
     return server

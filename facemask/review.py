@@ -139,7 +139,7 @@ def recent_db():
 # %% ../nbs/05d_review.ipynb #18b151e2
 class Collector:
     """Keep the faces worth a look in the review queue, and every collected prediction for a while (corrections by id).
-    `origin` says where faces come from ('dashboard', 'live', 'api', 'websocket', 'cli', 'watch')."""
+    `origin` says where faces come from ('dashboard', 'live', 'api', 'websocket', 'cli', 'watch', 'camera')."""
     def __init__(self, origin: str, sample: float | None = None, seed: int | None = None, batch: int = 256, gather_s: float = 0.1):
         self.origin, self.batch, self.gather_s = origin, batch, gather_s   # a batch: what arrives within `gather_s`, at most `batch` faces
         self.sample = review_setting('sample') if sample is None else sample

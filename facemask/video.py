@@ -5,6 +5,7 @@
 # %% ../nbs/06c_video.ipynb #9b9f89bd
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -155,49 +156,56 @@ def write_clip(images: list, path, fps: float = 25, size: tuple = (640, 480), fr
 
 # %% ../nbs/06c_video.ipynb #2050d28f
 def watch(source, predictor=None, detector=None, out=None, json_lines=None, every: int = 1, max_frames: int | None = None,
-          min_frames: int = 3, progress: bool = True, collector=None, history=None, started: float | None = None, blur: bool = False) -> dict:
+          min_frames: int = 3, progress: bool = True, collector=None, history=None, started: float | None = None, blur: bool = False,
+          reader=None, turn=None) -> dict:
     """Label every face of a video or camera; write the annotated video to `out` (faces blurred with `blur`) and one JSON line per
     frame to `json_lines`. With a `facemask.review.Collector`, each followed person worth a look joins the review queue once.
     With a `facemask.history.HistoryRecorder`, frames and people are counted in the site's history: a camera's at the time they
-    are seen, a file's at `started` (Unix seconds; now by default) plus their time in the video."""
+    are seen, a file's at `started` (Unix seconds; now by default) plus their time in the video. A network stream comes through
+    `reader` (a `facemask.cameras.StreamReader`, whose newest frames are labelled until it stops); `turn` (a lock) is held while a
+    frame is classified, so that cameras sharing one model take turns."""
     from facemask.detect import face_detector
     from facemask.predict import Predictor
     cv2 = _quiet_opencv()
-    capture = open_video(source)
+    if reader is None:
+        capture = open_video(source)
+        fps, total = capture.get(cv2.CAP_PROP_FPS) or 25.0, int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) or None
+        items = ((index, rgb, None) for index, rgb in frames(capture, every))
+    else: capture, fps, total, items = None, None, None, reader.frames()
     predictor, detector = predictor or Predictor(), detector or face_detector()
-    fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
-    total = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) or None
     tracker, memory, per_frame, writer, done, clock = FaceTracker(), LookMemory(), Counter(), None, 0, time.perf_counter()
     at = started = time.time() if started is None else started
     stream = f'{source}@{time.strftime("%Y%m%dT%H%M%S")}'   # its tracks are this run's people
     bar = progress_bar(total=min(total, max_frames * every) // every if total and max_frames else (total and -(-total // every)),
                desc=str(source), unit='frame', disable=not progress)
     try:
-        for index, rgb in frames(capture, every):
+        for index, rgb, seen in items:
             im = Image.fromarray(rgb)
-            faces = classify_faces(predictor, im, detector(rgb), memory)
+            with turn or contextlib.nullcontext(): faces = classify_faces(predictor, im, detector(rgb), memory)
+            if reader is not None: reader.labelled(seen); fps = fps or reader.fps
             tracker.update(index, faces)
             if collector is not None: collect_faces(collector, predictor, im, faces, str(source), index, stream)
-            if history is not None:
-                at = time.time() if is_camera(source) else started + index / fps
-                history.record(faces, predictor.version, at, tracker, min_frames)
+            at = seen or (time.time() if is_camera(source) else started + index / fps)
+            if history is not None: history.record(faces, predictor.version, at, tracker, min_frames)
             per_frame.update(f['label'] for f in faces)
             if out is not None:
                 writer = writer or VideoOut(out, fps / every, (rgb.shape[1], rgb.shape[0]))
                 writer.write(np.asarray(draw_faces(im, faces, blur=blur)))
             if json_lines is not None:
-                json_lines.write(json.dumps({'frame': index, 'time_s': round(index / fps, 3), 'faces': faces}) + '\n')
+                json_lines.write(json.dumps({'frame': index, 'time_s': round(at - started, 3), 'faces': faces}) + '\n')
             done += 1
             bar.update(1)
             bar.set_postfix_str(f"{done / (time.perf_counter() - clock):.1f} frames/s, {len(faces)} faces, people: "
-                                + ', '.join(f'{n} {c}' for c, n in tracker.people_per_class(min_frames).items()), refresh=False)
+                                + ', '.join(f'{n} {c}' for c, n in tracker.people_per_class(min_frames).items())
+                                + (f'; {reader.progress_text()}' if reader is not None else ''), refresh=False)
             if max_frames and done >= max_frames: break
     except KeyboardInterrupt: pass   # a camera has no end: Ctrl-C ends the watch, the report is still made
     except BaseException:
         if writer: writer.close(keep=False)
         raise
     finally:
-        bar.close(); capture.release()
+        bar.close()
+        if capture is not None: capture.release()
         if collector is not None: collector.flush()
         if history is not None: history.finish(tracker, predictor.version, at, min_frames)   # the people still in view count too
     if writer: writer.close()
@@ -206,4 +214,4 @@ def watch(source, predictor=None, detector=None, out=None, json_lines=None, ever
     return {'source': str(source), 'frames': done, 'seconds': round(seconds, 3), 'frames_per_second': round(done / seconds, 2) if seconds else None,
             'model_version': predictor.version, 'faces_per_class': {c: per_frame[c] for c in CLASS_NAMES},
             'people_per_class': tracker.people_per_class(min_frames), 'people': people,
-            'video': str(out) if writer else None}
+            'video': str(out) if writer else None, **({'stream': reader.status()} if reader is not None else {})}

@@ -14,7 +14,7 @@ from facemask.testing import make_class_tree
 
 FACEMASK = str(Path(sys.executable).parent / 'facemask')   # the console script of this environment
 COMMANDS = [[], ['data'], ['data', 'import'], ['data', 'stats'], ['data', 'list'], ['data', 'fetch'], ['explore'],
-            ['train'], ['retrain'], ['tune'], ['predict'], ['bench'], ['app'], ['serve'], ['runs'], ['evaluate'], ['evaluate-faces'], ['watch'], ['history'], ['alerts'], ['review'], ['promote'], ['ship'], ['rollback']]
+            ['train'], ['retrain'], ['tune'], ['predict'], ['bench'], ['app'], ['serve'], ['runs'], ['evaluate'], ['evaluate-faces'], ['watch'], ['cameras'], ['history'], ['alerts'], ['review'], ['promote'], ['ship'], ['rollback']]
 
 
 def facemask(*args, check=True):

@@ -55,3 +55,23 @@ def test_pods_declare_their_scrape_and_the_example_rules_hold(resources):
     for args in (['check', 'rules', 'prometheus-rules.yml'], ['test', 'rules', 'prometheus-rules.test.yml']):
         res = subprocess.run([promtool, *args], cwd=MANIFEST.parent, capture_output=True, text=True, timeout=60)
         assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_the_cameras_supervisor_manifest(tmp_path):
+    """deploy/cameras.yaml: valid Kubernetes; one supervisor replaced, not doubled; its cameras file is one facemask reads, every
+    password in it comes from the Secret, and none is written in the ConfigMap."""
+    from facemask.cameras import SECRET_VARIABLE, load_cameras
+    docs = {doc['kind']: doc for doc in yaml.safe_load_all((MANIFEST.parent / 'cameras.yaml').read_text())}
+    for doc in docs.values(): kubernetes_validate.validate(doc, KUBERNETES, strict=True)
+    deployment = docs['Deployment']['spec']
+    [container] = deployment['template']['spec']['containers']
+    assert deployment['replicas'] == 1 and deployment['strategy']['type'] == 'Recreate'
+    assert container['command'] == ['facemask', 'cameras'] and container['args'][0] == '/config/cameras.toml'
+    config = tmp_path / 'cameras.toml'
+    config.write_text(docs['ConfigMap']['data']['cameras.toml'])
+    cameras = load_cameras(config)
+    wanted = {name for c in cameras for name in SECRET_VARIABLE.findall(c.url)}
+    given = {e['name']: e['valueFrom']['secretKeyRef'] for e in container['env'] if 'valueFrom' in e}
+    assert wanted and wanted <= set(given) and all(given[n]['name'] == docs['Secret']['metadata']['name'] for n in wanted)
+    assert all(ref['key'] in docs['Secret']['stringData'] for ref in given.values())
+    assert int(docs['Deployment']['spec']['template']['metadata']['annotations']['prometheus.io/port']) == container['ports'][0]['containerPort']
