@@ -1,5 +1,5 @@
 """Network cameras (`make bench-cameras`): four 640x480 25 frames/s RTSP streams watched together by `facemask.cameras.run_cameras`,
-then one alone.
+then one alone, then one sending 50 frames/s (how many one camera can take).
 
 The streams are a clip of the frozen test split's group photos (as `tests/bench_video.py` makes it: each photo one second,
 panning), served in real time by GStreamer's RTSP server on loopback (`tests/rtsp_server.py`, another process, whose CPU is
@@ -60,14 +60,18 @@ def measure(names: list, port: int, server, seconds: float, warm_up: float = 5) 
 def main(seconds: float, cameras: int, photos: int):
     if shared_data_dir() is None: raise SystemExit('no ../shared/data/photos: nothing to make the clip from')
     with tempfile.TemporaryDirectory() as tmp:
-        clip = write_clip(clip_photos(photos), Path(tmp) / 'clip.mp4')   # 640x480, 25 frames/s, one second per photo
+        pictures = clip_photos(photos)
+        clip = write_clip(pictures, Path(tmp) / 'clip.mp4')   # 640x480, 25 frames/s, one second per photo
+        fast = write_clip(pictures, Path(tmp) / 'fast.mp4', fps=50, frames_per_image=50, pan=1)   # what one camera could take
         names, port = [f'cam{i}' for i in range(cameras)], free_port()
-        server = start_rtsp_server(port, {name: clip for name in names})
+        server = start_rtsp_server(port, {**{name: clip for name in names}, 'fast': fast})
         try:
             print(f'{cameras} cameras at once, 640x480 at 25 frames/s over RTSP (TCP), {seconds:g} s after a warm-up:')
             print('\n'.join(measure(names, port, server, seconds)))
             print(f'one camera alone, {seconds:g} s:')
             print('\n'.join(measure(names[:1], port, server, seconds)))
+            print(f'one camera sending 50 frames/s, {seconds:g} s (how many one camera can take):')
+            print('\n'.join(measure(['fast'], port, server, seconds)))
         finally:
             server.kill(); server.wait()
 

@@ -4,6 +4,7 @@
 Each `--camera NAME=CLIP` is served at rtsp://127.0.0.1:PORT/NAME, its MPEG-4 video sent as it is, in real time; a
 client that connects gets the clip from its start (make it as long as the stream must last). With `--user` and `--password`
 every camera asks for them (Basic authentication), as a site's cameras do. Prints `ready` once it listens.
+With `--hls CLIP FOLDER` it cuts a clip into an HLS playlist instead (served by any HTTP server).
 Usage: `/usr/bin/python3 tests/rtsp_server.py --port 8554 --camera cam1=clip.mp4 [--camera cam2=...] [--user U --password P]`.
 """
 import argparse
@@ -39,10 +40,27 @@ def launch_line(clip: str) -> str:
     return f'( filesrc location="{clip}" ! qtdemux ! mpeg4videoparse ! rtpmp4vpay name=pay0 pt=96 config-interval=1 )'
 
 
+def write_hls(clip: Path, folder: Path, timeout_s: float = 60) -> Path:
+    "`clip` cut into an HLS playlist and its MPEG-TS segments in `folder` (by this script, with GStreamer's hlssink); the playlist."
+    subprocess.run([SYSTEM_PYTHON, __file__, '--hls', str(clip), str(folder)], check=True, timeout=timeout_s)
+    return folder / 'live.m3u8'
+
+
+def hls(clip: str, folder: str):
+    from gi.repository import Gst
+    pipeline = Gst.parse_launch(f'filesrc location="{clip}" ! qtdemux ! mpeg4videoparse ! mpegtsmux ! hlssink location="{folder}/segment%05d.ts" '
+                                f'playlist-location="{folder}/live.m3u8" target-duration=1 max-files=0 playlist-length=0')
+    pipeline.set_state(Gst.State.PLAYING)
+    done = pipeline.get_bus().timed_pop_filtered(60 * Gst.SECOND, Gst.MessageType.EOS | Gst.MessageType.ERROR)
+    pipeline.set_state(Gst.State.NULL)
+    if done is None or done.type != Gst.MessageType.EOS: sys.exit(f'{clip}: not cut into HLS segments')
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--port', type=int, required=True)
-    p.add_argument('--camera', action='append', required=True, metavar='NAME=CLIP')
+    p.add_argument('--port', type=int)
+    p.add_argument('--camera', action='append', metavar='NAME=CLIP')
+    p.add_argument('--hls', nargs=2, metavar=('CLIP', 'FOLDER'), help='instead of serving, cut CLIP into an HLS playlist in FOLDER')
     p.add_argument('--user'); p.add_argument('--password')
     args = p.parse_args()
     import gi
@@ -50,6 +68,8 @@ def main():
     gi.require_version('GstRtspServer', '1.0')
     from gi.repository import GLib, Gst, GstRtspServer
     Gst.init(None)
+    if args.hls: return hls(*args.hls)
+    if not (args.port and args.camera): p.error('--port and at least one --camera, or --hls')
     server = GstRtspServer.RTSPServer(address='127.0.0.1', service=str(args.port))
     if args.user:
         auth, token = GstRtspServer.RTSPAuth(), GstRtspServer.RTSPToken()

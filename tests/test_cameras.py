@@ -1,11 +1,14 @@
 """Network cameras against a real RTSP server (GStreamer's, started on loopback by each test; `make rtsp-server` installs it):
 a stream labelled and read again after its server was killed and restarted, a stalled stream noticed, four cameras and two
 wrong ones under one supervisor, and no password in anything written."""
+import functools
+import http.server
 import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -15,7 +18,7 @@ from PIL import Image, ImageDraw
 from facemask.cameras import StreamReader
 from facemask.core import free_port
 from facemask.video import write_clip
-from rtsp_server import server_available, start_rtsp_server
+from rtsp_server import server_available, start_rtsp_server, write_hls
 
 FACEMASK = str(Path(sys.executable).parent / 'facemask')
 PASSWORD = 'Kx7-not-in-any-output'
@@ -87,9 +90,25 @@ def test_a_stalled_stream_is_noticed_within_its_timeout(clip):
         noticed = time.time() - stalled
         while not said and time.time() - stalled < 10: time.sleep(0.1)
     finally:
-        reader.stop(0); os.kill(server.pid, signal.SIGCONT); server.kill(); server.wait()
+        os.kill(server.pid, signal.SIGCONT); server.kill(); server.wait(); reader.stop()
     assert reader.frames_read > 0 and noticed <= 3 + 1, noticed
     assert said and said[0][0] - stalled <= 3 * 1.5 and 'the stream sent nothing for' in said[0][1], said
+
+
+class QuietFiles(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args): pass
+
+
+def test_an_hls_stream_is_read(clip, tmp_path):
+    "HTTP Live Streaming: a playlist of MPEG-TS segments on a loopback HTTP server, read like any stream."
+    playlist = write_hls(clip, tmp_path)
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), functools.partial(QuietFiles, directory=str(tmp_path)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    reader = StreamReader(f'http://127.0.0.1:{server.server_address[1]}/{playlist.name}', 'hls', timeout_s=3).start()
+    try: frames = [frame for _, frame in zip(range(30), reader.frames())]
+    finally: reader.stop(); server.shutdown(); server.server_close()
+    assert [index for index, *_ in frames] == sorted(index for index, *_ in frames) and frames[-1][1].shape == (480, 640, 3)
+    assert reader.status()['error'] is None
 
 
 def test_cameras_runs_four_and_reports_the_wrong_ones(home, clip, tmp_path):
