@@ -306,7 +306,8 @@ def _watch(args):
             reader.start()
         try: report = watch(reader.name if reader else args.source, out=args.out, json_lines=lines, every=args.every, max_frames=args.max_frames,
                             min_frames=args.min_frames, collector=collector, history=history, reader=reader,
-                            started=parse_time(args.started) if args.started else None, blur=args.blur)
+                            started=parse_time(args.started) if args.started else None, blur=args.blur,
+                            segment_s=args.segment_minutes and args.segment_minutes * 60)
         finally:
             _say_collected(collector)
             for engine in history.listeners if history else []: engine.close()
@@ -653,6 +654,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument('--max-backoff', type=float, default=STREAM_MAX_BACKOFF_S, metavar='S',
                    help='attempts to open a stream again wait 1, 2, 4 ... up to S seconds (default: %(default)s)')
     r.add_argument('--password-file', metavar='FILE', help="a network stream's password, read from FILE (a mounted secret) rather than the URL")
+    r.add_argument('--segment-minutes', type=float, metavar='M', help='with --out DIR: the annotated video cut into files of M minutes in DIR, '
+                                                                       'the newest 144 kept (a camera or a stream has no end)')
     r.set_defaults(func=_watch)
     r = sub.add_parser('cameras', help="watch a site's network cameras together, each kept alive",
                        description='Watch every camera of a TOML file ([defaults] and [[camera]] tables: name, url, site, fps, collect, '

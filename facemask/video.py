@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import time
 from collections import Counter
 from pathlib import Path
@@ -20,7 +21,8 @@ from .detect import SURE_SCORE
 from .faces import LookMemory, classify_faces, collect_faces, draw_faces, match_faces
 
 # %% auto #0
-__all__ = ['FaceTracker', 'is_camera', 'open_video', 'frames', 'VideoOut', 'write_clip', 'watch']
+__all__ = ['SEGMENT_S', 'KEEP_SEGMENTS', 'FaceTracker', 'is_camera', 'open_video', 'frames', 'VideoOut', 'write_clip', 'Segments',
+           'watch']
 
 # %% ../nbs/06c_video.ipynb #e7bc442e
 class FaceTracker:
@@ -133,7 +135,8 @@ class VideoOut:
         self.tmp = self.path.with_name(f'.{self.path.stem}.partial{self.path.suffix or ".mp4"}')
         self.writer = cv2.VideoWriter(str(self.tmp), cv2.VideoWriter_fourcc(*'mp4v'), fps, size)
         if not self.writer.isOpened(): raise FacemaskError(f'{path}: cannot write a video there')
-    def write(self, rgb: np.ndarray):
+    def write(self, rgb: np.ndarray, at: float | None = None):
+        "Add a frame (`at`, its time, is for `Segments`: one file has no use for it)."
         import cv2
         self.writer.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
     def close(self, keep: bool = True):
@@ -154,16 +157,37 @@ def write_clip(images: list, path, fps: float = 25, size: tuple = (640, 480), fr
     out.close()
     return Path(path)
 
+# %% ../nbs/06c_video.ipynb #f05d9d33
+SEGMENT_S, KEEP_SEGMENTS = 600, 144
+
+class Segments:
+    "An annotated video cut into `folder/NAME-YYYYmmddTHHMMSS.mp4` files of `seconds` each (by the frames' times); the newest `keep` kept."
+    def __init__(self, folder, name: str, fps: float, size: tuple, seconds: float = SEGMENT_S, keep: int = KEEP_SEGMENTS):
+        self.folder, self.name, self.fps, self.size, self.seconds, self.keep = Path(folder), name, fps, size, seconds, keep
+        self.out, self.started = None, None
+
+    def write(self, rgb: np.ndarray, at: float):
+        if self.out is None or at - self.started >= self.seconds:
+            self.close()
+            self.out, self.started = VideoOut(self.folder/f"{self.name}-{time.strftime('%Y%m%dT%H%M%S', time.localtime(at))}.mp4", self.fps, self.size), at
+        self.out.write(rgb)
+
+    def close(self, keep: bool = True):
+        if self.out is not None: self.out.close(keep)
+        self.out = None
+        for old in sorted(self.folder.glob(f'{self.name}-*.mp4'))[:-self.keep]: old.unlink(missing_ok=True)
+
 # %% ../nbs/06c_video.ipynb #2050d28f
 def watch(source, predictor=None, detector=None, out=None, json_lines=None, every: int = 1, max_frames: int | None = None,
           min_frames: int = 3, progress: bool = True, collector=None, history=None, started: float | None = None, blur: bool = False,
-          reader=None, turn=None) -> dict:
+          reader=None, turn=None, segment_s: float | None = None) -> dict:
     """Label every face of a video or camera; write the annotated video to `out` (faces blurred with `blur`) and one JSON line per
     frame to `json_lines`. With a `facemask.review.Collector`, each followed person worth a look joins the review queue once.
     With a `facemask.history.HistoryRecorder`, frames and people are counted in the site's history: a camera's at the time they
     are seen, a file's at `started` (Unix seconds; now by default) plus their time in the video. A network stream comes through
     `reader` (a `facemask.cameras.StreamReader`, whose newest frames are labelled until it stops); `turn` (a lock) is held while a
-    frame is classified, so that cameras sharing one model take turns."""
+    frame is classified, so that cameras sharing one model take turns. With `segment_s`, `out` is a folder of `Segments` of that
+    many seconds each."""
     from facemask.detect import face_detector
     from facemask.predict import Predictor
     cv2 = _quiet_opencv()
@@ -189,8 +213,10 @@ def watch(source, predictor=None, detector=None, out=None, json_lines=None, ever
             if history is not None: history.record(faces, predictor.version, at, tracker, min_frames)
             per_frame.update(f['label'] for f in faces)
             if out is not None:
-                writer = writer or VideoOut(out, fps / every, (rgb.shape[1], rgb.shape[0]))
-                writer.write(np.asarray(draw_faces(im, faces, blur=blur)))
+                size = (rgb.shape[1], rgb.shape[0])
+                writer = writer or (Segments(out, re.sub(r'[^A-Za-z0-9._-]+', '-', str(source)).strip('-')[:64], fps / every, size, segment_s)
+                                    if segment_s else VideoOut(out, fps / every, size))
+                writer.write(np.asarray(draw_faces(im, faces, blur=blur)), at)
             if json_lines is not None:
                 json_lines.write(json.dumps({'frame': index, 'time_s': round(at - started, 3), 'faces': faces}) + '\n')
             done += 1
