@@ -147,10 +147,10 @@ def require_token(credentials: HTTPAuthorizationCredentials | None = Depends(bea
 SITE_QUERY = Query(None, pattern=r'^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$',
                    description="the site or camera the picture comes from, for the compliance history (`facemask history`); "
                                "default: the server's `--site` (FACEMASK_SITE), else `default`")
-IMAGE_BODY = {'requestBody': {'content': {
+IMAGE_BODY = {'requestBody': {'required': True, 'content': {
     'multipart/form-data': {'schema': {'type': 'object', 'properties': {'file': {'type': 'string', 'format': 'binary'}}, 'required': ['file']}},
     'image/jpeg': {'schema': {'type': 'string', 'format': 'binary'}}}}}
-BATCH_BODY = {'requestBody': {'content': {'multipart/form-data': {'schema': {'type': 'object', 'properties': {
+BATCH_BODY = {'requestBody': {'required': True, 'content': {'multipart/form-data': {'schema': {'type': 'object', 'properties': {
     'files': {'type': 'array', 'items': {'type': 'string', 'format': 'binary'}, 'minItems': 1, 'maxItems': MAX_BATCH}}, 'required': ['files']}}}}}
 
 ERROR_SCHEMA = {'type': 'object', 'properties': {'error': {'type': 'string', 'description': 'what went wrong, in words for a person'}},
@@ -296,7 +296,7 @@ def create_app() -> FastAPI:
 SERVER_OPTIONS = {'http': 'httptools', 'loop': 'uvloop', 'timeout_keep_alive': 75}
 
 # %% ../nbs/08_api.ipynb #f710228f
-UPLOAD_BODY = {'requestBody': {'content': {'multipart/form-data': {'schema': {'type': 'object', 'properties': {
+UPLOAD_BODY = {'requestBody': {'required': True, 'content': {'multipart/form-data': {'schema': {'type': 'object', 'properties': {
     'files': {'type': 'array', 'items': {'type': 'string', 'format': 'binary'}, 'minItems': 1, 'description': 'images, or .zip archives of class folders'},
     'label': {'type': 'string', 'enum': list(CLASS_NAMES),
               'description': 'class of the loose images (required for them; .zip archives are labelled by their folders)'}},

@@ -229,8 +229,8 @@ def _predict(args):
 
 def _bench(args):
     from facemask.data import load_dataset
-    from facemask.predict import Predictor, benchmark
-    files = load_dataset(args.dataset).paths('test')[:args.images] if not args.paths else [str(p) for p in args.paths]
+    from facemask.predict import Predictor, benchmark, expand_paths
+    files = load_dataset(args.dataset).paths('test')[:args.images] if not args.paths else [str(p) for p in expand_paths(args.paths)]
     predicted = {}
     for backend in ('litert', 'keras'):
         predictor = Predictor(backend=backend)
@@ -616,7 +616,7 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser('bench', help='measure prediction latency and throughput',
                        description='Time the production model: one image end to end (p50/p99), the model alone, and images/s, '
                                    'for the LiteRT fast path and the Keras model.')
-    r.add_argument('paths', nargs='*', metavar='PATH', help='image files (default: test images of the dataset)')
+    r.add_argument('paths', nargs='*', metavar='PATH', help='image files or folders (default: test images of the dataset)')
     r.add_argument('--dataset', help='dataset ref (default: newest "faces")')
     r.add_argument('--images', type=int, default=500, help='test images to use (default: %(default)s)')
     r.add_argument('--repeats', type=int, default=300, help='single-image timings (default: %(default)s)')

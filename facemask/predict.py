@@ -148,6 +148,7 @@ def benchmark(predictor: Predictor, files: list, single: int = 300) -> dict:
     import time
     files = [Path(f) for f in files]
     if not files: raise FacemaskError('benchmark needs at least one image file')
+    if missing := [str(f) for f in files if not f.is_file()]: raise FacemaskError(f"no such image file: {', '.join(missing[:3])}")
     payloads = [f.read_bytes() for f in files]
     predictor.predict(payloads[0], 'warm-up')
     def timed(fn, n):

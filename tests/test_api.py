@@ -279,13 +279,24 @@ def test_a_server_without_collect_keeps_no_face(client):
     assert not (review_dir() / 'faces').exists()
 
 
+def test_every_body_the_api_needs_is_required(home):
+    "The OpenAPI document marks each request body required, so that no client (nor Schemathesis) thinks a bodiless request valid."
+    with TestClient(create_app()) as client:
+        bodies = {(path, method): op['requestBody'] for path, ops in client.get('/openapi.json').json()['paths'].items()
+                  for method, op in ops.items() if 'requestBody' in op}
+        assert {('/predict', 'post'), ('/predict/batch', 'post'), ('/uploads', 'post')} <= set(bodies)
+        assert [where for where, body in bodies.items() if not body.get('required')] == [('/retrain', 'post')]   # its parameters may be left out
+        assert client.post('/predict/batch', headers=AUTH).status_code == 415   # and without one: what it needs, said
+
+
 def test_schemathesis_finds_no_server_error_and_no_undocumented_response(home, tmp_path):
     """A bounded property-based run of Schemathesis against the OpenAPI document, with the token: no 5xx, and every status,
     content type and error body the API returns is the one its document declares."""
     schemathesis = str(Path(sys.executable).parent / 'schemathesis')
-    # a request the schema allows is accepted (positive_data_acceptance), except what no schema can say of bytes: not an image
-    # (415), too large (413), an unusable image (422), and the states of runs (404, 409); /retrain's parameter values are
-    # checked by the trainer (400), which the schema does not repeat
+    # a request the schema allows is accepted (positive_data_acceptance), except what no schema can say of a file's bytes: not an
+    # image (415), too large (413), an unusable image (422), and the states of runs (404, 409); /retrain's parameter values are
+    # checked by the trainer (400), which the schema does not repeat. A request without its body is not schema-valid: every body is
+    # required (test_every_body_the_api_needs_is_required)
     (tmp_path / 'schemathesis.toml').write_text('[checks.positive_data_acceptance]\n'
                                                 'expected-statuses = ["2XX", "404", "409", "413", "415", "422"]\n\n'
                                                 '[[operations]]\ninclude-path = "/retrain"\n'

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from corpus import bad_input_corpus
-from facemask.testing import make_class_tree
+from facemask.testing import make_class_tree, noise_image
 
 FACEMASK = str(Path(sys.executable).parent / 'facemask')   # the console script of this environment
 COMMANDS = [[], ['data'], ['data', 'import'], ['data', 'stats'], ['data', 'list'], ['data', 'fetch'], ['explore'],
@@ -56,6 +56,15 @@ def test_errors_are_one_clear_line(home, tmp_path):
     assert res.returncode == 1 and 'no class folders found' in res.stderr
     res = facemask('data', 'stats', check=False)
     assert res.returncode == 1 and 'facemask data import' in res.stderr
+    res = facemask('bench', tmp_path / 'flat', tmp_path / 'missing.jpg', check=False)
+    assert res.returncode == 1 and 'no such image file' in res.stderr and 'Traceback' not in res.stderr
+
+
+def test_bench_takes_a_folder(home, tmp_path):
+    "Every command that takes image paths takes folders: facemask bench on a folder of images."
+    for i in range(2): noise_image(64, 64, seed=i).save(tmp_path / f'{i}.jpg')
+    out = facemask('bench', tmp_path, '--repeats', '5').stdout
+    assert 'over 2 files' in out and 'for 2 of 2 images' in out, out
 
 
 @pytest.mark.parametrize('args,status', [(['runs'], 141), (['--help'], 0)], ids=['runs', '--help'])
@@ -87,7 +96,6 @@ def test_progress_in_a_log_is_plain_lines(home, tmp_path):
 def test_watch_a_generated_clip(home, tmp_path):
     "A video: one JSON line per frame on stdout, the report and the annotated video written; a broken video is one clear error."
     import json
-    from facemask.testing import noise_image
     from facemask.video import frames, open_video, write_clip
     clip = write_clip([noise_image(320, 240, seed=s) for s in (1, 2)], tmp_path / 'clip.mp4', frames_per_image=6)
     res = facemask('watch', clip, '--json', '-', '--out', tmp_path / 'out' / 'annotated.mp4', '--report', tmp_path / 'report.json')
@@ -106,7 +114,6 @@ def test_watch_a_generated_clip(home, tmp_path):
 
 def test_evaluate_faces_on_annotated_photos(home, tmp_path):
     "Annotated photos named like their source: a report per folder with the model asked for; an unknown model, or no photo in the split, is one clear error."
-    from facemask.testing import noise_image
     folder = tmp_path / 'street'
     (folder / 'images').mkdir(parents=True)
     for i in (1, 2): noise_image(160, 120, seed=i).save(folder / 'images' / f'p{i}.jpg')
