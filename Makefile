@@ -46,7 +46,7 @@ test-notebooks: setup  ## run every notebook's tests (nbdev_test)
 	$(BIN)/nbdev_test --n_workers 2
 
 test-py: setup chromium prometheus rtsp-server  ## pytest: command line, HTTP API, network cameras, bad-input corpus, training and retraining runs, the dashboard in a browser, packaging
-	$(BIN)/pytest -rs tests   # -rs: print why a test was skipped (the container tests without an engine)
+	$(BIN)/pytest -rs -n 2 --dist loadfile tests   # two processes, each test file in one (its module's home); -rs: why a test was skipped
 
 real-data: setup  ## import ../shared/data/faces once (later calls reuse it)
 	@if [ ! -d "$(SHARED_DATA)/faces" ]; then \
@@ -61,7 +61,7 @@ demo: setup  ## import the real data (once, if present), then serve the dashboar
 insights: real-data  ## render the dataset insights (papermill notebook + figures under outputs/explore/)
 	$(BIN)/facemask explore
 
-bench: real-data chromium rtsp-server  ## print measured figures: model quality, prediction latency, video and network cameras, dashboard timings, API throughput
+bench: real-data chromium rtsp-server wrk  ## print measured figures: model quality, prediction latency, video and network cameras, dashboard timings, API throughput
 	@echo "== production model on the frozen test split (real photos = andrewmvd + jolignier, with 95 % intervals) =="
 	$(BIN)/facemask evaluate
 	@echo "== every trained model: real-photo quality against LiteRT time per face (tests/bench_models.py) =="
@@ -76,8 +76,8 @@ bench: real-data chromium rtsp-server  ## print measured figures: model quality,
 	$(BIN)/python tests/bench_cameras.py
 	@echo "== the dashboard in a browser (chromium) =="
 	$(BIN)/python tests/bench_dashboard.py
-	@echo "== HTTP API under load: 2 workers, 32 Locust users for 10 s on loopback (make loadtest compares more) =="
-	$(BIN)/python loadtest/run.py --workers 2 --users 32 --seconds 10 --out outputs/loadtest/bench
+	@echo "== HTTP API under load: 2 workers, 32 wrk connections for 10 s on loopback (make loadtest compares more) =="
+	$(BIN)/python loadtest/run.py --targets host --workers 2 --users 32 --seconds 10 --out outputs/loadtest/bench
 
 bench-queue: real-data  ## what the review queue puts first on two real cameras (the shipped model, the product's collector): faces, mistakes, incorrectly worn masks against the camera's rates
 	$(BIN)/python tests/bench_queue.py
@@ -91,10 +91,13 @@ bench-cameras: real-data rtsp-server  ## network cameras: four 640x480 25 frames
 screenshots: real-data chromium  ## refresh the dashboard screenshots of the README and the guide (nbs/images/dashboard_*.png)
 	$(BIN)/python tests/screenshot_dashboard.py
 
-loadtest: setup  ## Locust on loopback, 1 vs 2 workers × 1/8/32 users, 10 s each: facemask serve, and the container when an engine runs (report + plot in outputs/loadtest/)
+LOCUST = --generator locust --users 1 8 32 --seconds 10
+
+loadtest: setup wrk  ## Locust on loopback, 1 vs 2 workers × 1/8/32 users, 10 s each: facemask serve, and the container when an engine runs; then what monitoring costs (wrk, on/off alternated twice) (reports + plots in outputs/loadtest/)
 	@if $(BIN)/python -c "import sys; sys.path.insert(0, 'deploy'); import container; sys.exit(container.engine() is None)"; then \
-	  $(MAKE) --no-print-directory image && $(BIN)/python loadtest/run.py --targets host container; \
-	else echo "(no container engine here: measuring facemask serve only)"; $(BIN)/python loadtest/run.py; fi
+	  $(MAKE) --no-print-directory image && $(BIN)/python loadtest/run.py --targets host container $(LOCUST); \
+	else echo "(no container engine here: measuring facemask serve only)"; $(BIN)/python loadtest/run.py --targets host $(LOCUST); fi
+	$(BIN)/python loadtest/run.py --out outputs/loadtest/monitoring
 
 loadtest-replicas: image  ## API replicas behind nginx in containers: 1 vs 2 replicas, one killed under load, a promotion reaching all
 	$(BIN)/python loadtest/replicas.py

@@ -155,6 +155,10 @@ def _evaluate(args):
     threshold = incorrect_threshold(model_dir(run_id))
     metrics = evaluate_model(load_served_model(model_dir(run_id)), ds, args.split, threshold)[0]
     goal = goal_report(headline(metrics), metrics['real_intervals']) if args.split == 'test' and metrics['real_photos'] else []   # the goal is set on real test photos
+    if args.record:
+        if args.split != 'test': raise FacemaskError('--record keeps figures of the frozen test split only (--split test)')
+        from facemask.runs import record_evaluation
+        print(f'recorded in {record_evaluation(model_dir(run_id), ds.ref, metrics)} and its metrics.json', file=sys.stderr)
     if args.json: print(json.dumps({'model': run_id, 'dataset': ds.ref, 'split': args.split, **metrics, 'quality_goal': goal})); return
     rule = ('argmax' if threshold is None else f'incorrect-mask threshold {threshold:.2f}') + \
            (f"; a second network on {metrics['second_stage_share']:.1%} of the faces" if 'second_stage_share' in metrics else '')
@@ -744,6 +748,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument('--dataset', help='dataset ref (default: newest "faces")')
     r.add_argument('--split', default='test', choices=['train', 'val', 'test'], help='(default: %(default)s)')
     r.add_argument('--json', action='store_true', help='all metrics as one JSON object')
+    r.add_argument('--record', action='store_true', help="keep these test figures in the model's metrics.json and model card, beside those "
+                                                         "it was chosen on (the shipped model: facemask/shipped/, for maintainers)")
     r.set_defaults(func=_evaluate)
     r = sub.add_parser('evaluate-faces', help='face detection + labels on annotated group photos',
                        description='Find and classify the faces of annotated photos (default: ../shared/data/photos/andrewmvd and '

@@ -5,6 +5,7 @@
 # %% ../nbs/05f_metrics.ipynb #675bea49
 from __future__ import annotations
 
+import functools
 import os
 import time
 
@@ -16,7 +17,7 @@ from .core import CLASS_NAMES, FacemaskError, switched_off
 
 # %% auto #0
 __all__ = ['MULTIPROCESS_ENV', 'METRICS_ENV', 'LATENCY_BUCKETS', 'COUNTS', 'REQUESTS', 'LATENCY', 'PREDICTIONS',
-           'FACES_PER_FRAME', 'SECOND_STAGE_FACES', 'COUNTING', 'count_predictions', 'count_frame',
+           'FACES_PER_FRAME', 'SECOND_STAGE_FACES', 'COUNTING', 'child', 'count_predictions', 'count_frame',
            'count_second_stage', 'RequestMetrics', 'StateCollector', 'scrape_registry', 'exposition', 'serve_metrics']
 
 # %% ../nbs/05f_metrics.ipynb #439c8c21
@@ -36,10 +37,15 @@ SECOND_STAGE_FACES = Counter('facemask_second_stage_faces', 'Faces shown to the 
 
 COUNTING = not switched_off(METRICS_ENV)   # read once: a process counts or does not
 
+@functools.cache
+def child(metric, *labels):
+    "`metric.labels(*labels)`, looked up once: the library's lookup (a lock, label checks) would run on every request."
+    return metric.labels(*labels)
+
 def count_predictions(labels):
     "Count classified faces by label."
     if COUNTING:
-        for label in labels: PREDICTIONS.labels(label).inc()
+        for label in labels: child(PREDICTIONS, label).inc()
 
 def count_frame(faces: list):
     "Count one photo's or frame's faces (dicts with `label`)."
@@ -49,7 +55,7 @@ def count_frame(faces: list):
 
 def count_second_stage(why: str, faces: int):
     "Count `faces` shown to the second stage, and `why` (`unsure`, `below_chin`)."
-    if COUNTING: SECOND_STAGE_FACES.labels(why).inc(faces)
+    if COUNTING: child(SECOND_STAGE_FACES, why).inc(faces)
 
 # %% ../nbs/05f_metrics.ipynb #63bdf09e
 class RequestMetrics:
@@ -65,8 +71,8 @@ class RequestMetrics:
         try: await self.app(scope, receive, sending)
         finally:
             endpoint = getattr(scope.get('route'), 'path', 'unmatched')
-            REQUESTS.labels(endpoint, scope['method'], str(status[0])).inc()
-            LATENCY.labels(endpoint).observe(time.perf_counter() - started)
+            child(REQUESTS, endpoint, scope['method'], str(status[0])).inc()
+            child(LATENCY, endpoint).observe(time.perf_counter() - started)
 
 # %% ../nbs/05f_metrics.ipynb #7a692edc
 class StateCollector:

@@ -5,22 +5,23 @@
 # %% ../nbs/05b_runs.ipynb #f585cc8d
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
 
-from .core import FacemaskError, project_root, write_json
+from .core import FacemaskError, atomic_write, project_root, read_json, write_json
 from .data import Dataset
 from .registry import SHIPPED, finish_run, get_run, new_run_id, runs_dir, set_run_pid, start_run
 from .served import (MODEL_FILES, SECOND_STAGE, CascadeModel, LiteRTModel, load_served_model, model_dir, model_record,
                              production_dir, resolve_model, second_stage, shipped_dir)
 
 # %% auto #0
-__all__ = ['SOURCE_LICENCES', 'RESTRICTED_SOURCES', 'ARCH_TITLES', 'JOB_LOG', 'ship', 'resolve_second_stage',
-           'attach_second_stage', 'evaluate_images', 'evaluate_model', 'evaluate_site', 'real_validation',
-           'set_operating_point', 'model_card', 'notebooks_dir', 'execute_notebook', 'follow_progress',
-           'with_production_architecture', 'register_run', 'execute_run', 'launch', 'launch_background', 'cancel_run',
-           'wait_for_run']
+__all__ = ['SOURCE_LICENCES', 'RESTRICTED_SOURCES', 'ARCH_TITLES', 'SUBSET_COLUMNS', 'MEASURED_AGAIN', 'JOB_LOG', 'ship',
+           'resolve_second_stage', 'attach_second_stage', 'evaluate_images', 'evaluate_model', 'evaluate_site',
+           'real_validation', 'set_operating_point', 'measured_again', 'model_card', 'record_evaluation',
+           'notebooks_dir', 'execute_notebook', 'follow_progress', 'with_production_architecture', 'register_run',
+           'execute_run', 'launch', 'launch_background', 'cancel_run', 'wait_for_run']
 
 # %% ../nbs/05b_runs.ipynb #7674fb49
 def ship(run_id: str) -> Path:
@@ -146,7 +147,7 @@ def set_operating_point(run_id: str, threshold: float | None = None, recall: flo
     update_metrics(run['run_id'], {'headline': record['headline'], 'test': metrics})
     return record
 
-# %% ../nbs/05b_runs.ipynb #8997b6a2
+# %% ../nbs/05b_runs.ipynb #9a5117b0
 SOURCE_LICENCES = {
     'andrewmvd': 'Kaggle "Face Mask Detection" by andrewmvd, CC0 1.0 (real street photos; face crops)',
     'maskedfacenet': 'MaskedFace-Net (Cabani et al., Smart Health 2021), CC BY-NC-SA 4.0: non-commercial, share-alike, cite the paper',
@@ -173,10 +174,38 @@ def _fmt(value, interval=None) -> str:
     if value is None: return 'n/a'
     return f'{value:.3f}' + (f' ({interval[0]:.3f}–{interval[1]:.3f})' if interval else '')
 
+def _subset_rows(test: dict) -> list:
+    "Table rows of a test evaluation: real photos (with intervals), each real source, all sources."
+    from facemask.core import CLASS_NAMES, REAL_PHOTO_SOURCES
+    from facemask.evaluate import INCORRECT
+    def row(name, m, intervals=None):
+        iv = intervals or {}
+        return {'subset': name, 'n': m['n'], 'accuracy': _fmt(m['accuracy'], iv.get('accuracy')), 'macro-F1': _fmt(m['macro_f1'], iv.get('macro_f1')),
+                'incorrect-mask recall': _fmt(m['incorrect_recall'], iv.get('incorrect_recall')),
+                'incorrect found': f"{m['confusion'][INCORRECT][INCORRECT]} of {m['per_class'][CLASS_NAMES[INCORRECT]]['support']}"}
+    rows = [row(f"real photos ({', '.join(REAL_PHOTO_SOURCES)})", test['real_photos'], test.get('real_intervals'))] if test['real_photos'] else []
+    return rows + [row(f'· {s}', m) for s, m in (test.get('real_per_source') or {}).items()] + [row('all sources', test['overall'])]
+
+SUBSET_COLUMNS = ['subset', 'n', 'accuracy', 'macro-F1', 'incorrect-mask recall', 'incorrect found']
+
+
+# %% ../nbs/05b_runs.ipynb #d1d2e761
+MEASURED_AGAIN = '## Measured again'
+
+def measured_again(record: dict) -> str:
+    "The card's section of the figures a model got on later datasets' frozen test splits (`record['evaluations']`)."
+    parts = [f"{MEASURED_AGAIN}\nThe same model on the frozen test split of later dataset versions (`facemask evaluate RUN --record`); "
+             f"the figures above are those of `{record['dataset']}`, the split it was chosen on."]
+    for e in record['evaluations']:
+        parts.append(f"### `{e['dataset']}` (measured {e['date']})\n" + _table(_subset_rows(e['test']), SUBSET_COLUMNS))
+    return '\n\n'.join(parts)
+
+
+# %% ../nbs/05b_runs.ipynb #4ecfc398
 def model_card(record: dict, ds: Dataset) -> str:
     "Markdown model card from a run's `metrics.json` record and its dataset."
-    from facemask.core import CLASS_NAMES, CLASS_TITLES, REAL_PHOTO_SOURCES, read_json
-    from facemask.evaluate import INCORRECT, goal_report
+    from facemask.core import CLASS_NAMES, CLASS_TITLES
+    from facemask.evaluate import goal_report
     from facemask.train import resolve_params, teacher_runs
     test, params, defaults = record['test'], record['params'], resolve_params()
     command = lambda p: 'facemask train' + ''.join(f' -p {k} {v}' for k, v in p.items() if k != 'dataset' and v != defaults.get(k))
@@ -195,17 +224,9 @@ def model_card(record: dict, ds: Dataset) -> str:
     def per_class(subset):
         return [{'class': CLASS_TITLES[c], 'precision': f"{v['precision']:.3f}", 'recall': f"{v['recall']:.3f}", 'f1': f"{v['f1']:.3f}",
                  'support': v['support']} for c, v in test[subset]['per_class'].items()]
-    def subset_row(name, m, intervals=None):
-        iv = intervals or {}
-        return {'subset': name, 'n': m['n'], 'accuracy': _fmt(m['accuracy'], iv.get('accuracy')), 'macro-F1': _fmt(m['macro_f1'], iv.get('macro_f1')),
-                'incorrect-mask recall': _fmt(m['incorrect_recall'], iv.get('incorrect_recall')),
-                'incorrect found': f"{m['confusion'][INCORRECT][INCORRECT]} of {m['per_class'][CLASS_NAMES[INCORRECT]]['support']}"}
     h = record['headline']
     restricted = [RESTRICTED_SOURCES[s] for s in counts.index if s in RESTRICTED_SOURCES]
     operating = record.get('operating_point')
-    rows = ([subset_row(f"real photos ({', '.join(REAL_PHOTO_SOURCES)})", test['real_photos'], test.get('real_intervals'))] if test['real_photos'] else [])
-    rows += [subset_row(f'· {s}', m) for s, m in (test.get('real_per_source') or {}).items()]
-    rows.append(subset_row('all sources', test['overall']))
     parts = [
         f"# facemask model `{record['run_id']}`",
         f"Classifies a face image as {', '.join(CLASS_TITLES[c].lower() for c in CLASS_NAMES)}. "
@@ -226,7 +247,7 @@ def model_card(record: dict, ds: Dataset) -> str:
         f"{_fmt(operating['validation']['recall'])}, macro-F1 {operating['validation']['macro_f1']:.3f} on {operating['validation']['n']} "
         'validation faces). Every figure below uses it.' if operating else 'The most probable class (no threshold recorded).'),
         '## Test metrics (frozen test split)\nIn brackets: 95 % bootstrap intervals (1,000 resamples of the faces).\n\n'
-        + _table(rows, ['subset', 'n', 'accuracy', 'macro-F1', 'incorrect-mask recall', 'incorrect found']),
+        + _table(_subset_rows(test), SUBSET_COLUMNS),
     ]
     if test['real_photos']:
         verdict = {True: 'yes', False: '**no**', None: 'n/a'}
@@ -245,8 +266,22 @@ def model_card(record: dict, ds: Dataset) -> str:
     parts.append('## Limitations\nReal photos of incorrectly worn masks are rare (the real-photo test split has '
                  f"{(test['real_photos'] or test['overall'])['per_class']['mask_weared_incorrect']['support']} of them), so read that recall with its "
                  'interval. The model expects one face per image, cropped to the face as in the training data.')
-    return '\n\n'.join(parts) + '\n'
+    return '\n\n'.join(parts + ([measured_again(record)] if record.get('evaluations') else [])) + '\n'
 
+
+# %% ../nbs/05b_runs.ipynb #ac18708b
+def record_evaluation(folder, dataset: str, test: dict) -> Path:
+    "Keep `test` (`evaluate_model`'s metrics on `dataset`'s test split) in the model's `metrics.json` and its card; the card's path."
+    import re
+    folder = Path(folder)
+    record = read_json(folder/'metrics.json')
+    keep = ('real_photos', 'real_intervals', 'real_per_source', 'overall')
+    record['evaluations'] = [e for e in record.get('evaluations', []) if e['dataset'] != dataset] + \
+                            [{'dataset': dataset, 'date': time.strftime('%Y-%m-%d'), 'test': {k: test.get(k) for k in keep}}]
+    write_json(folder/'metrics.json', record)
+    card = re.sub(rf'\n{MEASURED_AGAIN}\n.*', '', (folder/'model_card.md').read_text(), flags=re.S).rstrip('\n')
+    with atomic_write(folder/'model_card.md', 'w') as f: f.write(card + '\n\n' + measured_again(record) + '\n')
+    return folder/'model_card.md'
 
 # %% ../nbs/05b_runs.ipynb #eb86cbdf
 def notebooks_dir() -> Path:

@@ -157,7 +157,7 @@ def write_clip(images: list, path, fps: float = 25, size: tuple = (640, 480), fr
     out.close()
     return Path(path)
 
-# %% ../nbs/06c_video.ipynb #f9fe57ce
+# %% ../nbs/06c_video.ipynb #33a79893
 SEGMENT_S, KEEP_SEGMENTS = 600, 144
 
 class Segments:

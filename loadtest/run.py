@@ -66,6 +66,17 @@ def busy_cpu_seconds() -> float:
     return sum(t) - t.idle - getattr(t, 'iowait', 0)
 
 
+def wait_settled(pid: int, timeout: float = 120):
+    """Until the server and its workers are idle for half a second: /health answers as soon as one worker has started, and
+    connections opened while another is still loading its model all go to the first (one worker serving, the other idle)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        before = cpu_seconds(pid)
+        time.sleep(0.5)
+        if cpu_seconds(pid) - before < 0.05: return
+    raise SystemExit(f'the server was still busy starting after {timeout:.0f} s')
+
+
 def warm_up(url: str):
     "One group photo (loads the face detector) and a few faces, so the timed runs measure serving, not loading."
     from locustfile import FACES, PHOTOS
@@ -180,7 +191,9 @@ def measure(target: str, workers: int, users_list: list, generators: dict, secon
     server = start_server(target, workers, port, out)
     try:
         python, version = interpreter(server.python)
+        wait_settled(server.pid)
         warm_up(url)
+        if 'wrk' in generators: generators['wrk'](url, max(users_list), 5, out/f'warm-up_{target}_{workers}w')   # 5 s under load, not counted
         results = []
         for users in users_list:
             for name, run in generators.items():
@@ -189,9 +202,12 @@ def measure(target: str, workers: int, users_list: list, generators: dict, secon
                 r.update(target=target, workers=workers, python=python, python_version=version,
                          server_cpu_s=round(cpu_seconds(server.pid) - cpu, 1))
                 r['others_cpu_s'] = max(0.0, round(busy_cpu_seconds() - busy - r['server_cpu_s'] - r['generator_cpu_s'], 1))   # ± rounding
+                r['one_worker_served'] = workers > 1 and r['server_cpu_s'] < 0.6 * min(workers, os.cpu_count()) * seconds
                 print(f"{target:9} {workers} worker(s), {users:3} users, {name:6}: {r['predict_per_s']:7.1f} predictions/s  "
                       f"p50 {r['p50_ms']:.0f} ms  p95 {r['p95_ms']:.0f} ms  p99 {r['p99_ms']:.0f} ms  failures {r['failures']}/{r['requests']}  "
-                      f"(CPU s: server {r['server_cpu_s']}, {name} {r['generator_cpu_s']}, other processes {r['others_cpu_s']})", flush=True)
+                      f"(CPU s: server {r['server_cpu_s']}, {name} {r['generator_cpu_s']}, other processes {r['others_cpu_s']})"
+                      + (' ONE WORKER TOOK EVERY CONNECTION (uvicorn\'s workers share one socket; a burst of new connections can all go to '
+                         'one: not a figure of the server)' if r['one_worker_served'] else ''), flush=True)
                 results.append(r)
         return results
     finally: server.stop()
@@ -225,6 +241,24 @@ GENERATOR_TEXT = {
            ' the same face bodies as the Locust users, in turn (loadtest/predict.lua); no /health, no group photos.'}
 
 
+MONITORING_TARGETS = ['host', 'host-monitoring', 'host-monitoring', 'host']   # ABBA: a drift of the machine weighs on both alike
+
+
+def monitoring_cost(results: list) -> list:
+    "Lines of what metrics and history cost: the mean predictions/s with them (host) against without (host-monitoring), per step."
+    lines = []
+    for workers, users, generator in dict.fromkeys((r['workers'], r['users'], r['generator']) for r in results):
+        rate = {t: [r['predict_per_s'] for r in results if (r['target'], r['workers'], r['users'], r['generator']) == (t, workers, users, generator)
+                    and not r['one_worker_served']] for t in ('host', 'host-monitoring')}
+        if not (rate['host'] and rate['host-monitoring']): continue
+        on, off = sum(rate['host']) / len(rate['host']), sum(rate['host-monitoring']) / len(rate['host-monitoring'])
+        lines.append(f"monitoring costs {100 * (1 - on / off):+.1f} % at {workers} worker(s), {users} users, {generator}: "
+                     f"{' / '.join(f'{v:.0f}' for v in rate['host'])} predictions/s with it, "
+                     f"{' / '.join(f'{v:.0f}' for v in rate['host-monitoring'])} without (goal: at most 5 %; steps where one worker took "
+                     "every connection left out)")
+    return lines
+
+
 def report(results: list, args, path: Path):
     command = ['python loadtest/run.py', '--targets', *args.targets, '--workers', *map(str, args.workers), '--users', *map(str, args.users),
                '--seconds', str(args.seconds), '--generator', args.generator]
@@ -240,21 +274,23 @@ def report(results: list, args, path: Path):
               f"{r['server_cpu_s']} / {r['generator_cpu_s']} / {r['others_cpu_s']} | {r['requests'] / r['server_cpu_s']:.0f} |" for r in results]
     lines += ['', 'Server Python (`sys.version`; PGO/LTO read from `sysconfig.get_config_var("CONFIG_ARGS")`):', '',
               *[f'- {target}: {python}, {version}' for target, python, version in dict.fromkeys((r['target'], r['python'], r['python_version']) for r in results)]]
+    if cost := monitoring_cost(results): lines += ['', *(f'- {line}' for line in cost)]
     path.write_text('\n'.join(lines) + '\n')
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('--targets', nargs='+', choices=['host', 'host+collect', 'host-monitoring', 'container'], default=['host'],
+    p.add_argument('--targets', nargs='+', choices=['host', 'host+collect', 'host-monitoring', 'container'], default=MONITORING_TARGETS,
                    help="'host': facemask serve here; 'host+collect': the same collecting faces for review (--collect); "
                         "'host-monitoring': the same without metrics and compliance history; 'container': the API image (make image) "
-                        "(default: host; repeat targets to alternate them)")
+                        f"(default: {' '.join(MONITORING_TARGETS)}: what monitoring costs, alternated twice; repeat targets to alternate them)")
     p.add_argument('--workers', type=int, nargs='+', default=[1, 2], help='worker counts to compare (default: 1 2)')
-    p.add_argument('--users', type=int, nargs='+', default=[1, 8, 32], help='concurrent users per step (default: 1 8 32)')
-    p.add_argument('--seconds', type=int, default=10, help='duration of each step, at most 30 (default: 10)')
-    p.add_argument('--generator', choices=['locust', 'wrk', 'both'], default='locust',
-                   help="load generator: Locust (Python, loadtest/locustfile.py), wrk (C, `make wrk`; loadtest/predict.lua, "
-                        "/predict only, users = connections), or both one after the other against the same server (default: locust)")
+    p.add_argument('--users', type=int, nargs='+', default=[32], help='concurrent users per step (default: 32)')
+    p.add_argument('--seconds', type=int, default=20, help='duration of each step, at most 30 (default: 20)')
+    p.add_argument('--generator', choices=['locust', 'wrk', 'both'], default='wrk',
+                   help="load generator: wrk (C, `make wrk`, which leaves the server the cores; loadtest/predict.lua, /predict only, "
+                        "users = connections), Locust (Python, loadtest/locustfile.py: /health and group photos too, but it takes "
+                        "CPU from the server), or both one after the other against the same server (default: wrk)")
     p.add_argument('--out', type=Path, default=Path('outputs/loadtest'))
     args = p.parse_args()
     if not 1 <= args.seconds <= 30: p.error('--seconds must be between 1 and 30 (the machine is shared)')
@@ -269,6 +305,7 @@ def main():
         w = csv.DictWriter(f, fieldnames=list(results[0]))
         w.writeheader(); w.writerows(results)
     report(results, args, args.out/'report.md')
+    for line in monitoring_cost(results): print(line)
     plot(results, args.out/'latency_vs_users.png')
     print(f"report: {args.out/'report.md'}, plot: {args.out/'latency_vs_users.png'}")
     if any(r['failures'] for r in results): raise SystemExit('some requests failed: see the generator logs in ' + str(args.out))

@@ -1,3 +1,4 @@
+import os
 import sys
 from pathlib import Path
 
@@ -13,3 +14,26 @@ def home(tmp_path, monkeypatch):
     h.mkdir()
     monkeypatch.setenv('FACEMASK_HOME', str(h))
     return h
+
+
+@pytest.fixture(scope='module')
+def toy_home(tmp_path_factory):
+    "A FACEMASK_HOME with a small colour-coded dataset named like the real-photo source, one per test module."
+    from facemask.testing import make_class_tree
+    from toy_runs import facemask
+    home = tmp_path_factory.mktemp('home')
+    os.environ['FACEMASK_HOME'] = str(home)
+    src = make_class_tree(tmp_path_factory.mktemp('src') / 'andrewmvd', 24, learnable=True, size=(40, 40))
+    facemask('data', 'import', src)
+    yield home
+    del os.environ['FACEMASK_HOME']
+
+
+SLOWEST_FIRST = ['test_train_runs.py', 'test_monitoring.py', 'test_retrain.py', 'test_tune.py', 'test_train_cascade.py', 'test_docs.py',
+                 'test_dashboard_browser.py', 'test_cli.py', 'test_cameras.py']   # by `pytest --durations` on 2 cores, slowest first
+
+
+def pytest_collection_modifyitems(items):
+    "The slowest test files first, so that the two processes of `make test` (`-n 2 --dist loadfile`) finish together."
+    rank = {name: i for i, name in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))   # stable: each file's own order stays

@@ -3,7 +3,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -12,31 +11,7 @@ import pytest
 from PIL import Image
 
 from facemask.core import CLASS_NAMES
-from facemask.testing import make_class_tree
-
-FACEMASK = str(Path(sys.executable).parent / 'facemask')
-TINY = ['-p', 'arch', 'cnn', '-p', 'epochs', '2', '-p', 'image_size', '32', '-p', 'width', '8', '-p', 'depth', '2']
-
-
-def facemask(*args, check=True):
-    res = subprocess.run([FACEMASK, *map(str, args)], capture_output=True, text=True, timeout=600)
-    if check: assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-3000:]
-    return res
-
-
-def runs():
-    return [json.loads(l) for l in facemask('runs', '--json').stdout.splitlines()]
-
-
-@pytest.fixture(scope='module')
-def toy_home(tmp_path_factory):
-    "A FACEMASK_HOME with a small colour-coded dataset named like the real-photo source."
-    home = tmp_path_factory.mktemp('home')
-    os.environ['FACEMASK_HOME'] = str(home)
-    src = make_class_tree(tmp_path_factory.mktemp('src') / 'andrewmvd', 24, learnable=True, size=(40, 40))
-    facemask('data', 'import', src)
-    yield home
-    del os.environ['FACEMASK_HOME']
+from toy_runs import FACEMASK, TINY, facemask, runs
 
 
 def test_run_is_recorded_with_all_its_files(toy_home):
@@ -114,31 +89,6 @@ def test_kill_9_mid_run_then_next_run_succeeds(toy_home):
     assert 'succeeded' in facemask('train', *TINY).stdout
 
 
-def test_tune_records_best_params(toy_home):
-    out = facemask('tune', '--max-trials', '2', '--epochs', '2').stdout
-    assert 'train with:' in out and 'facemask train -p arch' in out
-    run = runs()[-1]
-    assert run['kind'] == 'tune' and run['status'] == 'succeeded'
-    best = json.loads((toy_home / 'outputs' / 'runs' / run['run_id'] / 'best_params.json').read_text())
-    from facemask.model import ARCHITECTURES
-    assert best['params']['arch'] in ARCHITECTURES
-
-
-def test_distributed_tune_splits_trials_between_two_workers(toy_home):
-    "A chief and 2 workers on loopback (keras-tuner's distributed mode): both workers train trials, the best is recorded."
-    import pandas as pd
-    out = facemask('tune', '--max-trials', '4', '--epochs', '1', '--workers', '2').stdout
-    run = runs()[-1]
-    assert run['kind'] == 'tune' and run['status'] == 'succeeded' and 'train with:' in out
-    folder = toy_home / 'outputs' / 'runs' / run['run_id']
-    trials = pd.read_csv(folder / 'trials.csv')
-    assert len(trials) == 4 and set(trials['tuner']) == {'tuner0', 'tuner1'}   # split between the workers, none trained by the chief
-    best = json.loads((folder / 'best_params.json').read_text())
-    top = trials[trials['score'] == trials['score'].max()]   # a tie on the toy data: any of the best is the best
-    assert best['params']['arch'] in set(top['arch']) and run['metrics']['best_score'] == pytest.approx(trials['score'].max())
-    assert (folder / 'tuner' / 'chief.log').exists() and (folder / 'tuner' / 'tuner1.log').exists()
-
-
 def test_notebook_parameters_match_the_library_defaults():
     import papermill as pm
     from facemask.train import DEFAULT_PARAMS
@@ -207,63 +157,3 @@ def test_threshold_moves_the_decision_of_a_run_and_its_recorded_figures(toy_home
     assert json.loads((folder / 'metrics.json').read_text())['operating_point']['validation']['recall'] >= 0.5
     bad = facemask('threshold', run['run_id'], '--value', '2', check=False)
     assert bad.returncode != 0 and 'between 0 and 1' in bad.stderr
-
-
-def test_a_cascade_is_measured_as_served_and_kept_by_fine_tuning(toy_home):
-    if not runs(): facemask('train', *TINY)   # run alone: a first network to back the next
-    first = runs()[0]['run_id']
-    production = [r['run_id'] for r in runs() if r['production']]
-    facemask('train', *TINY, '-p', 'second_stage', first, '-p', 'second_stage_margin', '1.0')   # margin 1: every face asks both
-    cascade = runs()[-1]
-    folder = toy_home / 'outputs' / 'runs' / cascade['run_id']
-    metrics = json.loads((folder / 'metrics.json').read_text())
-    assert metrics['second_stage'] == {'from': first, 'arch': 'cnn', 'image_size': 32, 'margin': 1.0}
-    assert (folder / 'second_stage.tflite').read_bytes() == (toy_home / 'outputs' / 'runs' / first / 'model.tflite').read_bytes()
-    assert metrics['test']['second_stage_share'] == 1.0 and 'A cascade' in (folder / 'model_card.md').read_text()
-    assert 'a second network on 100.0% of the faces' in facemask('evaluate', cascade['run_id']).stdout
-    facemask('promote', cascade['run_id'])
-    facemask('train', *TINY, '-p', 'init', 'production', '-p', 'epochs', '0')   # fine-tuning production keeps its second stage
-    tuned = runs()[-1]
-    tuned_folder = toy_home / 'outputs' / 'runs' / tuned['run_id']
-    assert tuned['params']['second_stage'] == 'production' and tuned['params']['second_stage_margin'] == 1.0
-    tuned_metrics = json.loads((tuned_folder / 'metrics.json').read_text())
-    assert tuned_metrics['second_stage']['from'] == first and tuned_metrics['initial_model'] == cascade['run_id']
-    assert tuned_metrics['epochs_trained'] == 0 and tuned_metrics['test']['overall'] == metrics['test']['overall']   # 0 epochs: the same model
-    assert f"the network of run `{cascade['run_id']}` as it is" in (tuned_folder / 'model_card.md').read_text()
-    assert (tuned_folder / 'second_stage.tflite').read_bytes() == (folder / 'second_stage.tflite').read_bytes()
-    bad = facemask('train', *TINY, '-p', 'second_stage', 'teacher', check=False)
-    assert bad.returncode != 0 and 'needs a run distilled from one teacher' in bad.stderr
-    bad = facemask('train', *TINY, '-p', 'epochs', '0', check=False)
-    assert bad.returncode != 0 and 'only with -p init production' in bad.stderr
-    while [r['run_id'] for r in runs() if r['production']] != production: facemask('rollback')
-
-
-def test_a_run_measures_itself_behind_the_face_detector(tmp_path, monkeypatch):
-    "Annotated photos beside the data: each run records `faces_val` (its model behind the detector, on the validation photos) and shows it on its card."
-    from facemask.data import load_dataset
-    from facemask.faces import split_photos
-    from facemask.testing import learnable_image, noise_image
-    shared = tmp_path / 'shared' / 'data'
-    photos = shared / 'photos' / 'andrewmvd'
-    (photos / 'images').mkdir(parents=True)
-    boxes = []
-    for i in range(36):   # one labelled face per photo; its crop is named <photo>_0 like the real sources'
-        label = CLASS_NAMES[i % 3]
-        noise_image(160, 120, seed=i).save(photos / 'images' / f'p{i}.jpg')
-        boxes.append(f'p{i}.jpg,40,30,80,80,{label}')
-        (shared / 'faces' / 'andrewmvd' / label).mkdir(parents=True, exist_ok=True)
-        learnable_image(label, 40, 50, seed=i).save(shared / 'faces' / 'andrewmvd' / label / f'p{i}_0.png')
-    (photos / 'annotations.csv').write_text('file,xmin,ymin,xmax,ymax,label\n' + '\n'.join(boxes) + '\n')
-    monkeypatch.setenv('FACEMASK_HOME', str(tmp_path / 'home'))
-    monkeypatch.setenv('FACEMASK_SHARED_DATA', str(shared))
-    facemask('data', 'import', shared / 'faces' / 'andrewmvd')
-    val_photos = split_photos(load_dataset().manifest, 'andrewmvd', 'val')
-    assert val_photos
-    facemask('train', *TINY)
-    (run,) = runs()
-    folder = tmp_path / 'home' / 'outputs' / 'runs' / run['run_id']
-    faces = json.loads((folder / 'metrics.json').read_text())['faces_val']
-    assert faces['photos'] == len(val_photos) and sum(v['faces'] for v in faces['per_class'].values()) == len(val_photos)
-    assert '### Group photos and video (validation photos)' in (folder / 'model_card.md').read_text()
-    res = facemask('train', *TINY, '-p', 'detector_crops', '1', check=False)   # generated noise holds no face to find
-    assert res.returncode == 1 and 'found no labelled face in the train photos' in res.stderr
