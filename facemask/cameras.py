@@ -183,7 +183,7 @@ def _labelled(self: StreamReader, seen: float):
 def _status(self: StreamReader) -> dict:
     "The stream's state and counts, without its password; `stalled` when up but silent for longer than the timeout."
     quiet = self.state == 'up' and self.last_frame_at is not None and time.time() - self.last_frame_at > self.timeout_s
-    recent = [(t, lag) for t, lag in self.recent if time.monotonic() - t < 10]   # the last 10 s
+    recent = [(t, lag) for t, lag in tuple(self.recent) if time.monotonic() - t < 10]   # the last 10 s (a copy: the labeller appends)
     return {'camera': self.name, 'url': redact(self.url), 'state': 'stalled' if quiet else self.state, 'error': self.error and redact(self.error),
             'frames_read': self.frames_read, 'frames_labelled': self.frames_labelled, 'frames_dropped': self.frames_dropped,
             'frames_per_second': round((len(recent) - 1) / (recent[-1][0] - recent[0][0]), 2) if len(recent) > 2 else 0.0,
