@@ -28,13 +28,13 @@ from facemask.video import frames, open_video, watch, write_clip
 
 def clip_photos(n: int, splits=('test',), faces=(1, 5), bare: bool = False) -> list:
     """Up to `n` photos of `splits` with `faces` (fewest, most) labelled faces, all of them without a mask if `bare`, alternating
-    between the real-photo sources."""
-    manifest, picked = load_dataset().manifest, []
+    between the real-photo sources; `splits=None`: any annotated photo, in name order (no dataset import needed)."""
+    manifest, picked = None if splits is None else load_dataset().manifest, []
     for source in REAL_PHOTO_SOURCES:
         folder = shared_data_dir() / 'photos' / source
         labels = pd.read_csv(folder / 'annotations.csv').groupby('file')['label']
         counts, all_bare = labels.size(), labels.agg(lambda l: (l == 'without_mask').all())
-        photos = [f for split in splits for f in split_photos(manifest, source, split)]
+        photos = sorted(counts.index) if splits is None else [f for split in splits for f in split_photos(manifest, source, split)]
         picked.append([folder / 'images' / f for f in photos
                        if faces[0] <= counts.get(f, 0) <= faces[1] and (all_bare.get(f, False) or not bare)])
     mixed = [p for pair in itertools.zip_longest(*picked) for p in pair if p is not None]
