@@ -16,8 +16,8 @@ from collections import deque
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from .core import STREAM_MAX_BACKOFF_S, STREAM_TIMEOUT_S, FacemaskError, outputs_dir, write_json
-from .video import SEGMENT_S, _quiet_opencv, watch
+from .core import SEGMENT_S, STREAM_MAX_BACKOFF_S, STREAM_TIMEOUT_S, FacemaskError, outputs_dir, write_json
+from .video import _quiet_opencv, watch
 
 # %% auto #0
 __all__ = ['STREAM_SCHEMES', 'DEFAULT_PORTS', 'KEPT_FRAMES', 'SECRET_VARIABLE', 'STATUS_EVERY_S', 'is_stream', 'redact',
@@ -282,7 +282,7 @@ def run_cameras(cameras: list, predictor=None, detector=None, stop: threading.Ev
     try:
         while any(t.is_alive() for t in threads) and not stop.wait(STATUS_EVERY_S): write_status(readers)
     finally:
-        for reader in readers.values(): reader._stopping.set()   # all at once: each may wait out its timeout
+        for reader in readers.values(): reader.stop(timeout_s=0)   # all told at once: each may wait out its timeout below
         for reader in readers.values(): reader.stop()
         for thread in threads: thread.join()
         write_status(readers, running=False)

@@ -9,8 +9,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from .core import (CLASS_NAMES, PROMOTION_MARGIN, REAL_PHOTO_SOURCES, RETRAIN_DEFAULTS, STREAM_MAX_BACKOFF_S, STREAM_TIMEOUT_S,
-                           FacemaskError, outputs_dir)
+from .core import (CLASS_NAMES, KEEP_SEGMENTS, PROMOTION_MARGIN, REAL_PHOTO_SOURCES, RETRAIN_DEFAULTS, STREAM_MAX_BACKOFF_S,
+                           STREAM_TIMEOUT_S, FacemaskError, outputs_dir)
 
 # %% auto #0
 __all__ = ['build_parser', 'main']
@@ -296,11 +296,8 @@ def _watch(args):
     reader = None
     if is_stream(args.source):
         reader = StreamReader(stream_url(args.source, args.password_file), redact(args.source), args.timeout, args.max_backoff, args.fps,
-                              log=lambda line: print(line, file=sys.stderr, flush=True))
-    if args.metrics_port is not None:
-        from facemask.metrics import serve_metrics
-        serve_metrics(args.metrics_port, args.metrics_host, *([CameraCollector({reader.name: reader})] if reader else []))
-        print(f'metrics: http://{args.metrics_host}:{args.metrics_port}/metrics', file=sys.stderr, flush=True)
+                              log=_say_on_stderr)
+    _serve_metrics(args, *([CameraCollector({reader.name: reader})] if reader else []))
     with contextlib.ExitStack() as stack:
         lines = None if args.json is None else (sys.stdout if args.json == '-' else stack.enter_context(atomic_write(args.json, 'w')))
         collector, history = _collector(args, 'watch'), _recorder(args)
@@ -327,6 +324,15 @@ def _watch(args):
     if history: say(f"compliance history of site {history.site}: {history_path()} (see: facemask history --site {history.site})"
                     + (f'; NOT all written: {history.error}' if history.error else ''))
 
+def _say_on_stderr(line: str): print(line, file=sys.stderr, flush=True)
+
+def _serve_metrics(args, *collectors):
+    "With `--metrics-port`: Prometheus metrics (and `collectors`) served while the command runs."
+    if args.metrics_port is None: return
+    from facemask.metrics import serve_metrics
+    serve_metrics(args.metrics_port, args.metrics_host, *collectors)
+    _say_on_stderr(f'metrics: http://{args.metrics_host}:{args.metrics_port}/metrics')
+
 def _stream_line(status: dict) -> str:
     "One line of a stream's counts."
     gaps = status['gaps']
@@ -342,14 +348,9 @@ def _cameras(args):
     if not args.config: raise FacemaskError('name the cameras file (facemask cameras cameras.toml), or ask for --status')
     cameras, readers, stop = load_cameras(args.config), {}, threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())   # a container stopped: every camera ends cleanly, histories written
-    if args.metrics_port is not None:
-        from facemask.metrics import serve_metrics
-        serve_metrics(args.metrics_port, args.metrics_host, CameraCollector(readers))
-        print(f'metrics: http://{args.metrics_host}:{args.metrics_port}/metrics', file=sys.stderr, flush=True)
-    print(f"watching {len(cameras)} camera(s): {', '.join(c.name for c in cameras)} (Ctrl-C stops them all; state: facemask cameras --status)",
-          file=sys.stderr, flush=True)
-    say = lambda line: print(line, file=sys.stderr, flush=True)
-    try: reports = run_cameras(cameras, stop=stop, max_frames=args.max_frames, readers=readers, log=say)
+    _serve_metrics(args, CameraCollector(readers))
+    _say_on_stderr(f"watching {len(cameras)} camera(s): {', '.join(c.name for c in cameras)} (Ctrl-C stops them all; state: facemask cameras --status)")
+    try: reports = run_cameras(cameras, stop=stop, max_frames=args.max_frames, readers=readers, log=_say_on_stderr)
     except KeyboardInterrupt: reports = {}
     for name, reader in readers.items():
         report = reports.get(name, {})
@@ -659,11 +660,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help='attempts to open a stream again wait 1, 2, 4 ... up to S seconds (default: %(default)s)')
     r.add_argument('--password-file', metavar='FILE', help="a network stream's password, read from FILE (a mounted secret) rather than the URL")
     r.add_argument('--segment-minutes', type=float, metavar='M', help='with --out DIR: the annotated video cut into files of M minutes in DIR, '
-                                                                       'the newest 144 kept (a camera or a stream has no end)')
+                                                                       f'the newest {KEEP_SEGMENTS} kept (a camera or a stream has no end)')
     r.set_defaults(func=_watch)
     r = sub.add_parser('cameras', help="watch a site's network cameras together, each kept alive",
                        description='Watch every camera of a TOML file ([defaults] and [[camera]] tables: name, url, site, fps, collect, '
-                                   'blur, out, password_file, timeout_s, max_backoff_s) with one model shared in turns; streams that '
+                                   'blur, out, segment_minutes, password_file, timeout_s, max_backoff_s) with one model shared in turns; streams that '
                                    'drop are opened again with back-off. Ctrl-C or SIGTERM stops them all, histories written. '
                                    '--status prints the state of each camera of the supervisor running here.')
     r.add_argument('config', nargs='?', metavar='CAMERAS.toml', help='the cameras to watch')

@@ -198,13 +198,17 @@ def record_gap(site: str, camera: str, start: float, end: float, why: str | None
         with transaction(con): con.execute('INSERT OR REPLACE INTO gaps VALUES (?, ?, ?, ?, ?)', (check_site(site), camera, start, end, why))
     finally: con.close()
 
-def history_gaps(site: str | None = None, since: float | None = None, until: float | None = None) -> pd.DataFrame:
-    "The cameras' outages that ended from `since` to `until` (Unix seconds), oldest first."
-    where, args = ['end >= ?', 'start < ?'], [since or 0, until or 1e12]
+def _select(table: str, ends: str, order: str, site: str | None, since: float | None, until: float | None) -> pd.DataFrame:
+    "The rows of `table` whose `ends` column is from `since` and whose start is before `until` (Unix seconds), of one site or all."
+    where, args = [f'{ends} >= ?', 'start < ?'], [since or 0, until or 1e12]
     if site is not None: where.append('site = ?'); args.append(check_site(site))
     con = open_database(history_path(), SCHEMA)
-    try: return pd.read_sql_query(f"SELECT * FROM gaps WHERE {' AND '.join(where)} ORDER BY start, camera", con, params=args)
+    try: return pd.read_sql_query(f"SELECT * FROM {table} WHERE {' AND '.join(where)} ORDER BY {order}", con, params=args)
     finally: con.close()
+
+def history_gaps(site: str | None = None, since: float | None = None, until: float | None = None) -> pd.DataFrame:
+    "The cameras' outages that ended from `since` to `until` (Unix seconds), oldest first."
+    return _select('gaps', 'end', 'start, camera', site, since, until)
 
 # %% ../nbs/05e_history.ipynb #bbf98999
 DRIFT_MIN_FACES = 50
@@ -264,11 +268,7 @@ def parse_time(text, now: float | None = None) -> float:
 def history_rows(site: str | None = None, since: float | None = None, until: float | None = None) -> pd.DataFrame:
     "The stored windows (one row per site, window and model version) from `since` to `until` (Unix seconds), oldest first."
     if not history_path().exists(): return pd.DataFrame(columns=['site', 'start', 'seconds', 'model_version', *COUNTS, 'last_seen'])
-    where, args = ['start >= ?', 'start < ?'], [since or 0, until or 1e12]
-    if site is not None: where.append('site = ?'); args.append(check_site(site))
-    con = open_database(history_path(), SCHEMA)
-    try: return pd.read_sql_query(f"SELECT * FROM history WHERE {' AND '.join(where)} ORDER BY start, site", con, params=args)
-    finally: con.close()
+    return _select('history', 'start', 'start, site', site, since, until)
 
 def summarise(rows: pd.DataFrame, every: int | str | None = '1h', reference: dict | None = None) -> pd.DataFrame:
     """`rows` of `history_rows` summed per site and period of local time (`every`; None: the whole span, one row per site, all

@@ -16,13 +16,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .core import CLASS_NAMES, FacemaskError, progress_bar
+from .core import CLASS_NAMES, KEEP_SEGMENTS, SEGMENT_S, FacemaskError, progress_bar
 from .detect import SURE_SCORE
 from .faces import LookMemory, classify_faces, collect_faces, draw_faces, match_faces
 
 # %% auto #0
-__all__ = ['SEGMENT_S', 'KEEP_SEGMENTS', 'FaceTracker', 'is_camera', 'open_video', 'frames', 'VideoOut', 'write_clip', 'Segments',
-           'watch']
+__all__ = ['FaceTracker', 'is_camera', 'open_video', 'frames', 'VideoOut', 'write_clip', 'Segments', 'watch']
 
 # %% ../nbs/06c_video.ipynb #e7bc442e
 class FaceTracker:
@@ -158,8 +157,6 @@ def write_clip(images: list, path, fps: float = 25, size: tuple = (640, 480), fr
     return Path(path)
 
 # %% ../nbs/06c_video.ipynb #33a79893
-SEGMENT_S, KEEP_SEGMENTS = 600, 144
-
 class Segments:
     "An annotated video cut into `folder/NAME-YYYYmmddTHHMMSS.mp4` files of `seconds` each (by the frames' times); the newest `keep` kept."
     def __init__(self, folder, name: str, fps: float, size: tuple, seconds: float = SEGMENT_S, keep: int = KEEP_SEGMENTS):
