@@ -42,8 +42,8 @@ check-export: setup  ## facemask/ must be exactly what the notebooks export
 	@before=$$(cat facemask/*.py | md5sum); $(BIN)/nbdev_export; after=$$(cat facemask/*.py | md5sum); \
 	 [ "$$before" = "$$after" ] || { echo "facemask/ was out of date with nbs/ (now re-exported): edit notebooks, never facemask/"; exit 1; }
 
-test-notebooks: setup  ## run every notebook's tests (nbdev_test)
-	$(BIN)/nbdev_test --n_workers 2
+test-notebooks: setup  ## run every notebook's tests as nbdev_test does, keeping their outputs for the docs build (.ci/docs.py test)
+	$(BIN)/python .ci/docs.py test
 
 test-py: setup chromium prometheus rtsp-server  ## pytest: command line, HTTP API, network cameras, bad-input corpus, training and retraining runs, the dashboard in a browser, packaging
 	$(BIN)/pytest -rs -n 2 --dist loadfile tests   # two processes, each test file in one (its module's home); -rs: why a test was skipped

@@ -3,11 +3,15 @@
 
     python .ci/docs.py readme [--check]   README.md from nbs/index.ipynb, executed (--check: fail if they differ)
     python .ci/docs.py build              the site in _docs/: the notebooks executed into _proc/, rendered by mkdocs, links checked
+    python .ci/docs.py test               every notebook's tests, run as `nbdev_test` runs them, their outputs kept for the two above
+
+`make test` runs `test` first: `build` and `readme` then reuse each notebook's execution while neither the
+notebook nor the package changed (outputs/executed_notebooks/, keyed by both), so the notebooks run once.
 
 `make readme` and `make docs` call these. nbdev's own builder needs Quarto, which cannot be installed
 from PyPI; mkdocs-material with mkdocs-jupyter can (pinned in settings.ini).
 """
-import argparse, json, os, posixpath, re, shutil, subprocess, sys
+import argparse, hashlib, json, os, posixpath, re, shutil, subprocess, sys
 from concurrent.futures import ProcessPoolExecutor
 from html.parser import HTMLParser
 from multiprocessing import get_context
@@ -16,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 NBS, PROC, SITE = ROOT/'nbs', ROOT/'_proc', ROOT/'_docs'
+EXECUTED = ROOT/'outputs'/'executed_notebooks'
 NOT_EXECUTED = {'train.ipynb', 'tune.ipynb', 'explore.ipynb', 'dashboard.ipynb'}   # papermill's and Voilà's: shown as written
 HIDDEN = {'hide', 'default_exp', 'include:'}
 README_HEADER = '<!-- Generated from nbs/index.ipynb by `make readme`: edit the notebook, not this file. -->\n\n'
@@ -30,15 +35,17 @@ def skip_flags() -> set:
 
 
 def execute(path: str) -> dict:
-    "Run a notebook as `nbdev_test` does (in its folder, slow cells skipped) and return it with its outputs."
+    "Run a notebook as `nbdev.test.test_nb` does (in its folder, slow cells skipped) and return it with its outputs."
     from execnb.shell import CaptureShell
+    from nbdev.config import get_config
     from nbdev.process import NBProcessor
     path, flags = Path(path), skip_flags()
+    sys.path.insert(0, str(get_config().config_path))
     os.environ['IN_TEST'] = '1'
     nb = NBProcessor(path).nb
 
     def no_eval(cell):
-        if cell.cell_type != 'code': return True
+        if cell.cell_type != 'code' or 'nbdev_export(' in cell.source: return True
         d = cell.directives_ or {}
         return d.get('eval:', [''])[0].lower() == 'false' or bool(flags & d.keys())
     shell = CaptureShell(path)
@@ -64,10 +71,44 @@ def read_plain(path: Path) -> dict:
     return shown_as_directed(NBProcessor(path).nb)
 
 
+def package_key() -> bytes:
+    "What every notebook's outputs depend on besides the notebook itself: the package's code and the project's settings."
+    files = sorted((ROOT/'facemask').rglob('*.py')) + [ROOT/'settings.ini']
+    return hashlib.sha256(b''.join(f.relative_to(ROOT).as_posix().encode() + f.read_bytes() for f in files)).digest()
+
+
 def executed(paths, workers: int = 2) -> dict:
-    "Each notebook run in a fresh process (at most `workers` at once), like `nbdev_test --n_workers`."
+    """Each notebook run in a fresh process (at most `workers` at once), like `nbdev_test --n_workers`, or taken from
+    EXECUTED where it ran with the same notebook and package before. Raises once every notebook has run, naming each failure."""
+    key, done, failed = package_key(), {}, []
+    name = lambda p: p.relative_to(NBS).with_suffix('').as_posix().replace('/', '--')
+    kept = {p: EXECUTED/f'{name(p)}@{hashlib.sha256(key + p.read_bytes()).hexdigest()[:20]}.json' for p in map(Path, paths)}
+    for p, f in kept.items():
+        if f.exists(): done[p] = json.loads(f.read_text())
     with ProcessPoolExecutor(workers, mp_context=get_context('spawn'), max_tasks_per_child=1) as pool:
-        return dict(zip(paths, pool.map(execute, map(str, paths))))
+        running = {p: pool.submit(execute, str(p)) for p in kept if p not in done}
+        for p, job in running.items():
+            try: done[p] = job.result()
+            except RuntimeError as e: failed.append(str(e)); continue
+            EXECUTED.mkdir(parents=True, exist_ok=True)
+            for stale in EXECUTED.glob(f'{name(p)}@*.json'): stale.unlink()
+            tmp = kept[p].with_suffix('.tmp'); tmp.write_text(json.dumps(done[p])); tmp.replace(kept[p])
+    if failed: raise RuntimeError('\n\n'.join(failed))
+    return {Path(p): done[Path(p)] for p in paths}
+
+
+def test() -> int:
+    "Every notebook `nbdev_test` would test, run its way; their outputs kept for `build` and `readme`."
+    from nbdev.config import get_config
+    from nbdev.doclinks import nbglob
+    from nbdev.test import _keep_file
+    notebooks = sorted(p.absolute() for p in nbglob(get_config().nbs_path, as_path=True) if _keep_file(p, '.notest'))
+    print(f'testing {len(notebooks)} notebooks (slow cells skipped) ...', flush=True)
+    try: executed(notebooks)
+    except RuntimeError as e:
+        print(e, file=sys.stderr); return 1
+    print('Success.')
+    return 0
 
 
 def relink(text: str, rewrite) -> str:
@@ -191,8 +232,9 @@ def main(argv=None) -> int:
     r = sub.add_parser('readme', help='README.md from nbs/index.ipynb, executed')
     r.add_argument('--check', action='store_true', help='only check that README.md is what the notebook makes')
     sub.add_parser('build', help='the documentation site in _docs/ (notebooks executed into _proc/, links checked)')
+    sub.add_parser('test', help="every notebook's tests, run as nbdev_test runs them, their outputs kept for build and readme")
     args = parser.parse_args(argv)
-    return readme(args.check) if args.command == 'readme' else build()
+    return readme(args.check) if args.command == 'readme' else build() if args.command == 'build' else test()
 
 
 if __name__ == '__main__':

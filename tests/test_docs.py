@@ -1,6 +1,8 @@
 "The README is what nbs/index.ipynb makes, and `make docs` builds a site whose every internal link resolves."
-import re, subprocess, sys
+import json, re, subprocess, sys
 from pathlib import Path
+
+import pytest
 
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,3 +55,26 @@ def test_make_docs_builds_the_site():
     home = (site/'index.html').read_text()
     assert 'mybinder.org' in home and 'images/dashboard_predict.png' in home and 'guide/openapi.html' in home
     assert 'default_exp' not in (site/'01_data.html').read_text()   # nbdev's directives are not shown
+
+
+def test_a_notebook_runs_once_while_it_and_the_package_are_unchanged(tmp_path, monkeypatch):
+    "`make test` runs the notebooks once: the docs build reuses the kept outputs, and runs a notebook again once it changed."
+    monkeypatch.setattr(docs, 'NBS', tmp_path)
+    monkeypatch.setattr(docs, 'EXECUTED', tmp_path/'kept')
+    nb = tmp_path/'sums.ipynb'
+    def write(code):
+        nb.write_text(json.dumps({'cells': [{'cell_type': 'code', 'execution_count': None, 'metadata': {}, 'outputs': [], 'source': code}],
+                                  'metadata': {'kernelspec': {'name': 'python3', 'language': 'python', 'display_name': 'Python 3'}},
+                                  'nbformat': 4, 'nbformat_minor': 5}))
+    def shown(): return docs.output_text(docs.executed([nb], workers=1)[nb]['cells'][0]['outputs'][0])
+    write('print(41 + 1)')
+    assert shown() == '42\n'
+    [kept] = (tmp_path/'kept').glob('*.json')
+    kept.write_text(kept.read_text().replace('42', 'kept'))
+    assert shown() == 'kept\n'   # not run again
+    write('print(2 + 2)')
+    assert shown() == '4\n' and len(list((tmp_path/'kept').glob('*.json'))) == 1   # run again, the stale outputs gone
+    write('1 / 0')
+    with pytest.raises(RuntimeError, match='ZeroDivisionError'): docs.executed([nb], workers=1)
+    write('print(2 + 2)')
+    assert shown() == '4\n'   # the outputs of the last version that ran are kept through a failure
