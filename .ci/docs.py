@@ -14,7 +14,6 @@ from PyPI; mkdocs-material with mkdocs-jupyter can (pinned in settings.ini).
 import argparse, hashlib, json, os, posixpath, re, shutil, subprocess, sys
 from concurrent.futures import ProcessPoolExecutor
 from html.parser import HTMLParser
-from multiprocessing import get_context
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -78,15 +77,18 @@ def package_key() -> bytes:
 
 
 def executed(paths, workers: int = 2) -> dict:
-    """Each notebook run in a fresh process (at most `workers` at once), like `nbdev_test --n_workers`, or taken from
+    """Each notebook run in one of `workers` forked processes, each running one after another as `nbdev_test --n_workers` does
+    (a worker keeps what it imported: TensorFlow is imported once per worker, not once per notebook), or taken from
     EXECUTED where it ran with the same notebook and package before. Raises once every notebook has run, naming each failure."""
     key, done, failed = package_key(), {}, []
     name = lambda p: p.relative_to(NBS).with_suffix('').as_posix().replace('/', '--')
     kept = {p: EXECUTED/f'{name(p)}@{hashlib.sha256(key + p.read_bytes()).hexdigest()[:20]}.json' for p in map(Path, paths)}
     for p, f in kept.items():
         if f.exists(): done[p] = json.loads(f.read_text())
-    with ProcessPoolExecutor(workers, mp_context=get_context('spawn'), max_tasks_per_child=1) as pool:
-        running = {p: pool.submit(execute, str(p)) for p in kept if p not in done}
+    with ProcessPoolExecutor(workers) as pool:
+        # by its module's name: executing a notebook makes the worker's __main__ IPython's, where a later task could not find it
+        from docs import execute as run
+        running = {p: pool.submit(run, str(p)) for p in kept if p not in done}
         for p, job in running.items():
             try: done[p] = job.result()
             except RuntimeError as e: failed.append(str(e)); continue
