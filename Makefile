@@ -8,7 +8,7 @@ PORT ?= 8866
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup chromium prometheus wrk rtsp-server test test-notebooks test-py check-export real-data demo insights bench bench-retrain bench-site bench-queue bench-history bench-cameras screenshots loadtest loadtest-replicas image serve pins readme docs clean
+.PHONY: help setup chromium prometheus wrk rtsp-server test test-fast test-notebooks test-py check-export real-data demo insights bench bench-retrain bench-site bench-queue bench-history bench-cameras screenshots loadtest loadtest-replicas image serve pins readme docs clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -42,6 +42,10 @@ check-export: setup  ## facemask/ must be exactly what the notebooks export
 	@before=$$(cat facemask/*.py | md5sum); $(BIN)/nbdev_export; after=$$(cat facemask/*.py | md5sum); \
 	 [ "$$before" = "$$after" ] || { echo "facemask/ was out of date with nbs/ (now re-exported): edit notebooks, never facemask/"; exit 1; }
 
+test-fast: setup  ## the edit loop: the notebooks' tests and pytest without the tests marked slow (training, containers, real servers, browsers)
+	$(BIN)/python .ci/docs.py test
+	$(BIN)/pytest -q -n 2 -m 'not slow' tests
+
 test-notebooks: setup  ## run every notebook's tests as nbdev_test does, keeping their outputs for the docs build (.ci/docs.py test)
 	$(BIN)/python .ci/docs.py test
 
@@ -64,32 +68,32 @@ insights: real-data  ## render the dataset insights (papermill notebook + figure
 bench: real-data chromium rtsp-server wrk  ## print measured figures: model quality, prediction latency, video and network cameras, dashboard timings, API throughput
 	@echo "== production model on the frozen test split (real photos = andrewmvd + jolignier, with 95 % intervals) =="
 	$(BIN)/facemask evaluate
-	@echo "== every trained model: real-photo quality against LiteRT time per face (tests/bench_models.py) =="
-	$(BIN)/python tests/bench_models.py
+	@echo "== every trained model: real-photo quality against LiteRT time per face (tests/bench/bench_models.py) =="
+	$(BIN)/python tests/bench/bench_models.py
 	@echo "== prediction speed on real test images (this machine: $$(nproc) cores) =="
 	$(BIN)/facemask bench
 	@echo "== group photos of the test split: face detection + labels =="
 	$(BIN)/facemask evaluate-faces
-	@echo "== video: face detector per 640x480 frame, facemask watch end to end (tests/bench_video.py) =="
-	$(BIN)/python tests/bench_video.py
-	@echo "== network cameras: four RTSP streams at once, then one (tests/bench_cameras.py) =="
-	$(BIN)/python tests/bench_cameras.py
+	@echo "== video: face detector per 640x480 frame, facemask watch end to end (tests/bench/bench_video.py) =="
+	$(BIN)/python tests/bench/bench_video.py
+	@echo "== network cameras: four RTSP streams at once, then one (tests/bench/bench_cameras.py) =="
+	$(BIN)/python tests/bench/bench_cameras.py
 	@echo "== the dashboard in a browser (chromium) =="
-	$(BIN)/python tests/bench_dashboard.py
+	$(BIN)/python tests/bench/bench_dashboard.py
 	@echo "== HTTP API under load: 2 workers, 32 wrk connections for 10 s on loopback (make loadtest compares more) =="
 	$(BIN)/python loadtest/run.py --targets host --workers 2 --users 32 --seconds 10 --out outputs/loadtest/bench
 
 bench-queue: real-data  ## what the review queue puts first on two real cameras (the shipped model, the product's collector): faces, mistakes, incorrectly worn masks against the camera's rates
-	$(BIN)/python tests/bench_queue.py
+	$(BIN)/python tests/bench/bench_queue.py
 
 bench-history: real-data  ## a simulated day of one camera through watch --site: history size, read-back time, an alert's delay, what monitoring costs
-	$(BIN)/python tests/bench_history.py
+	$(BIN)/python tests/bench/bench_history.py
 
 bench-cameras: real-data rtsp-server  ## network cameras: four 640x480 25 frames/s RTSP streams watched together, then one alone (frames/s, lag, dropped, CPU)
-	$(BIN)/python tests/bench_cameras.py
+	$(BIN)/python tests/bench/bench_cameras.py
 
 screenshots: real-data chromium  ## refresh the dashboard screenshots of the README and the guide (nbs/images/dashboard_*.png)
-	$(BIN)/python tests/screenshot_dashboard.py
+	$(BIN)/python tests/bench/screenshot_dashboard.py
 
 LOCUST = --generator locust --users 1 8 32 --seconds 10
 
@@ -109,14 +113,14 @@ serve: setup  ## serve the HTTP API on 127.0.0.1:8000 (OpenAPI at /docs; Ctrl-C 
 	$(BIN)/facemask serve --workers 2
 
 bench-retrain: setup  ## time a one-click retraining with 200 new images on the full real data (a throw-away home; ~minutes)
-	$(BIN)/python tests/bench_retrain.py --faces "$(SHARED_DATA)/faces" --new 200
+	$(BIN)/python tests/bench/bench_retrain.py --faces "$(SHARED_DATA)/faces" --new 200
 
 SEED ?= 0
-bench-site: real-data  ## a site that adapts: the review queue + one retraining, jolignier as the site (tests/bench_site.py; ~20 min, kept in outputs/bench/site); BASE=shipped: the model that ships, half the site's test photos as its camera, corrections too; SEED=1: another seed
+bench-site: real-data  ## a site that adapts: the review queue + one retraining, jolignier as the site (tests/bench/bench_site.py; ~20 min, kept in outputs/bench/site); BASE=shipped: the model that ships, half the site's test photos as its camera, corrections too; SEED=1: another seed
 ifeq ($(BASE),shipped)
-	$(BIN)/python tests/bench_site.py --base shipped --labels 400 --orders queue --corrections 10,20,all --seed $(SEED)
+	$(BIN)/python tests/bench/bench_site.py --base shipped --labels 400 --orders queue --corrections 10,20,all --seed $(SEED)
 else
-	$(BIN)/python tests/bench_site.py --variant site oversample_site 4 select_on val_real_site_macro_f1 --seed $(SEED)
+	$(BIN)/python tests/bench/bench_site.py --variant site oversample_site 4 select_on val_real_site_macro_f1 --seed $(SEED)
 endif
 
 readme: setup  ## write README.md from nbs/index.ipynb, executed (edit the notebook, never README.md)

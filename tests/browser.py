@@ -1,7 +1,7 @@
 """Drive the Voilà dashboard in a real browser: Debian's chromium through Playwright.
 
 Shared by the browser tests (`tests/test_dashboard_browser.py`) and the dashboard benchmark
-(`tests/bench_dashboard.py`, run by `make bench`), so a new browser test is a few calls:
+(`tests/bench/bench_dashboard.py`, run by `make bench`), so a new browser test is a few calls:
 
     with serve_dashboard(home) as dashboard, chromium() as browser:
         page = open_dashboard(browser, dashboard.url)
@@ -15,7 +15,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -26,9 +25,9 @@ import psutil
 from PIL import Image
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
+from conftest import FACEMASK
 from facemask.core import free_port
 
-FACEMASK = str(Path(sys.executable).parent / 'facemask')   # the console script of this environment
 CHROMIUM = '/usr/bin/chromium'                               # Debian's chromium: Playwright cannot download its own here
 CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
                  '--no-first-run', '--disable-sync', '--disable-quic']

@@ -16,11 +16,11 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from corpus import bad_input_corpus, zip_slip_archive
+from conftest import FACEMASK
 from facemask.api import MAX_MB_ENV, TOKEN_ENV, create_app
 from facemask.core import CLASS_NAMES, free_port
 from facemask.testing import encode, make_class_tree, noise_image
 
-FACEMASK = str(Path(sys.executable).parent / 'facemask')
 TOKEN = 'test-token'
 AUTH = {'Authorization': f'Bearer {TOKEN}'}
 FACE = encode(noise_image(64, 64, seed=11))
@@ -161,6 +161,7 @@ def server(home):
     with running_api() as url: yield url
 
 
+@pytest.mark.slow   # a real server
 def test_real_server_takes_a_concurrent_burst(server):
     "400 requests from 16 threads (good faces of varied size, every corpus file, oversized bodies): each gets its status, none fails."
     corpus = bad_input_corpus()
@@ -241,6 +242,7 @@ def test_websocket_answers_every_frame_and_survives_bad_ones(client):
         assert ws.receive_json()['faces'] == []
 
 
+@pytest.mark.slow   # a real server
 def test_websocket_on_the_real_server(server):
     "uvicorn as deployed speaks WebSocket: a bad frame is answered with an error, the next frame still with faces."
     from websockets.sync.client import connect
@@ -251,6 +253,7 @@ def test_websocket_on_the_real_server(server):
         assert json.loads(ws.recv(timeout=30)) == {'frame': 1, 'file': 'frame 1', 'faces': [], 'model_version': 'shipped'}
 
 
+@pytest.mark.slow   # a real server
 def test_corrections_reach_the_queue_through_any_worker(home):
     """`facemask serve --collect` with 2 workers: every prediction can be corrected by its id through POST /feedback, whichever
     worker made it and whichever answers the correction; the faces land labelled in the review queue, each once."""
@@ -289,6 +292,7 @@ def test_every_body_the_api_needs_is_required(home):
         assert client.post('/predict/batch', headers=AUTH).status_code == 415   # and without one: what it needs, said
 
 
+@pytest.mark.slow   # a real server
 def test_schemathesis_finds_no_server_error_and_no_undocumented_response(home, tmp_path):
     """A bounded property-based run of Schemathesis against the OpenAPI document, with the token: no 5xx, and every status,
     content type and error body the API returns is the one its document declares."""

@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -16,11 +15,11 @@ import pytest
 from PIL import Image, ImageDraw
 
 from facemask.cameras import StreamReader
+from conftest import FACEMASK
 from facemask.core import free_port
 from facemask.video import write_clip
 from rtsp_server import server_available, start_rtsp_server, write_hls
 
-FACEMASK = str(Path(sys.executable).parent / 'facemask')
 PASSWORD = 'Kx7-not-in-any-output'
 pytestmark = pytest.mark.skipif(not server_available() and not os.environ.get('CI'),
                                 reason="Debian's GStreamer RTSP server is not installed (make rtsp-server)")

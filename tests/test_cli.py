@@ -3,24 +3,16 @@ import hashlib
 import http.server
 import functools
 import subprocess
-import sys
 import threading
-from pathlib import Path
 
 import pytest
 
+from conftest import FACEMASK, facemask
 from corpus import bad_input_corpus
 from facemask.testing import make_class_tree, noise_image
 
-FACEMASK = str(Path(sys.executable).parent / 'facemask')   # the console script of this environment
 COMMANDS = [[], ['data'], ['data', 'import'], ['data', 'stats'], ['data', 'list'], ['data', 'fetch'], ['explore'],
             ['train'], ['retrain'], ['tune'], ['predict'], ['bench'], ['app'], ['serve'], ['runs'], ['evaluate'], ['evaluate-faces'], ['watch'], ['cameras'], ['history'], ['alerts'], ['review'], ['promote'], ['ship'], ['rollback']]
-
-
-def facemask(*args, check=True):
-    res = subprocess.run([FACEMASK, *map(str, args)], capture_output=True, text=True, timeout=300)
-    if check: assert res.returncode == 0, res.stderr
-    return res
 
 
 @pytest.mark.parametrize('cmd', COMMANDS, ids=lambda c: ' '.join(c) or 'facemask')

@@ -20,7 +20,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from facemask.api import create_app
 from facemask.core import CLASS_NAMES, free_port, shared_data_dir
 from facemask.testing import encode, noise_image
-from test_api import FACEMASK, running_api
+from conftest import FACEMASK, facemask
+from test_api import running_api
 
 FIXED_FACE = (40, 30, 120, 130, 0.95)   # a detector that always finds this face: the API's plumbing without real photos
 
@@ -28,12 +29,6 @@ FIXED_FACE = (40, 30, 120, 130, 0.95)   # a detector that always finds this face
 def samples(text: str) -> dict:
     "`{(name, sorted label items): value}` of a Prometheus exposition, parsed by the library's own parser."
     return {(s.name, tuple(sorted(s.labels.items()))): s.value for f in text_string_to_metric_families(text) for s in f.samples}
-
-
-def facemask(*args, check=True, env=None, timeout=300):
-    res = subprocess.run([FACEMASK, *map(str, args)], capture_output=True, text=True, timeout=timeout, env=env)
-    if check: assert res.returncode == 0, res.stderr
-    return res
 
 
 @pytest.fixture
@@ -137,7 +132,7 @@ def real_clip(tmp_path, photos: int = 8) -> Path:
     "A clip panning over real annotated group photos of people without a mask (skipped where ../shared/data is absent)."
     if shared_data_dir() is None: pytest.skip('no ../shared/data here: the real photos are needed to find faces')
     sys.path.insert(0, str(Path(__file__).parent))
-    from bench_video import clip_photos
+    from bench.bench_video import clip_photos
     from facemask.video import write_clip
     return write_clip(clip_photos(photos, splits=None, bare=True), tmp_path / 'clip.mp4')
 

@@ -4,7 +4,8 @@ import signal
 import subprocess
 import time
 
-from toy_runs import FACEMASK, TINY, facemask, runs
+from conftest import FACEMASK, facemask
+from toy_runs import TINY, runs
 
 
 def test_failed_run_changes_nothing(toy_home):

@@ -3,7 +3,8 @@ and a run measuring itself behind the face detector on annotated photos."""
 import json
 
 from facemask.core import CLASS_NAMES
-from toy_runs import TINY, facemask, runs
+from conftest import facemask
+from toy_runs import TINY, runs
 
 
 def test_a_cascade_is_measured_as_served_and_kept_by_fine_tuning(toy_home):

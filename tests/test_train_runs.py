@@ -7,7 +7,8 @@ import pytest
 from PIL import Image
 
 from facemask.core import CLASS_NAMES
-from toy_runs import TINY, facemask, runs
+from conftest import facemask
+from toy_runs import TINY, runs
 
 
 def test_run_is_recorded_with_all_its_files(toy_home):

@@ -3,7 +3,8 @@ import json
 
 import pytest
 
-from toy_runs import facemask, runs
+from conftest import facemask
+from toy_runs import runs
 
 
 def test_tune_records_best_params(toy_home):

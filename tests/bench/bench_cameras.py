@@ -1,29 +1,31 @@
 """Network cameras (`make bench-cameras`): four 640x480 25 frames/s RTSP streams watched together by `facemask.cameras.run_cameras`,
 then one alone, then one sending 50 frames/s (how many one camera can take).
 
-The streams are a clip of the frozen test split's group photos (as `tests/bench_video.py` makes it: each photo one second,
+The streams are a clip of the frozen test split's group photos (as `tests/bench/bench_video.py` makes it: each photo one second,
 panning), served in real time by GStreamer's RTSP server on loopback (`tests/rtsp_server.py`, another process, whose CPU is
 reported apart). The shipped model, the product's defaults (no frame-rate cap, RTSP over TCP). After a warm-up, for
 `--seconds`: each camera's frames labelled a second, the age of the frame being labelled (its lag: median of the samples taken
 each second, and the largest), frames dropped of those read, and the CPU of this process and of the server. Asserts nothing.
-Usage: `python tests/bench_cameras.py [--seconds 30] [--cameras 4]`.
+Usage: `python tests/bench/bench_cameras.py [--seconds 30] [--cameras 4]`.
 """
 import argparse
 import statistics
 import tempfile
 import threading
+import sys
 import time
 from pathlib import Path
 
 import psutil
 
-from bench_video import clip_photos
-from facemask.cameras import CameraConfig, run_cameras
-from facemask.core import free_port, shared_data_dir
-from facemask.detect import face_detector
-from facemask.predict import Predictor
-from facemask.video import write_clip
-from rtsp_server import start_rtsp_server
+sys.path.insert(0, str(Path(__file__).parents[1]))   # tests/: the helpers the benches share with the tests
+from bench_video import clip_photos  # noqa: E402
+from facemask.cameras import CameraConfig, run_cameras  # noqa: E402
+from facemask.core import free_port, shared_data_dir  # noqa: E402
+from facemask.detect import face_detector  # noqa: E402
+from facemask.predict import Predictor  # noqa: E402
+from facemask.video import write_clip  # noqa: E402
+from rtsp_server import start_rtsp_server  # noqa: E402
 
 
 def measure(names: list, port: int, server, seconds: float, warm_up: float = 5) -> list:

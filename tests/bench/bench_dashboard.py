@@ -1,7 +1,7 @@
 """Dashboard timings measured in a real browser (`make bench`): page interactive, upload → label and heatmap shown, Live tab.
 
 Serves the dashboard from the current FACEMASK_HOME (read only: nothing is trained or promoted) and
-prints the figures; it asserts nothing. Usage: `python tests/bench_dashboard.py [--pages N] [--uploads N]`.
+prints the figures; it asserts nothing. Usage: `python tests/bench/bench_dashboard.py [--pages N] [--uploads N]`.
 
 Page loads as a new visitor gets them: a fresh headless Chromium each (nothing cached), timed from
 navigation until the Predict tab's upload button is shown, on an idle machine (each load waits until
@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1]))   # tests/: the helpers the benches share with the tests
 from browser import (PAGE_TIMEOUT_MS, PREDICT_UPLOAD, camera_clip, chromium, open_dashboard, result_card,  # noqa: E402
                      serve_dashboard, start_camera)
 from facemask.core import FacemaskError, home  # noqa: E402

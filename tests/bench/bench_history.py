@@ -13,7 +13,7 @@
 3. The cost of monitoring: `facemask watch` on a 25 frames/s clip without (`FACEMASK_METRICS=off`, no `--site`) and with the
    history and a metrics server (`--site NAME --metrics-port PORT`), alternating, frames/s of each run. The API's cost is
    measured by `python loadtest/run.py --targets host host-monitoring host host-monitoring --workers 2 --users 32`.
-Usage: `python tests/bench_history.py [--photos 720] [--rounds 2]`; asserts nothing, writes outputs/bench/history/results.json.
+Usage: `python tests/bench/bench_history.py [--photos 720] [--rounds 2]`; asserts nothing, writes outputs/bench/history/results.json.
 """
 import argparse
 import http.server
@@ -28,10 +28,10 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1]))   # tests/: the helpers the benches share with the tests
 from bench_video import clip_photos   # noqa: E402
+from conftest import FACEMASK  # noqa: E402
 
-FACEMASK = str(Path(sys.executable).parent / 'facemask')
 DAY = datetime(2026, 12, 1)
 FRAMES_PER_PHOTO = 6
 BAD_HOUR = 14

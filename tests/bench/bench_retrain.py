@@ -16,7 +16,9 @@ from pathlib import Path
 
 from facemask.core import CLASS_NAMES
 
-FACEMASK = str(Path(sys.executable).parent / 'facemask')
+sys.path.insert(0, str(Path(__file__).parents[1]))   # tests/: the helpers the benches share with the tests
+from conftest import FACEMASK  # noqa: E402
+
 
 
 def link_tree(files: list, faces: Path, root: Path) -> Path:
@@ -30,7 +32,7 @@ def link_tree(files: list, faces: Path, root: Path) -> Path:
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--faces', default=str(Path(__file__).resolve().parent.parent.parent / 'shared' / 'data' / 'faces'))
+    p.add_argument('--faces', default=str(Path(__file__).resolve().parents[3] / 'shared' / 'data' / 'faces'))
     p.add_argument('--new', type=int, default=200, help='images held out and then uploaded (default: %(default)s)')
     p.add_argument('--seed', type=int, default=0)
     args = p.parse_args()

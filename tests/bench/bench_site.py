@@ -36,8 +36,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parent.parent
-FACEMASK = str(Path(sys.executable).parent / 'facemask')
+sys.path.insert(0, str(Path(__file__).parents[1]))   # tests/: the helpers the benches share with the tests
+from conftest import FACEMASK  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(*args, env=None, quiet=False):

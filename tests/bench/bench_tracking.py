@@ -27,7 +27,7 @@ What is measured
   of the project's difference to each other tracker.
 
 How to run (needs ../shared/data/photos; the first run detects for minutes, later ones read `--out`/faces.json):
-    .venv/bin/python tests/bench_tracking.py [--photos 60] [--out DIR] [--refresh] [--only norfair]
+    .venv/bin/python tests/bench/bench_tracking.py [--photos 60] [--out DIR] [--refresh] [--only norfair]
 With the project's venv only the project's tracker runs; the others are skipped, their packages missing. They are no project
 dependencies: `sv.ByteTrack` is gone from current supervision (removed in 0.30), supervision and trackers pull a second OpenCV
 (`opencv-python` beside the project's headless one), and norfair requires numpy<2. To measure them, make a separate venv that
@@ -48,8 +48,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).parent))
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).parents[1]))   # tests/: the helpers the benches share with the tests
+ROOT = Path(__file__).resolve().parents[2]
 
 FPS, SIZE, FRAMES_PER_IMAGE, MIN_FRAMES, MATCH_IOU = 25, (640, 480), 25, 3, 0.4
 VARIANTS = {'pan2': (2, 1), 'pan2/2': (2, 2), 'pan8': (8, 1), 'pan8/2': (8, 2)}   # name: (pan px/frame, keep every n-th frame)
@@ -368,7 +368,7 @@ def report(results: dict, trackers: dict):
 
 
 if __name__ == '__main__':
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog='See the top of tests/bench_tracking.py for what is measured and how to run the other trackers.')
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog='See the top of tests/bench/bench_tracking.py for what is measured and how to run the other trackers.')
     ap.add_argument('--photos', type=int, default=60, help='test photos (1 to 5 faces each) in each clip, 25 frames each (default: %(default)s)')
     ap.add_argument('--refresh', action='store_true', help='detect and classify again even when faces.json matches')
     ap.add_argument('--out', type=Path, default=ROOT / 'outputs' / 'bench' / 'tracking', help='where faces.json and results.json go (default: %(default)s)')

@@ -5,7 +5,7 @@ faces each), each photo shown for one second while it pans, so faces move and ar
 frames per second of `facemask.video.watch` and the detector alone, then `watch` again on a clip of
 photos of 3 to 5 faces, all bare (each of them gets the look below the chin), and the first clip without and with
 collecting faces for review (`--collect`); asserts nothing.
-Usage: `python tests/bench_video.py [--photos N]`.
+Usage: `python tests/bench/bench_video.py [--photos N]`.
 """
 import argparse
 import io

@@ -1,6 +1,6 @@
 """Screenshots of the dashboard's tabs for the README and the dashboard guide (`nbs/images/dashboard_<tab>.png`), from the current FACEMASK_HOME.
 
-Usage: `python tests/screenshot_dashboard.py [OUT_DIR]` (default `nbs/images`). Every face shown is from
+Usage: `python tests/bench/screenshot_dashboard.py [OUT_DIR]` (default `nbs/images`). Every face shown is from
 `andrewmvd` (CC0, so the screenshots may be published): on the Predict tab the largest test crop of each
 class of the newest dataset, on the Live tab a photo played by Chromium's fake camera."""
 import sys
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1]))   # tests/: the helpers the benches share with the tests
 from browser import camera_clip, chromium, open_dashboard, select_tab, serve_dashboard, start_camera, upload  # noqa: E402
 from facemask.core import CLASS_NAMES, data_dir, home  # noqa: E402
 from facemask.data import load_dataset  # noqa: E402
@@ -45,4 +45,4 @@ def main(out: Path):
 
 
 if __name__ == '__main__':
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parents[1] / 'nbs' / 'images'))
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parents[2] / 'nbs' / 'images'))
