@@ -13,7 +13,7 @@ from .core import (CLASS_NAMES, KEEP_SEGMENTS, PROMOTION_MARGIN, REAL_PHOTO_SOUR
                            STREAM_TIMEOUT_S, FacemaskError, outputs_dir)
 
 # %% auto #0
-__all__ = ['VOILA_KERNEL_OPTIONS', 'build_parser', 'main']
+__all__ = ['VOILA_KERNEL_OPTIONS', 'build_parser', 'main', 'command_paths']
 
 # %% ../nbs/09_cli.ipynb #14cc6ae1
 def _print_import(ds, report, limit: int = 20):
@@ -811,3 +811,12 @@ def main(argv=None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # so the exit's flush of stdout cannot fail again
         return 141   # 128 + SIGPIPE, what a shell reports for a tool ended by a closed pipe
     return 0
+
+# %% ../nbs/09_cli.ipynb #b412b7f3
+def command_paths(parser: argparse.ArgumentParser | None = None) -> list:
+    "Every command of `facemask` as its words, the top level first (`[]`, `['data']`, `['data', 'import']`, ...)."
+    paths = [[]]
+    for action in (parser or build_parser())._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items(): paths += [[name, *rest] for rest in command_paths(sub)]
+    return paths

@@ -4,15 +4,16 @@ import http.server
 import functools
 import subprocess
 import threading
+from pathlib import Path
 
 import pytest
 
 from conftest import FACEMASK, facemask
 from corpus import bad_input_corpus
+from facemask.cli import command_paths
 from facemask.testing import make_class_tree, noise_image
 
-COMMANDS = [[], ['data'], ['data', 'import'], ['data', 'stats'], ['data', 'list'], ['data', 'fetch'], ['explore'],
-            ['train'], ['retrain'], ['tune'], ['predict'], ['bench'], ['app'], ['serve'], ['runs'], ['evaluate'], ['evaluate-faces'], ['watch'], ['cameras'], ['history'], ['alerts'], ['review'], ['promote'], ['ship'], ['rollback']]
+COMMANDS = command_paths()   # every command, from the parser itself
 
 
 @pytest.mark.parametrize('cmd', COMMANDS, ids=lambda c: ' '.join(c) or 'facemask')
@@ -23,8 +24,13 @@ def test_every_command_has_help(cmd):
 
 def test_top_level_help_lists_subcommands():
     out = facemask('--help').stdout
-    for cmd in ('data', 'explore', 'train', 'tune', 'predict', 'runs', 'evaluate', 'promote', 'rollback'):
-        assert f'    {cmd} ' in out
+    for cmd in {path[0] for path in COMMANDS if path}:
+        assert f'    {cmd} ' in out or f'    {cmd}\n' in out, cmd
+
+
+def test_the_guide_names_every_command():
+    guide = (Path(__file__).parents[1] / 'nbs' / 'guide' / 'cli.md').read_text()
+    assert [words for words in COMMANDS if words and f"`facemask {' '.join(words)}" not in guide] == []
 
 
 def test_import_then_stats(home, tmp_path):
