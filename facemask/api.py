@@ -26,7 +26,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from pydantic import BaseModel, Field
 
-from .core import CLASS_NAMES, FacemaskError, outputs_dir, read_json
+from .core import CLASS_NAMES, NAME_PATTERN, FacemaskError, outputs_dir, read_json
 from .data import ImageRejected
 from .alerts import alert_listeners
 from .history import SiteHistories
@@ -144,7 +144,7 @@ def require_token(credentials: HTTPAuthorizationCredentials | None = Depends(bea
     if not hmac.compare_digest(credentials.credentials.encode(), expected.encode()): raise HTTPException(403, 'wrong token')
 
 # %% ../nbs/08_api.ipynb #8cde61cc
-SITE_QUERY = Query(None, pattern=r'^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$',
+SITE_QUERY = Query(None, pattern=f'^{NAME_PATTERN}$',
                    description="the site or camera the picture comes from, for the compliance history (`facemask history`); "
                                "default: the server's `--site` (FACEMASK_SITE), else `default`")
 IMAGE_BODY = {'requestBody': {'required': True, 'content': {

@@ -16,7 +16,7 @@ from collections import deque
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from .core import SEGMENT_S, STREAM_MAX_BACKOFF_S, STREAM_TIMEOUT_S, FacemaskError, outputs_dir, write_json
+from .core import NAME_PATTERN, SEGMENT_S, STREAM_MAX_BACKOFF_S, STREAM_TIMEOUT_S, FacemaskError, outputs_dir, write_json
 from .video import _quiet_opencv, watch
 
 # %% auto #0
@@ -227,7 +227,7 @@ class CameraConfig:
     timeout_s: float = STREAM_TIMEOUT_S
     max_backoff_s: float = STREAM_MAX_BACKOFF_S
 
-_NAME = re.compile(r'[A-Za-z0-9][A-Za-z0-9._-]{0,63}')
+_NAME = re.compile(NAME_PATTERN)
 
 def load_cameras(path) -> list:
     "The cameras of a TOML file (`[defaults]` and `[[camera]]` tables), checked: a clear error names the file and the camera."

@@ -19,9 +19,9 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 __all__ = ['CLASS_NAMES', 'CLASS_TITLES', 'CLASS_COLORS', 'SPLITS', 'DEFAULT_IMAGE_SIZE', 'SCRATCH_IMAGE_SIZES',
            'MODEL_INPUT_SIZES', 'REAL_PHOTO_SOURCES', 'SYNTHETIC_MASK_SOURCES', 'PROMOTION_MARGIN', 'REVIEW_SOURCE',
            'UPLOAD_SOURCE', 'SITE_TOLERANCE', 'SITE_MIN_TEST_FACES', 'RETRAIN_DEFAULTS', 'STREAM_TIMEOUT_S',
-           'STREAM_MAX_BACKOFF_S', 'SEGMENT_S', 'KEEP_SEGMENTS', 'IMAGE_EXTENSIONS', 'LOG_PROGRESS_EVERY_S',
-           'FacemaskError', 'project_root', 'home', 'data_dir', 'outputs_dir', 'cache_dir', 'free_port',
-           'shared_data_dir', 'switched_off', 'number_setting', 'atomic_write', 'write_json', 'read_json',
+           'STREAM_MAX_BACKOFF_S', 'SEGMENT_S', 'KEEP_SEGMENTS', 'NAME_PATTERN', 'IMAGE_EXTENSIONS',
+           'LOG_PROGRESS_EVERY_S', 'FacemaskError', 'project_root', 'home', 'data_dir', 'outputs_dir', 'cache_dir',
+           'free_port', 'shared_data_dir', 'switched_off', 'number_setting', 'atomic_write', 'write_json', 'read_json',
            'progress_bar']
 
 # %% ../nbs/00_core.ipynb #498c0b32
@@ -48,6 +48,7 @@ RETRAIN_DEFAULTS = {'init': 'production', 'epochs': 8, 'learning_rate': 3e-4, 'o
 STREAM_TIMEOUT_S = 10.0       # a network camera sending nothing for this long has stalled, and is opened again
 STREAM_MAX_BACKOFF_S = 30.0   # waits between attempts to open a stream again double from 1 s up to this
 SEGMENT_S, KEEP_SEGMENTS = 600, 144   # a camera's annotated video: files of 10 minutes, a day of them kept
+NAME_PATTERN = r'[A-Za-z0-9][A-Za-z0-9._-]{0,63}'   # a site's or a camera's name: safe in a file name, a URL and a metric label
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.webp', '.bmp', '.gif', '.tif', '.tiff')
 
 # %% ../nbs/00_core.ipynb #78926a78

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .core import CLASS_NAMES, FacemaskError, number_setting, outputs_dir, switched_off
+from .core import CLASS_NAMES, NAME_PATTERN, FacemaskError, number_setting, outputs_dir, switched_off
 from .registry import open_database, transaction
 from .served import model_record
 
@@ -38,7 +38,7 @@ LOW_CONFIDENCE = 0.6   # a face whose label has less probability than this is la
 CONFIDENCE_EDGES = np.linspace(0, 1, 11)   # the label's probability in ten bins: the confidence distribution drift is measured on
 DEFAULT_SITE = 'default'
 HISTORY_DAYS = ('FACEMASK_HISTORY_DAYS', 400.0, 'days of compliance history kept')
-_SITE = re.compile(r'[A-Za-z0-9][A-Za-z0-9._-]{0,63}')
+_SITE = re.compile(NAME_PATTERN)
 
 COUNTS = ('frames', *(f'people_{c}' for c in CLASS_NAMES), *(f'faces_{c}' for c in CLASS_NAMES), 'low_confidence',
           *(f'confidence_{i}' for i in range(len(CONFIDENCE_EDGES) - 1)))
