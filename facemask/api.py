@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 import orjson
-from fastapi import Body, Depends, FastAPI, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Body, Depends, FastAPI, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -28,6 +28,7 @@ from pydantic import BaseModel, Field
 
 from .core import CLASS_NAMES, NAME_PATTERN, FacemaskError, outputs_dir, read_json
 from .data import ImageRejected
+from . import registry
 from .alerts import alert_listeners
 from .history import SiteHistories
 from .metrics import COUNTING, METRICS_ENV, RequestMetrics, exposition
@@ -35,10 +36,13 @@ from .review import REVIEW_LABELS, Collector, UnknownFace, collecting, file_feed
 
 # %% auto #0
 __all__ = ['TOKEN_ENV', 'MAX_MB_ENV', 'DEFAULT_MAX_MB', 'UPLOAD_MAX_MB', 'MAX_BATCH', 'log', 'RAW_TYPES', 'bearer', 'SITE_QUERY',
-           'IMAGE_BODY', 'BATCH_BODY', 'ERROR_SCHEMA', 'ERROR_MEANINGS', 'IMAGE_ERRORS', 'GUARDED_ERRORS',
-           'SERVER_OPTIONS', 'UPLOAD_BODY', 'token_file', 'configured_token', 'max_request_bytes', 'json_response',
-           'rejection_status', 'error_status', 'add_error_handlers', 'too_large', 'read_body', 'read_files',
-           'require_token', 'error_responses', 'create_app', 'add_retraining_routes', 'Feedback', 'add_review_routes']
+           'IMAGE_BODY', 'BATCH_BODY', 'ERROR_SCHEMA', 'ERROR_MEANINGS', 'IMAGE_ERRORS', 'GUARDED_ERRORS', 'service',
+           'predictions', 'streams', 'SERVER_OPTIONS', 'UPLOAD_BODY', 'GUARDED', 'retraining', 'corrections',
+           'token_file', 'configured_token', 'max_request_bytes', 'json_response', 'rejection_status', 'error_status',
+           'add_error_handlers', 'too_large', 'read_body', 'read_files', 'require_token', 'error_responses',
+           'on_inference_thread', 'collect', 'health', 'metrics', 'model', 'predict', 'predict_batch', 'predict_faces',
+           'faces_stream', 'lifespan', 'create_app', 'uploads', 'retrain', 'runs', 'run', 'promote', 'cancel',
+           'rollback', 'Feedback', 'feedback']
 
 # %% ../nbs/08_api.ipynb #cea3ceff
 TOKEN_ENV = 'FACEMASK_API_TOKEN'
@@ -143,7 +147,7 @@ def require_token(credentials: HTTPAuthorizationCredentials | None = Depends(bea
         raise HTTPException(401, 'this endpoint needs a token: send "Authorization: Bearer <token>"', {'WWW-Authenticate': 'Bearer'})
     if not hmac.compare_digest(credentials.credentials.encode(), expected.encode()): raise HTTPException(403, 'wrong token')
 
-# %% ../nbs/08_api.ipynb #8cde61cc
+# %% ../nbs/08_api.ipynb #f46d4c10
 SITE_QUERY = Query(None, pattern=f'^{NAME_PATTERN}$',
                    description="the site or camera the picture comes from, for the compliance history (`facemask history`); "
                                "default: the server's `--site` (FACEMASK_SITE), else `default`")
@@ -174,120 +178,132 @@ def _production_model(version: str) -> dict:
     return {'model_version': version, 'card': card.read_text() if card.exists() else None,
             'metrics': read_json(metrics) if metrics.exists() else None}
 
+async def on_inference_thread(request: Request, fn, *args):
+    "Run `fn(*args)` on this worker's inference thread."
+    return await asyncio.get_running_loop().run_in_executor(request.app.state.inference, fn, *args)
+
+def collect(request: Request, prediction, data: bytes):
+    "Offer a single face image's prediction to the review queue, when this server collects."
+    collector = request.app.state.collectors.get('api')
+    if collector: collector.offer(prediction.id, data, prediction.probabilities, prediction.label, prediction.model_version,
+                                  prediction.file, threshold=request.app.state.predictor.incorrect_threshold)
+
+# %% ../nbs/08_api.ipynb #a4da1b94
+service = APIRouter()
+
+@service.get('/health', summary='liveness and the model version being served', responses=error_responses())
+def health(request: Request):
+    return json_response({'status': 'ok', 'model_version': request.app.state.predictor.refresh()})
+
+@service.get('/metrics', summary='Prometheus metrics: requests, latency, predictions per class, faces per frame, second stage, '
+             'model version, review queue and history sizes, each site\'s last hour', response_class=PlainTextResponse,
+             responses=error_responses(404))
+def metrics(request: Request):
+    if not COUNTING: raise HTTPException(404, f'metrics are off on this server ({METRICS_ENV}=off)')
+    request.app.state.histories.flush()   # this worker's last seconds too (the others' reach the file within 5 s)
+    body, content_type = exposition()
+    return Response(body, media_type=content_type)
+
+@service.get('/model', summary='the production model card and its metrics', responses=error_responses())
+def model(request: Request): return json_response(_production_model(request.app.state.predictor.refresh()))
+
+# %% ../nbs/08_api.ipynb #baad2475
+predictions = APIRouter()
+
+@predictions.post('/predict', summary='classify one face image', openapi_extra=IMAGE_BODY, responses=error_responses(*IMAGE_ERRORS))
+async def predict(request: Request):
+    [(name, data)], _ = await read_files(request, 'file', request.app.state.max_bytes, max_files=1)
+    prediction = await on_inference_thread(request, request.app.state.predictor.predict, data, name)
+    collect(request, prediction, data)
+    return json_response(prediction.to_dict())
+
+@predictions.post('/predict/batch', summary=f'classify up to {MAX_BATCH} face images; a bad one gets an error, the rest are classified',
+                  openapi_extra=BATCH_BODY, responses=error_responses(*IMAGE_ERRORS))
+async def predict_batch(request: Request):
+    files, _ = await read_files(request, 'files', request.app.state.max_bytes)
+    def classify(name, data):
+        try: prediction = request.app.state.predictor.predict(data, name)
+        except ImageRejected as e: return {'file': name, 'error': e.reason, 'status': rejection_status(e)}
+        collect(request, prediction, data)
+        return prediction.to_dict()
+    return json_response(await on_inference_thread(request, lambda: [classify(*f) for f in files]))
+
+@predictions.post('/predict/faces', summary='find the faces in a photo and classify each', openapi_extra=IMAGE_BODY,
+                  responses=error_responses(*IMAGE_ERRORS))
+async def predict_faces(request: Request, site: str | None = SITE_QUERY):
+    from facemask.faces import predict_faces
+    history = request.app.state.histories(site)   # a bad site name is refused before the photo is read
+    [(name, data)], _ = await read_files(request, 'file', request.app.state.max_bytes, max_files=1)
+    def answer():
+        result = predict_faces(request.app.state.predictor, data, name, collector=request.app.state.collectors.get('api'))
+        history.record(result['faces'], result['model_version'])   # a photo's faces are its people
+        return result
+    return json_response(await asyncio.get_running_loop().run_in_executor(request.app.state.faces, answer))
+
+# %% ../nbs/08_api.ipynb #9649c7a7
+streams = APIRouter()
+
+@streams.websocket('/ws/faces')
+async def faces_stream(socket: WebSocket):
+    "Frames in (binary messages of JPEG or PNG bytes), one JSON answer out per frame: its faces, or its error."
+    from facemask.faces import LookMemory, predict_faces
+    from facemask.review import new_face_id
+    from facemask.video import FaceTracker
+    await socket.accept()
+    try: history = socket.app.state.histories(socket.query_params.get('site'))
+    except FacemaskError as e:
+        await socket.send_text(orjson.dumps({'error': str(e), 'status': 422}).decode())
+        return await socket.close(1008)
+    # a connection is one camera: its looks below the chin are reused, and its faces followed (one review entry per person,
+    # one count per person in its site's history)
+    loop, index, memory, tracker = asyncio.get_running_loop(), 0, LookMemory(), FaceTracker()
+    collector, stream = socket.app.state.collectors.get('websocket'), f'websocket:{new_face_id()}'
+    def answer(data: bytes, index: int) -> dict:
+        result = predict_faces(socket.app.state.predictor, data, f'frame {index}', None, memory, tracker, index, collector, stream)
+        history.record(result['faces'], result['model_version'], tracker=tracker)
+        return result
+    try:
+        while True:
+            message = await socket.receive()
+            if message['type'] == 'websocket.disconnect': return
+            data = message.get('bytes')
+            if data is None: reply = {'error': 'send each frame as a binary message of JPEG or PNG bytes', 'status': 415}
+            elif len(data) > socket.app.state.max_bytes:
+                    reply = {'error': f'frame of {len(data)} bytes is over the {socket.app.state.max_bytes}-byte limit', 'status': 413}
+            else:
+                try: reply = await loop.run_in_executor(socket.app.state.faces, answer, data, index)
+                except ImageRejected as e: reply = {'error': e.reason, 'status': rejection_status(e)}
+            await socket.send_text(orjson.dumps({'frame': index, **reply}).decode())
+            index += 1
+    except WebSocketDisconnect: return
+    finally: history.finish(tracker, socket.app.state.predictor.version)   # the people still in view when the stream ended
+
+# %% ../nbs/08_api.ipynb #3db7f57d
+@asynccontextmanager
+async def lifespan(app):
+    from facemask.detect import face_detector
+    from facemask.predict import Predictor
+    app.state.predictor = Predictor()
+    # collecting is the operator's decision (`facemask serve --collect`): the people in the pictures did not choose
+    app.state.collectors = {origin: Collector(origin) for origin in ('api', 'websocket')} if collecting() else {}
+    app.state.histories = SiteHistories(alert_listeners())
+    with ThreadPoolExecutor(1, 'inference') as inference, ThreadPoolExecutor(1, 'faces') as faces:
+        app.state.inference, app.state.faces = inference, faces
+        await asyncio.get_running_loop().run_in_executor(faces, face_detector)
+        yield
+    for collector in app.state.collectors.values(): collector.close()
+    app.state.histories.close()
+    for engine in app.state.histories.listeners: engine.close()
+
 def create_app() -> FastAPI:
     "The facemask HTTP API (serves the production model, loaded at startup)."
     from facemask import __version__
-    limit = max_request_bytes()
-    @asynccontextmanager
-    async def lifespan(app):
-        from facemask.detect import face_detector
-        from facemask.predict import Predictor
-        app.state.predictor = Predictor()
-        # collecting is the operator's decision (`facemask serve --collect`): the people in the pictures did not choose
-        app.state.collectors = {origin: Collector(origin) for origin in ('api', 'websocket')} if collecting() else {}
-        app.state.histories = SiteHistories(alert_listeners())
-        with ThreadPoolExecutor(1, 'inference') as inference, ThreadPoolExecutor(1, 'faces') as faces:
-            app.state.inference, app.state.faces = inference, faces
-            await asyncio.get_running_loop().run_in_executor(faces, face_detector)
-            yield
-        for collector in app.state.collectors.values(): collector.close()
-        app.state.histories.close()
-        for engine in app.state.histories.listeners: engine.close()
-
-    async def on_inference_thread(request: Request, fn, *args):
-        return await asyncio.get_running_loop().run_in_executor(request.app.state.inference, fn, *args)
     app = FastAPI(title='facemask', version=__version__, lifespan=lifespan,
                   description='Classify face images: mask worn correctly (`with_mask`), incorrectly (`mask_weared_incorrect`) or no mask.')
+    app.state.max_bytes = max_request_bytes()
     add_error_handlers(app)
     if COUNTING: app.add_middleware(RequestMetrics)   # FACEMASK_METRICS=off: neither counts nor /metrics
-
-    @app.get('/health', summary='liveness and the model version being served', responses=error_responses())
-    def health(request: Request):
-        return json_response({'status': 'ok', 'model_version': request.app.state.predictor.refresh()})
-
-    @app.get('/metrics', summary='Prometheus metrics: requests, latency, predictions per class, faces per frame, second stage, '
-             'model version, review queue and history sizes, each site\'s last hour', response_class=PlainTextResponse,
-             responses=error_responses(404))
-    def metrics(request: Request):
-        if not COUNTING: raise HTTPException(404, f'metrics are off on this server ({METRICS_ENV}=off)')
-        request.app.state.histories.flush()   # this worker's last seconds too (the others' reach the file within 5 s)
-        body, content_type = exposition()
-        return Response(body, media_type=content_type)
-
-    @app.get('/model', summary='the production model card and its metrics', responses=error_responses())
-    def model(request: Request): return json_response(_production_model(request.app.state.predictor.refresh()))
-
-    @app.post('/predict', summary='classify one face image', openapi_extra=IMAGE_BODY, responses=error_responses(*IMAGE_ERRORS))
-    async def predict(request: Request):
-        [(name, data)], _ = await read_files(request, 'file', limit, max_files=1)
-        prediction = await on_inference_thread(request, request.app.state.predictor.predict, data, name)
-        collect(request, prediction, data)
-        return json_response(prediction.to_dict())
-
-    @app.post('/predict/batch', summary=f'classify up to {MAX_BATCH} face images; a bad one gets an error, the rest are classified',
-              openapi_extra=BATCH_BODY, responses=error_responses(*IMAGE_ERRORS))
-    async def predict_batch(request: Request):
-        files, _ = await read_files(request, 'files', limit)
-        def classify(name, data):
-            try: prediction = request.app.state.predictor.predict(data, name)
-            except ImageRejected as e: return {'file': name, 'error': e.reason, 'status': rejection_status(e)}
-            collect(request, prediction, data)
-            return prediction.to_dict()
-        return json_response(await on_inference_thread(request, lambda: [classify(*f) for f in files]))
-
-    @app.post('/predict/faces', summary='find the faces in a photo and classify each', openapi_extra=IMAGE_BODY,
-              responses=error_responses(*IMAGE_ERRORS))
-    async def predict_faces(request: Request, site: str | None = SITE_QUERY):
-        from facemask.faces import predict_faces
-        history = request.app.state.histories(site)   # a bad site name is refused before the photo is read
-        [(name, data)], _ = await read_files(request, 'file', limit, max_files=1)
-        def answer():
-            result = predict_faces(request.app.state.predictor, data, name, collector=request.app.state.collectors.get('api'))
-            history.record(result['faces'], result['model_version'])   # a photo's faces are its people
-            return result
-        return json_response(await asyncio.get_running_loop().run_in_executor(request.app.state.faces, answer))
-
-    @app.websocket('/ws/faces')
-    async def faces_stream(socket: WebSocket):
-        "Frames in (binary messages of JPEG or PNG bytes), one JSON answer out per frame: its faces, or its error."
-        from facemask.faces import LookMemory, predict_faces
-        from facemask.review import new_face_id
-        from facemask.video import FaceTracker
-        await socket.accept()
-        try: history = socket.app.state.histories(socket.query_params.get('site'))
-        except FacemaskError as e:
-            await socket.send_text(orjson.dumps({'error': str(e), 'status': 422}).decode())
-            return await socket.close(1008)
-        # a connection is one camera: its looks below the chin are reused, and its faces followed (one review entry per person,
-        # one count per person in its site's history)
-        loop, index, memory, tracker = asyncio.get_running_loop(), 0, LookMemory(), FaceTracker()
-        collector, stream = socket.app.state.collectors.get('websocket'), f'websocket:{new_face_id()}'
-        def answer(data: bytes, index: int) -> dict:
-            result = predict_faces(socket.app.state.predictor, data, f'frame {index}', None, memory, tracker, index, collector, stream)
-            history.record(result['faces'], result['model_version'], tracker=tracker)
-            return result
-        try:
-            while True:
-                message = await socket.receive()
-                if message['type'] == 'websocket.disconnect': return
-                data = message.get('bytes')
-                if data is None: reply = {'error': 'send each frame as a binary message of JPEG or PNG bytes', 'status': 415}
-                elif len(data) > limit: reply = {'error': f'frame of {len(data)} bytes is over the {limit}-byte limit', 'status': 413}
-                else:
-                    try: reply = await loop.run_in_executor(socket.app.state.faces, answer, data, index)
-                    except ImageRejected as e: reply = {'error': e.reason, 'status': rejection_status(e)}
-                await socket.send_text(orjson.dumps({'frame': index, **reply}).decode())
-                index += 1
-        except WebSocketDisconnect: return
-        finally: history.finish(tracker, socket.app.state.predictor.version)   # the people still in view when the stream ended
-    def collect(request: Request, prediction, data: bytes):
-        "Offer a single face image's prediction to the review queue, when this server collects."
-        collector = request.app.state.collectors.get('api')
-        if collector: collector.offer(prediction.id, data, prediction.probabilities, prediction.label, prediction.model_version,
-                                      prediction.file, threshold=request.app.state.predictor.incorrect_threshold)
-
-    add_retraining_routes(app)
-    add_review_routes(app)
+    for router in (service, predictions, streams, retraining, corrections): app.include_router(router)
     return app
 
 # %% ../nbs/08_api.ipynb #03258022
@@ -302,50 +318,48 @@ UPLOAD_BODY = {'requestBody': {'required': True, 'content': {'multipart/form-dat
               'description': 'class of the loose images (required for them; .zip archives are labelled by their folders)'}},
     'required': ['files', 'label']}}}}}
 
-def add_retraining_routes(app: FastAPI):
-    "Uploads, retraining, runs, promotion and rollback (everything that changes state needs the token)."
-    from facemask import registry
-    guarded = [Depends(require_token)]
+GUARDED = [Depends(require_token)]   # every route that changes state needs the token
 
-    @app.post('/uploads', dependencies=guarded, summary='stage labelled images or .zip archives of class folders for retraining',
-              openapi_extra=UPLOAD_BODY, responses=error_responses(*IMAGE_ERRORS, *GUARDED_ERRORS))
-    async def uploads(request: Request):
-        from facemask.retrain import stage_upload
-        files, fields = await read_files(request, 'files', UPLOAD_MAX_MB * 2**20)
-        report = await run_in_threadpool(stage_upload, files, fields.get('label') or None)
-        return json_response(report.to_dict())
+retraining = APIRouter()
 
-    @app.post('/retrain', dependencies=guarded, status_code=202, summary='start retraining in the background (202 with the run id)',
-              responses=error_responses(400, 409, *GUARDED_ERRORS))
-    def retrain(params: dict | None = Body(None, description='training parameters, as `facemask train -p NAME VALUE`')):
-        from facemask.retrain import start_retrain
-        return json_response({'run_id': start_retrain(params)}, 202)
+@retraining.post('/uploads', dependencies=GUARDED, summary='stage labelled images or .zip archives of class folders for retraining',
+                 openapi_extra=UPLOAD_BODY, responses=error_responses(*IMAGE_ERRORS, *GUARDED_ERRORS))
+async def uploads(request: Request):
+    from facemask.retrain import stage_upload
+    files, fields = await read_files(request, 'files', UPLOAD_MAX_MB * 2**20)
+    report = await run_in_threadpool(stage_upload, files, fields.get('label') or None)
+    return json_response(report.to_dict())
 
-    @app.get('/runs', summary='every run with its status, metrics and the production flag', responses=error_responses())
-    def runs(): return json_response(registry.list_runs())
+@retraining.post('/retrain', dependencies=GUARDED, status_code=202, summary='start retraining in the background (202 with the run id)',
+                 responses=error_responses(400, 409, *GUARDED_ERRORS))
+def retrain(params: dict | None = Body(None, description='training parameters, as `facemask train -p NAME VALUE`')):
+    from facemask.retrain import start_retrain
+    return json_response({'run_id': start_retrain(params)}, 202)
 
-    @app.get('/runs/{run_id}', summary='one run (a unique prefix of its id is enough)', responses=error_responses(404))
-    def run(run_id: str):
-        record = _run_or_404(run_id)
-        return json_response({**record, 'production': record['run_id'] == registry.production_run()})
+@retraining.get('/runs', summary='every run with its status, metrics and the production flag', responses=error_responses())
+def runs(): return json_response(registry.list_runs())
 
-    @app.post('/runs/{run_id}/promote', dependencies=guarded, summary='put a succeeded run in production',
-              responses=error_responses(404, 409, *GUARDED_ERRORS))
-    def promote(run_id: str):
-        return json_response({'production': _conflict_on_error(registry.promote, _run_or_404(run_id)['run_id'], 'promoted through the API')})
+@retraining.get('/runs/{run_id}', summary='one run (a unique prefix of its id is enough)', responses=error_responses(404))
+def run(run_id: str):
+    record = _run_or_404(run_id)
+    return json_response({**record, 'production': record['run_id'] == registry.production_run()})
 
-    @app.post('/runs/{run_id}/cancel', dependencies=guarded, summary='cancel a running run', responses=error_responses(404, 409, *GUARDED_ERRORS))
-    def cancel(run_id: str):
-        from facemask.runs import cancel_run
-        return json_response({'cancelled': _conflict_on_error(cancel_run, _run_or_404(run_id)['run_id'])})
+@retraining.post('/runs/{run_id}/promote', dependencies=GUARDED, summary='put a succeeded run in production',
+                 responses=error_responses(404, 409, *GUARDED_ERRORS))
+def promote(run_id: str):
+    return json_response({'production': _conflict_on_error(registry.promote, _run_or_404(run_id)['run_id'], 'promoted through the API')})
 
-    @app.post('/rollback', dependencies=guarded, summary='return production to the model served before the current one',
-              responses=error_responses(409, *GUARDED_ERRORS))
-    def rollback(): return json_response({'production': _conflict_on_error(registry.rollback, 'rolled back through the API')})
+@retraining.post('/runs/{run_id}/cancel', dependencies=GUARDED, summary='cancel a running run', responses=error_responses(404, 409, *GUARDED_ERRORS))
+def cancel(run_id: str):
+    from facemask.runs import cancel_run
+    return json_response({'cancelled': _conflict_on_error(cancel_run, _run_or_404(run_id)['run_id'])})
+
+@retraining.post('/rollback', dependencies=GUARDED, summary='return production to the model served before the current one',
+                 responses=error_responses(409, *GUARDED_ERRORS))
+def rollback(): return json_response({'production': _conflict_on_error(registry.rollback, 'rolled back through the API')})
 
 def _run_or_404(run_id: str) -> dict:
-    from facemask.registry import get_run
-    try: return get_run(run_id)
+    try: return registry.get_run(run_id)
     except FacemaskError as e: raise HTTPException(404, str(e)) from None
 
 def _conflict_on_error(fn, *args):
@@ -359,15 +373,15 @@ class Feedback(BaseModel):
     id: str = Field(min_length=1, max_length=64, description='the `id` of a prediction: of /predict, /predict/batch, or a face of /predict/faces or the WebSocket')
     label: Literal[REVIEW_LABELS] = Field(description='the right class, or `not_a_face` for a detection that is no face')
 
-def add_review_routes(app: FastAPI):
-    "Corrections of predictions by id (they need the token: they become training data)."
-    @app.post('/feedback', dependencies=[Depends(require_token)], summary='file the right class for a prediction, by its id',
-              responses=error_responses(400, 404, 409, *GUARDED_ERRORS))
-    def feedback(request: Request, correction: Feedback):
-        for collector in request.app.state.collectors.values(): collector.flush()   # a correction sent right after its prediction
-        try: face = file_feedback(correction.id, correction.label, by='api')
-        except UnknownFace as e:
-            hint = '' if request.app.state.collectors else '; this server does not collect faces (start it with `facemask serve --collect`)'
-            raise HTTPException(404, f'{e}{hint}') from None
-        except FacemaskError as e: raise HTTPException(409, str(e)) from None
-        return json_response({'id': face['id'], 'label': face['label'], 'site_test': bool(face['site_test'])})
+corrections = APIRouter()
+
+@corrections.post('/feedback', dependencies=GUARDED, summary='file the right class for a prediction, by its id',
+                  responses=error_responses(400, 404, 409, *GUARDED_ERRORS))
+def feedback(request: Request, correction: Feedback):
+    for collector in request.app.state.collectors.values(): collector.flush()   # a correction sent right after its prediction
+    try: face = file_feedback(correction.id, correction.label, by='api')
+    except UnknownFace as e:
+        hint = '' if request.app.state.collectors else '; this server does not collect faces (start it with `facemask serve --collect`)'
+        raise HTTPException(404, f'{e}{hint}') from None
+    except FacemaskError as e: raise HTTPException(409, str(e)) from None
+    return json_response({'id': face['id'], 'label': face['label'], 'site_test': bool(face['site_test'])})
