@@ -538,6 +538,8 @@ def _rollback(args):
 def build_parser() -> argparse.ArgumentParser:
     "The `facemask` argument parser with all subcommands."
     from facemask import __version__
+    dataset = argparse.ArgumentParser(add_help=False)   # the option of every command that reads a dataset
+    dataset.add_argument('--dataset', help='dataset ref (default: newest "faces")')
     p = argparse.ArgumentParser(prog='facemask', description='Face-mask classification: data, training, dashboard and API.')
     p.add_argument('--version', action='version', version=f'facemask {__version__}')
     sub = p.add_subparsers(dest='command', metavar='COMMAND', required=True)
@@ -573,9 +575,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument('--out', metavar='CSV', help='write the pairs here (facemask/split_twins.csv to update the shipped list)')
     d.set_defaults(func=_data_twins)
 
-    e = sub.add_parser('explore', help='render dataset insights (papermill notebook + figures)',
+    e = sub.add_parser('explore', parents=[dataset], help='render dataset insights (papermill notebook + figures)',
                        description='Execute nbs/explore.ipynb for a dataset and save its figures.')
-    e.add_argument('--dataset', help='dataset ref (default: newest "faces")')
     e.add_argument('--out', help='output folder (default: outputs/explore/<dataset>)')
     e.set_defaults(func=_explore)
 
@@ -601,12 +602,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('--cancel', action='store_true', help='cancel the running run instead')
     t.add_argument('--show', type=int, default=20, metavar='N', help='list at most N rejected/duplicate files (default: %(default)s)')
     t.set_defaults(func=_retrain)
-    t = sub.add_parser('tune', help='search hyperparameters with keras-tuner (papermill run of nbs/tune.ipynb)',
+    t = sub.add_parser('tune', parents=[dataset], help='search hyperparameters with keras-tuner (papermill run of nbs/tune.ipynb)',
                        description='Bayesian search over architecture, width, learning rate, dropout and image size, scored on '
                                    'the real-photo validation images; prints the `facemask train` command for the best.')
     t.add_argument('--max-trials', type=int, default=6, metavar='N', help='candidates to train at most (default: %(default)s)')
     t.add_argument('--epochs', type=int, default=8, help='epochs per candidate (default: %(default)s)')
-    t.add_argument('--dataset', help='dataset ref (default: newest "faces")')
     t.add_argument('--seed', type=int, default=0)
     t.add_argument('--workers', type=int, default=0, metavar='N',
                    help='search with a chief and N worker processes here (keras-tuner distributed mode; default: one process)')
@@ -626,11 +626,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument('--draw', metavar='DIR', help='with --faces: save each photo with labelled boxes into DIR')
     r.add_argument('--collect', action='store_true', help='keep the faces worth a look in the review queue (see `facemask review`)')
     r.set_defaults(func=_predict)
-    r = sub.add_parser('bench', help='measure prediction latency and throughput',
+    r = sub.add_parser('bench', parents=[dataset], help='measure prediction latency and throughput',
                        description='Time the production model: one image end to end (p50/p99), the model alone, and images/s, '
                                    'for the LiteRT fast path and the Keras model.')
     r.add_argument('paths', nargs='*', metavar='PATH', help='image files or folders (default: test images of the dataset)')
-    r.add_argument('--dataset', help='dataset ref (default: newest "faces")')
     r.add_argument('--images', type=int, default=500, help='test images to use (default: %(default)s)')
     r.add_argument('--repeats', type=int, default=300, help='single-image timings (default: %(default)s)')
     r.set_defaults(func=_bench)
@@ -752,9 +751,8 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser('runs', help='list runs and which one is in production', description='List every run with its test metrics.')
     r.add_argument('--json', action='store_true', help='one JSON object per run')
     r.set_defaults(func=_runs)
-    r = sub.add_parser('evaluate', help="a model's metrics on a dataset split", description='Evaluate a model (default: production) on a split of a dataset.')
+    r = sub.add_parser('evaluate', parents=[dataset], help="a model's metrics on a dataset split", description='Evaluate a model (default: production) on a split of a dataset.')
     r.add_argument('run_id', nargs='?', metavar='RUN_ID', help='run id or "shipped" (default: the production model)')
-    r.add_argument('--dataset', help='dataset ref (default: newest "faces")')
     r.add_argument('--split', default='test', choices=['train', 'val', 'test'], help='(default: %(default)s)')
     r.add_argument('--json', action='store_true', help='all metrics as one JSON object')
     r.add_argument('--record', action='store_true', help="keep these test figures in the model's metrics.json and model card, beside those "
