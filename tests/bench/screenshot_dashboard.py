@@ -3,6 +3,7 @@
 Usage: `python tests/bench/screenshot_dashboard.py [OUT_DIR]` (default `nbs/images`). Every face shown is from
 `andrewmvd` (CC0, so the screenshots may be published): on the Predict tab the largest test crop of each
 class of the newest dataset, on the Live tab a photo played by Chromium's fake camera."""
+import argparse
 import sys
 import tempfile
 from pathlib import Path
@@ -45,4 +46,7 @@ def main(out: Path):
 
 
 if __name__ == '__main__':
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parents[2] / 'nbs' / 'images'))
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('out', nargs='?', type=Path, default=Path(__file__).parents[2] / 'nbs' / 'images',
+                    help='folder to write the screenshots to (default: nbs/images)')
+    main(**vars(ap.parse_args()))
