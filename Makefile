@@ -42,8 +42,7 @@ check-export: setup  ## facemask/ must be exactly what the notebooks export
 	@before=$$(cat facemask/*.py | md5sum); $(BIN)/nbdev_export; after=$$(cat facemask/*.py | md5sum); \
 	 [ "$$before" = "$$after" ] || { echo "facemask/ was out of date with nbs/ (now re-exported): edit notebooks, never facemask/"; exit 1; }
 
-test-fast: setup  ## the edit loop: the notebooks' tests and pytest without the tests marked slow (training, containers, real servers, browsers)
-	$(BIN)/python .ci/docs.py test
+test-fast: test-notebooks  ## the edit loop: the notebooks' tests and pytest without the tests marked slow (training, containers, real servers, browsers)
 	$(BIN)/pytest -q -n 2 -m 'not slow' tests
 
 test-notebooks: setup  ## run every notebook's tests as nbdev_test does, keeping their outputs for the docs build (.ci/docs.py test)

@@ -269,7 +269,7 @@ async def faces_stream(socket: WebSocket):
             data = message.get('bytes')
             if data is None: reply = {'error': 'send each frame as a binary message of JPEG or PNG bytes', 'status': 415}
             elif len(data) > socket.app.state.max_bytes:
-                    reply = {'error': f'frame of {len(data)} bytes is over the {socket.app.state.max_bytes}-byte limit', 'status': 413}
+                reply = {'error': f'frame of {len(data)} bytes is over the {socket.app.state.max_bytes}-byte limit', 'status': 413}
             else:
                 try: reply = await loop.run_in_executor(socket.app.state.faces, answer, data, index)
                 except ImageRejected as e: reply = {'error': e.reason, 'status': rejection_status(e)}

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).parents[1]))   # tests/: the helpers the benches share with the tests
+sys.path.insert(0, str(Path(__file__).parent))
 from bench_site import oracle_labels  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]

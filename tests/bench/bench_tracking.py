@@ -48,7 +48,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).parents[1]))   # tests/: the helpers the benches share with the tests
+sys.path.insert(0, str(Path(__file__).parent))
 ROOT = Path(__file__).resolve().parents[2]
 
 FPS, SIZE, FRAMES_PER_IMAGE, MIN_FRAMES, MATCH_IOU = 25, (640, 480), 25, 3, 0.4
