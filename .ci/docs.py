@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """The README and the documentation site, both made from the notebooks in nbs/.
 
-    python .ci/docs.py readme [--check]   README.md from nbs/index.ipynb, executed (--check: fail if they differ)
+    python .ci/docs.py readme [--check]   README.md from nbs/index.ipynb, executed, and the command-line guide's table from the
+                                          parser (--check: fail if they differ)
     python .ci/docs.py build              the site in _docs/: the notebooks executed into _proc/, rendered by mkdocs, links checked
     python .ci/docs.py test               every notebook's tests, run as `nbdev_test` runs them, their outputs kept for the two above
 
@@ -25,6 +26,8 @@ HIDDEN = {'hide', 'default_exp', 'include:'}
 README_HEADER = '<!-- Generated from nbs/index.ipynb by `make readme`: edit the notebook, not this file. -->\n\n'
 EXTERNAL = re.compile(r'^([a-z][a-z0-9+.-]*:|//|#)', re.I)
 MD_LINK = re.compile(r'(!?\[[^\]]*\]\()([^)\s]+)(\))')
+CLI_GUIDE = NBS/'guide'/'cli.md'
+COMMANDS_TABLE = re.compile(r'(<!-- commands:[^\n]*-->\n).*?(<!-- /commands -->)', re.S)
 
 
 def skip_flags() -> set:
@@ -148,15 +151,29 @@ def broken_readme_links(text: str) -> list:
     return [t for t in targets if not (ROOT/unquote(t.split('#')[0])).exists()]
 
 
+def cli_guide_text() -> str:
+    "The command-line guide with its table of commands written from the parser."
+    from facemask.cli import build_parser
+    from facemask.commands import command_table
+    text = CLI_GUIDE.read_text()
+    if not COMMANDS_TABLE.search(text): raise SystemExit(f'{CLI_GUIDE}: the <!-- commands: --> ... <!-- /commands --> markers are missing')
+    return COMMANDS_TABLE.sub(lambda m: m[1] + command_table(build_parser()) + m[2], text)
+
+
 def readme(check: bool) -> int:
     text = readme_text(executed([NBS/'index.ipynb'], workers=1)[NBS/'index.ipynb'])
     broken = broken_readme_links(text)
     if broken: print('README links to files that do not exist:', *broken, sep='\n  '); return 1
+    made = {ROOT/'README.md': (text, 'nbs/index.ipynb'), CLI_GUIDE: (cli_guide_text(), "the commands' declarations")}
     if check:
-        if (ROOT/'README.md').read_text() == text: print('README.md is what nbs/index.ipynb makes'); return 0
-        print('README.md differs from what nbs/index.ipynb makes: edit the notebook, then `make readme`'); return 1
-    (ROOT/'README.md').write_text(text)
-    print(f'README.md written from nbs/index.ipynb ({text.count(chr(10))} lines)')
+        stale = [f'{path.relative_to(ROOT)} differs from what {origin} makes' for path, (text, origin) in made.items()
+                 if path.read_text() != text]
+        print(*stale or ["README.md and the command-line guide are what they are made from"], sep='\n')
+        if stale: print('edit the source, then `make readme`')
+        return 1 if stale else 0
+    for path, (text, origin) in made.items():
+        path.write_text(text)
+        print(f'{path.relative_to(ROOT)} written from {origin} ({text.count(chr(10))} lines)')
     return 0
 
 
