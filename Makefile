@@ -8,7 +8,7 @@ PORT ?= 8866
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup chromium prometheus wrk rtsp-server test test-fast test-notebooks test-py check-export real-data demo insights bench bench-retrain bench-site bench-queue bench-history bench-cameras screenshots loadtest loadtest-replicas image serve pins readme docs clean
+.PHONY: help setup chromium prometheus wrk rtsp-server test test-fast lint test-notebooks test-py check-export real-data demo insights bench bench-retrain bench-site bench-queue bench-history bench-cameras screenshots loadtest loadtest-replicas image serve pins readme docs clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -36,14 +36,17 @@ rtsp-server:  ## Debian's GStreamer RTSP server, which the network-camera tests 
 	@/usr/bin/python3 -c "import gi; gi.require_version('GstRtspServer', '1.0')" 2>/dev/null || { $(SUDO) apt-get update -qq && \
 	 $(SUDO) apt-get install -y -qq --no-install-recommends python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-good gstreamer1.0-plugins-bad; }
 
-test: setup check-export test-notebooks test-py  ## install if needed, then run every test
+test: setup check-export lint test-notebooks test-py  ## install if needed, then run every test
 
 check-export: setup  ## facemask/ must be exactly what the notebooks export
 	@before=$$(cat facemask/*.py | md5sum); $(BIN)/nbdev_export; after=$$(cat facemask/*.py | md5sum); \
 	 [ "$$before" = "$$after" ] || { echo "facemask/ was out of date with nbs/ (now re-exported): edit notebooks, never facemask/"; exit 1; }
 
-test-fast: test-notebooks  ## the edit loop: the notebooks' tests and pytest without the tests marked slow (training, containers, real servers, browsers)
+test-fast: lint test-notebooks  ## the edit loop: the notebooks' tests and pytest without the tests marked slow (training, containers, real servers, browsers)
 	$(BIN)/pytest -q -n 2 -m 'not slow' tests
+
+lint: setup  ## ruff (pinned in settings.ini, ruff.toml): pyflakes' checks and lines of at most 140 characters
+	$(BIN)/ruff check facemask tests loadtest .ci
 
 test-notebooks: setup  ## run every notebook's tests as nbdev_test does, keeping their outputs for the docs build (.ci/docs.py test)
 	$(BIN)/python .ci/docs.py test
@@ -91,7 +94,7 @@ bench-history: real-data  ## a simulated day of one camera through watch --site:
 bench-cameras: real-data rtsp-server  ## network cameras: four 640x480 25 frames/s RTSP streams watched together, then one alone (frames/s, lag, dropped, CPU)
 	$(BIN)/python tests/bench/bench_cameras.py
 
-screenshots: real-data chromium  ## refresh the dashboard screenshots of the README and the guide (nbs/images/dashboard_*.png)
+screenshots: real-data chromium  ## refresh the screenshots of the seven dashboard tabs (nbs/images/dashboard_*.png), with a review queue and a day of history
 	$(BIN)/python tests/bench/screenshot_dashboard.py
 
 LOCUST = --generator locust --users 1 8 32 --seconds 10

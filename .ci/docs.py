@@ -178,7 +178,8 @@ def readme(check: bool) -> int:
 
 
 def page_links(nb: dict) -> dict:
-    "Links between pages as the site serves them: notebooks and markdown pages become .html (mkdocs does this for .md pages, not inside notebooks)."
+    """Links between pages as the site serves them: notebooks and markdown pages become .html (mkdocs does this for .md pages, not inside
+    notebooks)."""
     html = lambda link: re.sub(r'\.(md|ipynb)(?=$|#)', '.html', link)
     for cell in nb['cells']:
         if cell['cell_type'] == 'markdown': cell['source'] = relink(source(cell), html)
@@ -208,7 +209,8 @@ def build() -> int:
     broken = broken_site_links(SITE)
     if broken:
         print(f'{len(broken)} broken links in the site:', *broken[:50], sep='\n  '); return 1
-    print(f'site built in {SITE.relative_to(ROOT)}/ ({sum(1 for _ in SITE.rglob("*.html"))} pages), every internal link resolves: open {SITE.relative_to(ROOT)}/index.html')
+    print(f'site built in {SITE.relative_to(ROOT)}/ ({sum(1 for _ in SITE.rglob("*.html"))} pages), every internal link resolves: open '
+          f'{SITE.relative_to(ROOT)}/index.html')
     return 0
 
 

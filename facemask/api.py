@@ -27,7 +27,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from pydantic import BaseModel, Field
 
 from .core import CLASS_NAMES, NAME_PATTERN, FacemaskError, outputs_dir, read_json
-from .data import ImageRejected
+from .images import ImageRejected
 from . import registry
 from .alerts import alert_listeners
 from .history import SiteHistories
@@ -142,7 +142,8 @@ def require_token(credentials: HTTPAuthorizationCredentials | None = Depends(bea
     "Dependency: let the request through only with the configured bearer token."
     expected = configured_token()
     if expected is None:
-        raise HTTPException(503, f'this endpoint is disabled: no API token is configured (set {TOKEN_ENV} or write one to outputs/api_token)')
+        raise HTTPException(503,
+                            f'this endpoint is disabled: no API token is configured (set {TOKEN_ENV} or write one to outputs/api_token)')
     if credentials is None:
         raise HTTPException(401, 'this endpoint needs a token: send "Authorization: Bearer <token>"', {'WWW-Authenticate': 'Bearer'})
     if not hmac.compare_digest(credentials.credentials.encode(), expected.encode()): raise HTTPException(403, 'wrong token')
@@ -152,15 +153,18 @@ SITE_QUERY = Query(None, pattern=f'^{NAME_PATTERN}$',
                    description="the site or camera the picture comes from, for the compliance history (`facemask history`); "
                                "default: the server's `--site` (FACEMASK_SITE), else `default`")
 IMAGE_BODY = {'requestBody': {'required': True, 'content': {
-    'multipart/form-data': {'schema': {'type': 'object', 'properties': {'file': {'type': 'string', 'format': 'binary'}}, 'required': ['file']}},
+    'multipart/form-data': {'schema': {'type': 'object', 'properties': {'file': {'type': 'string', 'format': 'binary'}},
+                                       'required': ['file']}},
     'image/jpeg': {'schema': {'type': 'string', 'format': 'binary'}}}}}
 BATCH_BODY = {'requestBody': {'required': True, 'content': {'multipart/form-data': {'schema': {'type': 'object', 'properties': {
-    'files': {'type': 'array', 'items': {'type': 'string', 'format': 'binary'}, 'minItems': 1, 'maxItems': MAX_BATCH}}, 'required': ['files']}}}}}
+    'files': {'type': 'array', 'items': {'type': 'string', 'format': 'binary'}, 'minItems': 1, 'maxItems': MAX_BATCH}},
+                                                                                               'required': ['files']}}}}}
 
 ERROR_SCHEMA = {'type': 'object', 'properties': {'error': {'type': 'string', 'description': 'what went wrong, in words for a person'}},
                 'required': ['error'], 'title': 'Error'}
 ERROR_MEANINGS = {400: 'a malformed request (a broken multipart body, a bad parameter)', 401: 'no token was sent',
-                  403: 'the token is wrong', 404: 'no such run, no collected prediction with that id, or metrics switched off', 409: 'the run or the registry is in the wrong state for this',
+                  403: 'the token is wrong', 404: 'no such run, no collected prediction with that id, or metrics switched off',
+                  409: 'the run or the registry is in the wrong state for this',
                   413: 'the request body or a file is too large', 415: 'not an image, or a content type the endpoint does not take',
                   422: 'an image that cannot be used, or a request that does not validate',
                   500: 'an unexpected server error (logged on the server)', 503: 'disabled: no API token is configured'}
@@ -313,7 +317,8 @@ SERVER_OPTIONS = {'http': 'httptools', 'loop': 'uvloop', 'timeout_keep_alive': 7
 
 # %% ../nbs/08_api.ipynb #f710228f
 UPLOAD_BODY = {'requestBody': {'required': True, 'content': {'multipart/form-data': {'schema': {'type': 'object', 'properties': {
-    'files': {'type': 'array', 'items': {'type': 'string', 'format': 'binary'}, 'minItems': 1, 'description': 'images, or .zip archives of class folders'},
+    'files': {'type': 'array', 'items': {'type': 'string', 'format': 'binary'}, 'minItems': 1,
+              'description': 'images, or .zip archives of class folders'},
     'label': {'type': 'string', 'enum': list(CLASS_NAMES),
               'description': 'class of the loose images (required for them; .zip archives are labelled by their folders)'}},
     'required': ['files', 'label']}}}}}
@@ -349,7 +354,8 @@ def run(run_id: str):
 def promote(run_id: str):
     return json_response({'production': _conflict_on_error(registry.promote, _run_or_404(run_id)['run_id'], 'promoted through the API')})
 
-@retraining.post('/runs/{run_id}/cancel', dependencies=GUARDED, summary='cancel a running run', responses=error_responses(404, 409, *GUARDED_ERRORS))
+@retraining.post('/runs/{run_id}/cancel', dependencies=GUARDED, summary='cancel a running run',
+                 responses=error_responses(404, 409, *GUARDED_ERRORS))
 def cancel(run_id: str):
     from facemask.runs import cancel_run
     return json_response({'cancelled': _conflict_on_error(cancel_run, _run_or_404(run_id)['run_id'])})
@@ -370,7 +376,8 @@ def _conflict_on_error(fn, *args):
 # %% ../nbs/08_api.ipynb #f422bb29
 class Feedback(BaseModel):
     "A person's correction of one prediction."
-    id: str = Field(min_length=1, max_length=64, description='the `id` of a prediction: of /predict, /predict/batch, or a face of /predict/faces or the WebSocket')
+    id: str = Field(min_length=1, max_length=64,
+                    description='the `id` of a prediction: of /predict, /predict/batch, or a face of /predict/faces or the WebSocket')
     label: Literal[REVIEW_LABELS] = Field(description='the right class, or `not_a_face` for a detection that is no face')
 
 corrections = APIRouter()

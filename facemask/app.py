@@ -16,7 +16,7 @@ from IPython.display import Markdown, display
 from PIL import Image
 
 from .core import CLASS_COLORS, CLASS_NAMES, CLASS_TITLES, FacemaskError, read_json
-from .data import ImageRejected, open_image
+from .images import ImageRejected, open_image
 from .pipeline import model_input
 from .review import NOT_A_FACE, Collector, correction_reply
 from .ui import STYLE, error_html, section, table_html
@@ -46,13 +46,15 @@ def gradcam(model, image: np.ndarray, class_index: int | None = None) -> np.ndar
 
 def overlay(im: Image.Image, heatmap: np.ndarray, alpha: float = 0.45) -> Image.Image:
     "`im` with `heatmap` drawn over it in a warm colour map."
-    colours = (plt.get_cmap('inferno')(np.asarray(Image.fromarray((heatmap * 255).astype(np.uint8)).resize(im.size, Image.BILINEAR)) / 255)[..., :3] * 255)
+    resized = np.asarray(Image.fromarray((heatmap * 255).astype(np.uint8)).resize(im.size, Image.BILINEAR)) / 255
+    colours = plt.get_cmap('inferno')(resized)[..., :3] * 255
     return Image.fromarray((np.asarray(im.convert('RGB')) * (1 - alpha) + colours * alpha).astype(np.uint8))
 
 # %% ../nbs/07_app.ipynb #46ef79e4
 def label_html(label: str, probability: float) -> widgets.HTML:
     "The predicted class in its colour, with its probability."
-    return widgets.HTML(f'<div class="fm-label" data-label="{label}" style="color:{CLASS_COLORS[label]}">{html.escape(CLASS_TITLES[label])} '
+    return widgets.HTML(f'<div class="fm-label" data-label="{label}" '
+                        f'style="color:{CLASS_COLORS[label]}">{html.escape(CLASS_TITLES[label])} '
                         f'<span style="color:#333;font-weight:400;font-size:16px">{probability:.1%}</span></div>')
 
 def image_widget(im: Image.Image, width: int = 220) -> widgets.Image:
@@ -63,7 +65,8 @@ def image_widget(im: Image.Image, width: int = 220) -> widgets.Image:
 def probability_bars(probabilities: dict) -> widgets.HTML:
     "The class probabilities as bars in the class colours, each with its percentage as text."
     rows = ''.join(f'<div class="fm-prob" data-class="{c}"><span class="fm-prob-name">{html.escape(CLASS_TITLES[c])}</span>'
-                   f'<span class="fm-prob-track"><span class="fm-prob-fill" style="width:{p:.1%};background:{CLASS_COLORS[c]}"></span></span>'
+                   '<span class="fm-prob-track"><span class="fm-prob-fill" '
+                   f'style="width:{p:.1%};background:{CLASS_COLORS[c]}"></span></span>'
                    f'<span class="fm-prob-value">{p:.1%}</span></div>' for c, p in probabilities.items())
     return widgets.HTML(rows)
 
@@ -87,7 +90,8 @@ class PredictTab:
         self.upload = widgets.FileUpload(accept='image/*', multiple=True, description='Upload images', button_style='primary',
                                          layout=widgets.Layout(width='200px'))
         self.upload.add_class('fm-predict-upload')   # for the browser tests: the Retrain tab has an upload button too
-        self.sample = widgets.Dropdown(options=['(pick a sample)', *self.samples], description='or try', layout=widgets.Layout(width='340px'))
+        self.sample = widgets.Dropdown(options=['(pick a sample)', *self.samples], description='or try',
+                                       layout=widgets.Layout(width='340px'))
         self.faces = widgets.Checkbox(description='find faces (whole photos)', value=False, indent=False)
         self.keep = widgets.Checkbox(description='keep for review', value=True, indent=False)
         self.status = widgets.HTML(f'<div class="fm-hint">{self.HINT}</div>')
@@ -117,7 +121,8 @@ class PredictTab:
                 heatmap.children = [image_widget(overlay(face, heat))]
             later.append(draw_heatmap) if later is not None else draw_heatmap()
             body = widgets.HBox([image_widget(face), heatmap,
-                                 widgets.VBox([label_html(p.label, p.probabilities[p.label]), probability_bars(p.probabilities), self.correction(p.id)])],
+                                 widgets.VBox([label_html(p.label, p.probabilities[p.label]), probability_bars(p.probabilities),
+                                               self.correction(p.id)])],
                                 layout=widgets.Layout(align_items='flex-start', grid_gap='12px'))
             caption = widgets.HTML(f'{title} · model {html.escape(str(p.model_version))} · left: the image, '
                                    'middle: where the network looked (Grad-CAM)')
@@ -130,16 +135,20 @@ class PredictTab:
         r = predict_faces(self.predictor, data, name, collector=self.collector if self.keep.value else None)
         photo = open_image(data, name)
         counts = {c: sum(f['label'] == c for f in r['faces']) for c in CLASS_NAMES}
-        summary = ', '.join(f'<span style="color:{CLASS_COLORS[c]}"><b>{n}</b> {CLASS_TITLES[c].lower()}</span>' for c, n in counts.items() if n)
+        summary = ', '.join(f'<span style="color:{CLASS_COLORS[c]}"><b>{n}</b> {CLASS_TITLES[c].lower()}</span>' for c,
+                            n in counts.items() if n)
         faces = [widgets.VBox([image_widget(crop_face(photo, f['box']).resize((96, 96), Image.BILINEAR), 96),
-                               widgets.HTML(f'<span style="color:{CLASS_COLORS[f["label"]]}" data-label="{f["label"]}">{CLASS_TITLES[f["label"]]}</span>'),
+                               widgets.HTML(f'<span style="color:{CLASS_COLORS[f["label"]]}" '
+                                            f'data-label="{f["label"]}">{CLASS_TITLES[f["label"]]}</span>'),
                                self.correction(f['id'])]) for f in r['faces']]
-        return result_card([widgets.HTML(f'{title}: {len(r["faces"])} face(s) found. {summary}'), image_widget(draw_faces(photo, r['faces']), 640),
+        return result_card([widgets.HTML(f'{title}: {len(r["faces"])} face(s) found. {summary}'),
+                            image_widget(draw_faces(photo, r['faces']), 640),
                             widgets.HBox(faces, layout=widgets.Layout(flex_flow='row wrap', grid_gap='8px'))])
 
     def correction(self, face_id: str) -> widgets.VBox:
         "The *wrong?* menu under an answer, and the line that says what became of the correction."
-        menu = widgets.Dropdown(options=[('wrong? the right class is…', '')] + [(CLASS_TITLES[c], c) for c in CLASS_NAMES] + [('Not a face', NOT_A_FACE)],
+        menu = widgets.Dropdown(options=[('wrong? the right class is…', '')] + [(CLASS_TITLES[c], c) for c in CLASS_NAMES]
+                                + [('Not a face', NOT_A_FACE)],
                                 layout=widgets.Layout(width='230px'))
         menu.add_class('fm-wrong')
         said = widgets.HTML()
@@ -205,11 +214,13 @@ class DataTab:
                 ds = load_dataset(self.version.value)
                 sources = ['all', *sorted(ds.manifest['source'].unique())]
                 if list(self.source.options) != sources: self.source.options = sources
-                f = {k: (None if w.value == 'all' else w.value) for k, w in (('split', self.split), ('label', self.label), ('source', self.source))}
+                f = {k: (None if w.value == 'all' else w.value) for k,
+                     w in (('split', self.split), ('label', self.label), ('source', self.source))}
                 m = filter_manifest(ds.manifest, **f)
                 display(section(f'{ds.ref}: {len(ds.manifest):,} images, {len(m):,} match the filters'))
                 display(table_html(dataset_stats(ds).T))   # one row per split × source: narrow enough for the page
-                for fig in (plot_class_distribution(m), plot_image_sizes(m), sample_grid(m, per_class=8), plot_duplicate_groups(m, max_groups=4)):
+                for fig in (plot_class_distribution(m), plot_image_sizes(m), sample_grid(m, per_class=8),
+                            plot_duplicate_groups(m, max_groups=4)):
                     display(fig)
             except FacemaskError as e: display(error_html(str(e)))
 
@@ -219,7 +230,8 @@ HEADLINE_TITLES = {'real_accuracy': 'accuracy · real photos', 'real_macro_f1': 
 
 def metric_tiles(headline: dict) -> widgets.HTML:
     "The headline test metrics as large numbers."
-    tiles = ''.join(f'<div class="fm-metric"><div class="fm-metric-value">{v:.3f}</div><div class="fm-metric-name">{HEADLINE_TITLES.get(k, k)}</div></div>'
+    tiles = ''.join(f'<div class="fm-metric"><div class="fm-metric-value">{v:.3f}</div><div '
+                    f'class="fm-metric-name">{HEADLINE_TITLES.get(k, k)}</div></div>'
                     for k, v in headline.items() if v is not None)
     return widgets.HTML(f'<div class="fm-metrics">{tiles}</div>')
 
@@ -227,7 +239,8 @@ class ModelTab:
     "The production model and the run history."
     def __init__(self):
         self.out = widgets.Output()
-        self.refresh_button = widgets.Button(description='refresh', icon='refresh', tooltip='read the registry again (after a training run)')
+        self.refresh_button = widgets.Button(description='refresh', icon='refresh',
+                                             tooltip='read the registry again (after a training run)')
         self.refresh_button.on_click(lambda _: self.render())
         self.title = widgets.HTML()
         self.widget = widgets.VBox([widgets.HBox([self.title, self.refresh_button], layout=widgets.Layout(justify_content='space-between',
@@ -257,8 +270,10 @@ class ModelTab:
             if (folder/'history.csv').exists(): display(plot_history(pd.read_csv(folder/'history.csv')))
             runs = list_runs()
             if runs:
-                table = pd.DataFrame([{'': '★' if r['production'] else '', 'run': r['run_id'], 'status': r['status'], 'created': r['created'],
-                                       **{HEADLINE_TITLES.get(k, k): round(v, 3) for k, v in (r['metrics'] or {}).get('headline', {}).items() if v is not None}}
+                table = pd.DataFrame([{'': '★' if r['production'] else '', 'run': r['run_id'], 'status': r['status'],
+                                       'created': r['created'],
+                                       **{HEADLINE_TITLES.get(k, k): round(v, 3) for k,
+                                          v in (r['metrics'] or {}).get('headline', {}).items() if v is not None}}
                                       for r in runs])
                 display(section('Runs (★ = in production)')); display(table_html(table.set_index('')))
             if (folder/'model_card.md').exists(): display(Markdown((folder/'model_card.md').read_text()))
@@ -273,7 +288,8 @@ def build_app(predictor=None) -> widgets.VBox:
     from facemask.review_app import ReviewTab
     predictor, retrain = predictor or Predictor(), RetrainTab()   # built now: every tab's guard asks it whether the page is unlocked
     guard = lambda: 'changes are locked on this page: enter the token in the Retrain tab first' if retrain.locked else None
-    makers = {'Predict': lambda: PredictTab(predictor, guard=guard), 'Live': lambda: LiveTab(predictor, guard), 'Review': lambda: ReviewTab(guard),
+    makers = {'Predict': lambda: PredictTab(predictor, guard=guard), 'Live': lambda: LiveTab(predictor, guard),
+              'Review': lambda: ReviewTab(guard),
               'Monitor': MonitorTab, 'Data': DataTab, 'Model': ModelTab, 'Retrain': lambda: retrain}
     views = {'Predict': makers['Predict'](), 'Retrain': retrain}
     # the other tabs are built when first opened: a page with fewer widgets becomes interactive sooner
@@ -287,7 +303,7 @@ def build_app(predictor=None) -> widgets.VBox:
         elif hasattr(views[title], 'refresh'): views[title].refresh()   # built before the page was opened: the registry as it is now
     tabs.observe(show_selected, 'selected_index')
     header = widgets.HTML(STYLE + '<div class="fm-title">😷 facemask</div><div class="fm-sub">Is the mask worn correctly? '
-                          'Upload a face (or a group photo), label your camera live, correct its mistakes, follow compliance per site over time, '
-                          'explore the data, inspect the model, '
+                          'Upload a face (or a group photo), label your camera live, correct its mistakes, '
+                          'follow compliance per site over time, explore the data, inspect the model, '
                           'retrain it on new images.</div>')
     return widgets.VBox([header, tabs])

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import os
 import pickle
 import struct
 import zipfile
@@ -35,7 +34,8 @@ _STORAGE_DTYPES = {'FloatStorage': '<f4', 'DoubleStorage': '<f8', 'HalfStorage':
 class _Storage:
     "A flat typed buffer; its bytes arrive after the pickle (legacy) or from the archive (zip)."
     def __init__(self, kind: str, numel: int, root: _Storage | None = None, start: int = 0):
-        self.kind, self.dtype, self.numel, self.root, self.start, self.data = kind, np.dtype(_STORAGE_DTYPES[kind]), numel, root, start, None
+        self.kind, self.dtype, self.numel = kind, np.dtype(_STORAGE_DTYPES[kind]), numel
+        self.root, self.start, self.data = root, start, None
     def array(self) -> np.ndarray:
         if self.root is not None: return self.root.array()[self.start:self.start + self.numel]
         if self.data is None: raise FacemaskError('a tensor refers to a storage whose data the file does not hold')

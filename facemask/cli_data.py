@@ -80,7 +80,8 @@ def _data_fetch(args):
                      'write the list that imports read (the shipped one is facemask/split_twins.csv).')
 def _data_twins(args):
     from facemask.core import atomic_write
-    from facemask.data import find_split_twins, load_dataset
+    from facemask.duplicates import find_split_twins
+    from facemask.data import load_dataset
     ds = load_dataset(args.dataset)
     twins = find_split_twins(ds, sources=args.sources.split(','))
     m = ds.manifest.set_index('sha256')

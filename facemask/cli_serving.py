@@ -28,8 +28,8 @@ def report_collected(collector):
     collector.close()
     counts = review_counts()
     failures = f'; {collector.failures} could not be kept (see the log)' if collector.failures else ''
-    print(f"review queue: {counts['waiting']} face(s) waiting for a label in {counts['folder']} (`facemask review`; the dashboard's Review tab)"
-          + failures, file=sys.stderr)
+    print(f"review queue: {counts['waiting']} face(s) waiting for a label in {counts['folder']} "
+          f"(`facemask review`; the dashboard's Review tab){failures}", file=sys.stderr)
 
 # %% ../nbs/09c_cli_serving.ipynb #68613e2e
 @command('predict', 'classify images with the production model',
@@ -63,7 +63,7 @@ def _predict_images(args, predictor, collector):
 def _predict_faces(args, predictor, collector):
     import json
     from facemask.core import atomic_write
-    from facemask.data import ImageRejected, open_image
+    from facemask.images import ImageRejected, open_image
     from facemask.faces import draw_faces, predict_faces
     from facemask.predict import expand_paths
     failed, files = 0, expand_paths(args.paths)
@@ -128,7 +128,8 @@ def _app(args):
     if not dashboard.exists(): raise FacemaskError(f'{dashboard}: dashboard notebook not found')
     os.environ[DASHBOARD_HOST_ENV] = args.host   # the kernels decide from it who may change data and the served model
     guard = {'open': '', 'token': '; retraining, promotion and rollback need the API token (entered once per page)',
-             'read-only': '; served beyond this machine without a token, so the Retrain tab is read-only (set FACEMASK_API_TOKEN to enable it)'}
+             'read-only': '; served beyond this machine without a token, so the Retrain tab is read-only '
+                          '(set FACEMASK_API_TOKEN to enable it)'}
     print(f'facemask dashboard: http://{args.host}:{args.port}/  (Ctrl-C stops it){guard[change_guard()[0]]}', flush=True)
     cmd = [str(Path(sys.executable).parent/'voila'), str(dashboard), f'--port={args.port}', f'--Voila.ip={args.host}', '--no-browser',
            '--theme=light', '--show_tracebacks=False', '--preheat_kernel=True', '--pool_size=1', *VOILA_KERNEL_OPTIONS]
@@ -173,9 +174,11 @@ def _serve(args):
 
 # %% ../nbs/09c_cli_serving.ipynb #2bef0af2
 @command('review', 'the review queue: faces kept for a person to label, and their labels',
-         one_of(arg('--export', metavar='DIR', help='write the unlabelled faces to DIR for labelling elsewhere (label folders and labels.csv)'),
+         one_of(arg('--export', metavar='DIR',
+                    help='write the unlabelled faces to DIR for labelling elsewhere (label folders and labels.csv)'),
                 arg('--import', dest='import_dir', metavar='DIR', help='read the labels given in an exported DIR'),
-                arg('--correct', nargs=2, metavar=('ID', 'LABEL'), help='file the right class for a prediction by its id (as POST /feedback)'),
+                arg('--correct', nargs=2, metavar=('ID', 'LABEL'),
+                    help='file the right class for a prediction by its id (as POST /feedback)'),
                 arg('--purge', action='store_true', help='remove the unlabelled faces and the recent predictions (privacy)'),
                 arg('--tidy', action='store_true', help='forget faces whose image file is gone, remove files no face names')),
          arg('--limit', type=int, metavar='N', help='with --export: the N most informative faces only'),
@@ -193,7 +196,8 @@ def _review(args):
     if args.limit is not None and not args.export: raise FacemaskError('--limit goes with --export')
     if args.correct:
         face = review.file_feedback(*args.correct, by='cli')
-        print(f"face {face['id']}: labelled {face['label']}" + (' (one of the site test faces: never trained on)' if face['site_test'] else ''))
+        print(f"face {face['id']}: labelled {face['label']}"
+              + (' (one of the site test faces: never trained on)' if face['site_test'] else ''))
     elif args.export:
         r = review.export_queue(args.export, args.limit)
         print(f"{r['faces']} face(s) written to {r['folder']}: move each from to_label/ into its label's folder, or fill in the label "
@@ -220,4 +224,5 @@ def _print_review_counts(args):
     print(f"review queue in {c['folder']}: {c['waiting']} face(s) waiting for a label ({c['megabytes']:.1f} MB of {c['limit_mb']:g} MB; "
           f"unlabelled faces are kept {c['retention_days']:g} days)")
     for label, v in c['labelled'].items():
-        print(f"  {label:22} {v['faces']:>5} labelled, {v['site_test']:>4} kept back as site test faces, {v['staged']:>5} sent to a retraining")
+        print(f"  {label:22} {v['faces']:>5} labelled, {v['site_test']:>4} kept back as site test faces, "
+              f"{v['staged']:>5} sent to a retraining")

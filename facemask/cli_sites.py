@@ -36,8 +36,8 @@ def history_recorder(args):
 def stream_line(status: dict) -> str:
     "One line of a stream's counts."
     gaps = status['gaps']
-    return (f"{status['camera']}: {status['frames_read']} frames read, {status['frames_labelled']} labelled, {status['frames_dropped']} dropped "
-            f"(the newest labelled each time), {status['reconnects']} reconnects"
+    return (f"{status['camera']}: {status['frames_read']} frames read, {status['frames_labelled']} labelled, "
+            f"{status['frames_dropped']} dropped (the newest labelled each time), {status['reconnects']} reconnects"
             + (f"; {len(gaps)} gap(s) without frames, {sum(g['seconds'] for g in gaps):.0f} s in all" if gaps else '')
             + (f"; {status['error']}" if status['error'] else ''))
 
@@ -51,7 +51,8 @@ def stream_line(status: dict) -> str:
          arg('--report', metavar='FILE.json', help='write the report (frames, speed, counts, people) as JSON'),
          arg('--every', type=int, default=1, metavar='N', help='label every N-th frame (default: %(default)s)'),
          arg('--max-frames', type=int, metavar='N', help='stop after N labelled frames'),
-         arg('--min-frames', type=int, default=3, metavar='N', help='frames a face must be followed over to count as a person (default: %(default)s)'),
+         arg('--min-frames', type=int, default=3, metavar='N',
+             help='frames a face must be followed over to count as a person (default: %(default)s)'),
          arg('--collect', action='store_true',
              help='keep the people worth a look in the review queue, one face each (off by default: they did not choose)'),
          arg('--site', metavar='NAME', help="add frames and people to this site's compliance history (see facemask history)"),
@@ -89,7 +90,9 @@ def _watch(args):
             if history: reader.on_gap = lambda start, end, why: record_gap(history.site, reader.name, start, end, why)
             stack.callback(reader.stop)
             reader.start()
-        try: report = watch(reader.name if reader else args.source, out=args.out, json_lines=lines, every=args.every, max_frames=args.max_frames,
+        try:
+            report = watch(reader.name if reader else args.source, out=args.out, json_lines=lines, every=args.every,
+                           max_frames=args.max_frames,
                             min_frames=args.min_frames, collector=collector, history=history, reader=reader,
                             started=parse_time(args.started) if args.started else None, blur=args.blur,
                             segment_s=args.segment_minutes and args.segment_minutes * 60)
@@ -170,7 +173,8 @@ def _cameras_status(args):
          arg('--every', default='1h', metavar='PERIOD', help='period to sum over: 15m, 1h, 1d (default: %(default)s)'),
          arg('--worst', type=int, metavar='N', help='only the N periods with the lowest share wearing a mask correctly'),
          arg('--min-people', type=int, default=5, metavar='N', help='with --worst: periods with at least N people (default: %(default)s)'),
-         one_of(arg('--json', action='store_true', help='one JSON object per line'), arg('--csv', action='store_true', help='CSV with every column')),
+         one_of(arg('--json', action='store_true', help='one JSON object per line'),
+                arg('--csv', action='store_true', help='CSV with every column')),
          description='Read the compliance history that facemask watch --site, the Live tab, the WebSocket and POST '
                      '/predict/faces record: people per class (each followed person once), the share wearing a mask '
                      'correctly, the share of faces labelled with low confidence, the drift of the label mix from the '
@@ -218,7 +222,8 @@ from .alerts import AlertRule   # the rule's defaults are the options'
                 arg('--remove', metavar='SITE', help='remove the rule of SITE')),
          arg('--max-unmasked', type=float, default=AlertRule.max_unmasked, metavar='SHARE',
              help='with --add: fire above this share without a mask or wearing it wrong (default: %(default)s)'),
-         arg('--minutes', type=float, default=AlertRule.minutes, metavar='N', help='with --add: over the last N minutes (default: %(default)s)'),
+         arg('--minutes', type=float, default=AlertRule.minutes, metavar='N',
+             help='with --add: over the last N minutes (default: %(default)s)'),
          arg('--min-people', type=int, default=AlertRule.min_people, metavar='N',
              help='with --add: only among at least N people (default: %(default)s)'),
          arg('--down-minutes', type=float, default=AlertRule.down_minutes, metavar='N',
@@ -250,5 +255,6 @@ def _alerts(args):
               + (f'; camera down after {r.down_minutes:g} min quiet' if r.down_minutes else '') + f" -> {r.webhook or '(no webhook)'}")
     print(f'alerts of the last 24 h: {len(alerts)}')
     for a in alerts:
-        sent = f"delivered after {a['attempts']} attempt(s)" if a['delivered'] else (f"NOT delivered: {a['error']}" if a['error'] else 'not sent')
+        sent = (f"delivered after {a['attempts']} attempt(s)" if a['delivered'] else
+                f"NOT delivered: {a['error']}" if a['error'] else 'not sent')
         print(f"  {time.strftime('%Y-%m-%d %H:%M', time.localtime(a['at']))} {a['state']:8} {a['message']} ({sent})")

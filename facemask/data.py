@@ -10,7 +10,6 @@ import io
 import os
 import re
 import urllib.request
-import warnings
 import zipfile
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -20,211 +19,20 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
-from .core import (CLASS_NAMES, IMAGE_EXTENSIONS, REAL_PHOTO_SOURCES, SPLITS, FacemaskError, atomic_write, data_dir,
-                           progress_bar, read_json, write_json)
+from .core import (CLASS_NAMES, IMAGE_EXTENSIONS, SPLITS, FacemaskError, atomic_write, data_dir, progress_bar, read_json,
+                           write_json)
+from .duplicates import (FRAMING_NCC, NEIGHBOURS, dhash_links, dhash_variants, format_dhashes, framing_similarity,
+                                 load_thumbnails, parse_dhashes, split_twins)
+from .images import MAX_FILE_BYTES, ImageRejected, decode_image, read_image_bytes
 
 # %% auto #0
-__all__ = ['SUPPORTED_FORMATS', 'MIN_SIDE', 'MAX_PIXELS', 'MAX_FILE_BYTES', 'DIHEDRAL', 'DHASH_SIDE', 'NEAR_DUPLICATE_BITS',
-           'THUMB_SIDE', 'LOOSE_BITS', 'NEIGHBOURS', 'FRAMING_NCC', 'FRAMING_SCALES', 'FRAMING_INNER', 'CROP_NAME',
-           'DEFAULT_FRACTIONS', 'DEFAULT_DATASET', 'MANIFEST_COLUMNS', 'TWIN_BITS', 'TWIN_SIDE', 'TWIN_RATIO',
-           'TWIN_RANSAC_PX', 'TWIN_MIN_INLIERS', 'TWIN_SCALE', 'TWIN_MAX_ROTATION', 'TWIN_COLUMNS', 'KNOWN_SOURCES',
-           'ImageRejected', 'to_rgb', 'decode_image', 'open_image', 'dhash_variants', 'near_duplicate_pairs',
-           'format_dhashes', 'parse_dhashes', 'thumbnail', 'load_thumbnails', 'dhash_links', 'framing_similarity',
-           'Candidate', 'ImportReport', 'unsupported_type', 'iter_candidates', 'CheckedImage', 'check_candidate',
-           'store_path', 'crop_stem', 'crop_photo', 'assign_groups', 'split_groups', 'datasets_dir', 'Dataset',
-           'version_id', 'load_dataset', 'list_datasets', 'save_dataset', 'label_corrections', 'corrected_label',
-           'sift_features', 'sift_match', 'is_twin', 'twin_candidates', 'find_split_twins', 'split_twins',
-           'separate_twins', 'check_candidates', 'import_dataset', 'dataset_stats', 'class_weights', 'download',
-           'fetch_dataset']
-
-# %% ../nbs/01_data.ipynb #190a1971
-SUPPORTED_FORMATS = ('JPEG', 'MPO', 'PNG', 'WEBP', 'BMP', 'GIF', 'TIFF')
-MIN_SIDE = 16                  # px; the real-photo crops were cut no smaller than this
-MAX_PIXELS = 40_000_000        # decompression-bomb guard (a 40 MP photo is the largest we accept)
-MAX_FILE_BYTES = 50 * 2**20    # larger files are rejected before decoding
-
-class ImageRejected(FacemaskError):
-    "A file that is not a usable image; `reason` says why."
-    def __init__(self, name, reason):
-        super().__init__(f'{name}: {reason}')
-        self.name, self.reason = str(name), reason
-
-# %% ../nbs/01_data.ipynb #f80f7ae4
-def to_rgb(im: Image.Image) -> Image.Image:
-    "Convert any Pillow mode (16-bit, float, palette, alpha, CMYK, grayscale) to 8-bit RGB."
-    if im.mode in ('I;16', 'I;16L', 'I;16B', 'I;16N', 'I', 'F'):
-        a = np.asarray(im, dtype=np.float64)
-        top = 65535.0 if a.max(initial=0) > 255 else 255.0
-        return Image.fromarray(np.clip(a/top*255.0, 0, 255).round().astype(np.uint8)).convert('RGB')
-    if im.mode in ('RGBA', 'LA', 'PA') or (im.mode == 'P' and 'transparency' in im.info):
-        rgba = im.convert('RGBA')
-        background = Image.new('RGBA', rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(background, rgba).convert('RGB')
-    return im.convert('RGB')
-
-def _read_source(src, name):
-    if isinstance(src, (bytes, bytearray)): data = bytes(src)
-    else:
-        path = Path(src)
-        if not path.is_file(): raise ImageRejected(name, 'no such file')
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES: raise ImageRejected(name, f'file too large ({size/2**20:.0f} MB, limit {MAX_FILE_BYTES//2**20} MB)')
-        data = path.read_bytes()
-    if not data: raise ImageRejected(name, 'empty file (0 bytes)')
-    if len(data) > MAX_FILE_BYTES: raise ImageRejected(name, f'file too large ({len(data)/2**20:.0f} MB, limit {MAX_FILE_BYTES//2**20} MB)')
-    return data
-
-def decode_image(data: bytes, name='image', draft_side: int | None = None):
-    "Decode bytes into `(rgb_image, format, oriented)`; raise `ImageRejected` naming `name` and the problem."
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter('error', Image.DecompressionBombWarning)
-            im = Image.open(io.BytesIO(data))
-            fmt = im.format
-            if fmt not in SUPPORTED_FORMATS: raise ImageRejected(name, f'unsupported image format {fmt}')
-            w, h = im.size
-            if w*h > MAX_PIXELS:
-                raise ImageRejected(name, f'decompression bomb guard: {w}x{h} pixels exceeds the {MAX_PIXELS//10**6} MP limit')
-            if draft_side and fmt in ('JPEG', 'MPO'): im.draft('RGB', (draft_side, draft_side))
-            im.load()
-    except ImageRejected: raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        raise ImageRejected(name, f'decompression bomb guard: {e}') from None
-    except UnidentifiedImageError:
-        raise ImageRejected(name, 'not an image (no known image format recognised)') from None
-    except (OSError, SyntaxError, ValueError, EOFError) as e:
-        raise ImageRejected(name, f'corrupt or truncated image data ({e})') from None
-    orientation = im.getexif().get(0x0112, 1)
-    try: im = ImageOps.exif_transpose(im)
-    except Exception as e: raise ImageRejected(name, f'broken EXIF orientation ({e})') from None
-    im = to_rgb(im)
-    if min(im.size) < MIN_SIDE: raise ImageRejected(name, f'too small ({im.width}x{im.height} px, minimum side {MIN_SIDE} px)')
-    return im, fmt, orientation not in (0, 1)
-
-def open_image(src, name=None, draft_side: int | None = None) -> Image.Image:
-    "Open a path or bytes as a checked RGB image; `draft_side` lets large JPEGs decode at reduced size."
-    name = name or (Path(src).name if not isinstance(src, (bytes, bytearray)) else 'image')
-    return decode_image(_read_source(src, name), name, draft_side)[0]
-
-# %% ../nbs/01_data.ipynb #2fed9103
-DIHEDRAL = (None, Image.Transpose.FLIP_LEFT_RIGHT, Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_180,
-            Image.Transpose.ROTATE_270, Image.Transpose.TRANSPOSE, Image.Transpose.TRANSVERSE,
-            Image.Transpose.FLIP_TOP_BOTTOM)
-DHASH_SIDE = 16              # 16×16 = 256-bit hashes
-NEAR_DUPLICATE_BITS = 30     # of 256
-
-def dhash_variants(im: Image.Image) -> np.ndarray:
-    "256-bit dHash under each of the 8 rotations/mirrorings (identity first): shape (8, 4) uint64."
-    small = im.convert('L').resize((64, 64), Image.BILINEAR)
-    hashes = []
-    for t in DIHEDRAL:
-        g = np.asarray((small if t is None else small.transpose(t)).resize((DHASH_SIDE+1, DHASH_SIDE), Image.BILINEAR), dtype=np.int16)
-        hashes.append(np.packbits((g[:, 1:] > g[:, :-1]).flatten()).view('>u8').astype(np.uint64))
-    return np.stack(hashes)
-
-def near_duplicate_pairs(variants: np.ndarray, max_bits: int = NEAR_DUPLICATE_BITS, chunk: int = 64):
-    "Index pairs `(i, j)`, i<j, whose images match under some rotation/mirroring within `max_bits` bits."
-    variants = np.asarray(variants, dtype=np.uint64)
-    base = variants[:, 0]
-    pairs = set()
-    for start in range(0, len(base), chunk):
-        block = variants[start:start+chunk]
-        dist = np.bitwise_count(block[:, :, None, :] ^ base[None, None, :, :]).sum(-1).min(axis=1)
-        i, j = np.nonzero(dist <= max_bits)
-        pairs.update((min(a, b), max(a, b)) for a, b in zip((i + start).tolist(), j.tolist()) if a != b)
-    return sorted(pairs)
-
-def format_dhashes(variants) -> str:
-    "The 8 hashes as one manifest field: 64 hex digits each, identity first, joined by '-'."
-    return '-'.join(''.join(f'{int(w):016x}' for w in h) for h in variants)
-
-def parse_dhashes(fields) -> np.ndarray:
-    "Inverse of `format_dhashes` for a column of fields: an (n, 8, 4) uint64 array."
-    return np.array([[[int(h[k:k+16], 16) for k in range(0, 64, 16)] for h in f.split('-')] for f in fields],
-                    dtype=np.uint64).reshape(-1, len(DIHEDRAL), DHASH_SIDE**2//64)
-
-# %% ../nbs/01_data.ipynb #2225749f
-THUMB_SIDE = 48              # px; grayscale thumbnails for the framing check
-LOOSE_BITS = 64              # dHash bound for candidate pairs of the framing check
-NEIGHBOURS = 5               # candidates per image: its nearest neighbours by dHash
-FRAMING_NCC = 0.92           # both-ways normalised cross-correlation from which two crops are one picture
-FRAMING_SCALES = tuple(round(0.8*1.04**k, 3) for k in range(12))   # 0.8 … 1.23 in 4 % steps (10 % steps missed real pairs)
-FRAMING_INNER = 0.6          # the central part of one image that is searched for in the other
-
-def thumbnail(src) -> np.ndarray:
-    "`THUMB_SIDE`² uint8 grayscale thumbnail of a PIL image or a stored file (JPEGs decode in draft mode)."
-    im = src if isinstance(src, Image.Image) else Image.open(src)
-    if not isinstance(src, Image.Image): im.draft('L', (2*THUMB_SIDE, 2*THUMB_SIDE))
-    return np.asarray(im.convert('L').resize((THUMB_SIDE, THUMB_SIDE), Image.BILINEAR))
-
-def load_thumbnails(files, progress: bool = False) -> np.ndarray:
-    "Thumbnails of stored files (paths relative to the data folder), read back in threads: (n, side, side) uint8."
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        thumbs = list(progress_bar(pool.map(lambda f: thumbnail(data_dir()/f), files), total=len(files), desc='thumbnails', unit='img', disable=not progress))
-    return np.stack(thumbs) if thumbs else np.zeros((0, THUMB_SIDE, THUMB_SIDE), np.uint8)
-
-def dhash_links(variants: np.ndarray, max_bits: int = NEAR_DUPLICATE_BITS, k: int = NEIGHBOURS,
-                loose_bits: int = LOOSE_BITS, rank=None, chunk: int = 64):
-    """One pass over all distances: near-duplicate pairs (≤ `max_bits`), and candidate triples `(i, j, variant of i)`:
-    each image's `k` nearest others (ties included) within `loose_bits`, `i` first when `rank[i] < rank[j]` (default: i<j)."""
-    variants = np.asarray(variants, dtype=np.uint64)
-    base, n = variants[:, 0], len(variants)
-    near, loose = set(), set()
-    for start in range(0, n, chunk):
-        block = variants[start:start+chunk]
-        dist = np.bitwise_count(block[:, :, None, :] ^ base[None, None, :, :]).sum(-1, dtype=np.uint16).min(axis=1)
-        rows = np.arange(len(block))
-        dist[rows, rows + start] = 999
-        i, j = np.nonzero(dist <= max_bits)
-        near.update((min(a, b), max(a, b)) for a, b in zip((i + start).tolist(), j.tolist()))
-        if k and n > 1:
-            kth = np.partition(dist, min(k, n - 1) - 1, axis=1)[:, min(k, n - 1) - 1]
-            i, j = np.nonzero(dist <= np.minimum(kth, loose_bits)[:, None])
-            loose.update((min(a, b), max(a, b)) for a, b in zip((i + start).tolist(), j.tolist()))
-    pairs = np.array(sorted(loose), dtype=np.int64).reshape(-1, 2)
-    if rank is not None:
-        rank = np.asarray(rank)
-        pairs = np.where((rank[pairs[:, 0]] > rank[pairs[:, 1]])[:, None], pairs[:, ::-1], pairs)
-    var = np.bitwise_count(variants[pairs[:, 0]] ^ base[pairs[:, 1], None, :]).sum(-1).argmin(1)
-    return sorted(near), [(i, j, v) for (i, j), v in zip(pairs.tolist(), var.tolist())]
-
-def _ncc_search(A, B, scales=FRAMING_SCALES, inner=FRAMING_INNER):
-    "Per pair, the best normalised cross-correlation of A's central part (rescaled) at any place in B: A, B (n, s, s)."
-    n, s, _ = A.shape
-    B = B.astype(np.float64)
-    fB = np.fft.rfft2(B, s=(s, s))
-    I1 = np.pad(B.cumsum(1).cumsum(2), ((0, 0), (1, 0), (1, 0)))
-    I2 = np.pad((B*B).cumsum(1).cumsum(2), ((0, 0), (1, 0), (1, 0)))
-    lo, hi = s*(1-inner)/2, s*(1+inner)/2
-    best = np.full(n, -1.0)
-    for r in scales:
-        t = min(s, int(round(s*inner*r)))
-        x = np.clip(lo + (np.arange(t)+0.5)*(hi-lo)/t - 0.5, 0, s-1)
-        x0 = np.minimum(x.astype(int), s-2); f = x - x0
-        M = np.zeros((t, s)); M[np.arange(t), x0] = 1-f; M[np.arange(t), x0+1] += f   # bilinear resampling
-        T = M @ A @ M.T
-        T -= T.mean((1, 2), keepdims=True)
-        norm = np.sqrt((T*T).sum((1, 2)))
-        corr = np.fft.irfft2(fB*np.conj(np.fft.rfft2(T, s=(s, s))), s=(s, s))[:, :s-t+1, :s-t+1]
-        box = lambda I: I[:, t:, t:] - I[:, :-t, t:] - I[:, t:, :-t] + I[:, :-t, :-t]
-        S1 = box(I1)
-        sd = np.sqrt(np.maximum(box(I2) - S1*S1/(t*t), 0))
-        ncc = corr/(norm[:, None, None]*sd + 1e-3*t*t)
-        best = np.maximum(best, ncc.reshape(n, -1).max(1))
-    return best
-
-def framing_similarity(thumbs: np.ndarray, pairs, chunk: int = 1024) -> np.ndarray:
-    "For `(i, j, variant)` triples, how alike two thumbnails are up to crop offset and scale: the lower of the two one-way searches."
-    thumbs = np.asarray(thumbs)
-    out = np.zeros(len(pairs))
-    for start in range(0, len(pairs), chunk):
-        part = pairs[start:start+chunk]
-        A = np.stack([thumbs[i] if v == 0 else np.asarray(Image.fromarray(thumbs[i]).transpose(DIHEDRAL[v])) for i, _, v in part]).astype(np.float64)
-        B = thumbs[[j for _, j, _ in part]].astype(np.float64)
-        out[start:start+len(part)] = np.minimum(_ncc_search(A, B), _ncc_search(B, A))
-    return out
+__all__ = ['CROP_NAME', 'DEFAULT_FRACTIONS', 'DEFAULT_DATASET', 'MANIFEST_COLUMNS', 'KNOWN_SOURCES', 'Candidate', 'ImportReport',
+           'unsupported_type', 'iter_candidates', 'CheckedImage', 'check_candidate', 'store_path', 'crop_stem',
+           'crop_photo', 'assign_groups', 'split_groups', 'datasets_dir', 'Dataset', 'version_id', 'load_dataset',
+           'list_datasets', 'save_dataset', 'label_corrections', 'corrected_label', 'separate_twins',
+           'check_candidates', 'import_dataset', 'dataset_stats', 'class_weights', 'download', 'fetch_dataset']
 
 # %% ../nbs/01_data.ipynb #a5696f6c
 @dataclass
@@ -235,7 +43,7 @@ class Candidate:
     label: str
     path: Path | None = None
     data: bytes | None = None
-    def read(self) -> bytes: return self.data if self.data is not None else _read_source(self.path, self.name)
+    def read(self) -> bytes: return self.data if self.data is not None else read_image_bytes(self.path, self.name)
 
 @dataclass
 class ImportReport:
@@ -377,11 +185,14 @@ class _UnionFind:
     def union(self, i, j): self.parent[self.find(i)] = self.find(j)
 
 def assign_groups(df: pd.DataFrame, variants: np.ndarray, thumbs: np.ndarray | None = None, links: list | None = None) -> pd.Series:
-    "Group id per row: near-duplicates, re-framed crops (when `thumbs` are given) and crops of one photo share one (named after their smallest hash)."
+    """Group id per row: near-duplicates, re-framed crops (when `thumbs` are given) and crops of one photo share one (named after their
+    smallest hash)."""
     uf = _UnionFind(len(df))
-    near, loose = dhash_links(variants, k=NEIGHBOURS if thumbs is not None else 0, rank=df['sha256'].to_numpy())   # row order does not matter
+    # row order does not matter
+    near, loose = dhash_links(variants, k=NEIGHBOURS if thumbs is not None else 0, rank=df['sha256'].to_numpy())
     for i, j in near: uf.union(i, j)
-    for _, rows in df.assign(photo=df.groupby('source')['original'].transform(crop_photo)).dropna(subset=['photo']).groupby(['source', 'photo']):
+    photos = df.assign(photo=df.groupby('source')['original'].transform(crop_photo)).dropna(subset=['photo'])
+    for _, rows in photos.groupby(['source', 'photo']):
         idx = [df.index.get_loc(k) for k in rows.index]
         for k in idx[1:]: uf.union(idx[0], k)
     if thumbs is not None:
@@ -488,7 +299,8 @@ def save_dataset(name: str, manifest: pd.DataFrame, meta: dict) -> Dataset:
 
 # %% ../nbs/01_data.ipynb #c0aa0002
 def label_corrections(path: Path | None = None) -> dict:
-    "`{sha256: row}` of the reviewed list of wrong labels (default: `facemask/label_corrections.csv`); each row's `label` becomes `corrected`."
+    """`{sha256: row}` of the reviewed list of wrong labels (default: `facemask/label_corrections.csv`); each row's `label` becomes
+    `corrected`."""
     import csv
     import facemask
     path = Path(path) if path else Path(facemask.__file__).parent/'label_corrections.csv'
@@ -503,81 +315,7 @@ def corrected_label(sha256: str, label: str, corrections: dict) -> str:
     fix = corrections.get(sha256)
     return fix['corrected'] if fix and fix['label'] == label else label
 
-# %% ../nbs/01_data.ipynb #c74eca11
-TWIN_BITS = 100               # dHash bound (of 256) for a pair worth the SIFT check: the image as is or mirrored
-TWIN_SIDE = 224               # px; both crops are scaled to TWIN_SIDE² grayscale before SIFT
-TWIN_RATIO = 0.75             # Lowe's ratio test for a descriptor match
-TWIN_RANSAC_PX = 5.0          # RANSAC reprojection threshold, px at TWIN_SIDE
-TWIN_MIN_INLIERS = 8          # different faces: mostly 0–6 inliers; crops of one picture: 8 to ~160
-TWIN_SCALE = (0.4, 2.5)       # the similarity transform's scale between two crops of one picture
-TWIN_MAX_ROTATION = 10.0      # degrees
-TWIN_COLUMNS = ['test_sha256', 'other_sha256', 'inliers', 'scale', 'rotation', 'mirrored']
-
-def sift_features(im, mirrored: bool = False):
-    "SIFT keypoint positions `(k, 2)` and descriptors `(k, 128)` of a crop (a PIL image or a stored file) at TWIN_SIDE² grayscale."
-    import cv2
-    im = im if isinstance(im, Image.Image) else Image.open(im)
-    im = im.convert('L').resize((TWIN_SIDE, TWIN_SIDE), Image.BICUBIC)
-    if mirrored: im = im.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-    keypoints, descriptors = cv2.SIFT_create().detectAndCompute(np.asarray(im), None)
-    return np.float32([k.pt for k in keypoints]).reshape(-1, 2), descriptors
-
-def sift_match(a, b) -> tuple:
-    "`(inliers, scale, rotation in degrees)` of the similarity transform RANSAC fits from `a`'s matched keypoints to `b`'s."
-    import cv2
-    (pa, da), (pb, db) = a, b
-    if da is None or db is None or len(da) < 2 or len(db) < 2: return 0, float('nan'), float('nan')
-    good = [m[0] for m in cv2.BFMatcher(cv2.NORM_L2).knnMatch(da, db, k=2) if len(m) == 2 and m[0].distance < TWIN_RATIO*m[1].distance]
-    if len(good) < 3: return 0, float('nan'), float('nan')
-    M, inliers = cv2.estimateAffinePartial2D(pa[[m.queryIdx for m in good]], pb[[m.trainIdx for m in good]],
-                                             method=cv2.RANSAC, ransacReprojThreshold=TWIN_RANSAC_PX)
-    if M is None: return 0, float('nan'), float('nan')
-    return int(inliers.sum()), float(np.hypot(M[0, 0], M[1, 0])), float(np.degrees(np.arctan2(M[1, 0], M[0, 0])))
-
-def is_twin(inliers: int, scale: float, rotation: float) -> bool:
-    "Whether a `sift_match` result says the two crops show one picture."
-    return inliers >= TWIN_MIN_INLIERS and TWIN_SCALE[0] <= scale <= TWIN_SCALE[1] and abs(rotation) < TWIN_MAX_ROTATION
-
-def twin_candidates(variants: np.ndarray, queries, others, max_bits: int = TWIN_BITS, chunk: int = 128) -> list:
-    "`(query, other)` index pairs whose hashes, the query's as is against the other's as is or mirrored, differ by ≤ `max_bits`."
-    variants, queries, others = np.asarray(variants, dtype=np.uint64), np.asarray(queries), np.asarray(others)
-    mirror = DIHEDRAL.index(Image.Transpose.FLIP_LEFT_RIGHT)
-    targets = variants[others][:, [0, mirror]]
-    pairs = []
-    for start in range(0, len(queries), chunk):
-        q = queries[start:start+chunk]
-        dist = np.bitwise_count(variants[q, 0][:, None, None, :] ^ targets[None]).sum(-1, dtype=np.uint16).min(-1)
-        i, j = np.nonzero(dist <= max_bits)
-        pairs += zip(q[i].tolist(), others[j].tolist())
-    return pairs
-
-def find_split_twins(ds: 'Dataset', sources=REAL_PHOTO_SOURCES, progress: bool = True) -> pd.DataFrame:
-    "Pairs of a test face of `sources` and a train/val face (any source) that the SIFT check calls one picture (TWIN_COLUMNS)."
-    m = ds.manifest.reset_index(drop=True)
-    test = np.nonzero((m['split'] == 'test').to_numpy() & m['source'].isin(sources).to_numpy())[0]
-    pairs = twin_candidates(parse_dhashes(m['dhash']), test, np.nonzero((m['split'] != 'test').to_numpy())[0])
-    files = sorted({i for p in pairs for i in p})
-    def features(i):   # as is and mirrored, from one decoding
-        with Image.open(data_dir()/m.at[i, 'file']) as im: return sift_features(im), sift_features(im, mirrored=True)
-    def check(pair):
-        (a, _), (b, b_mirrored) = feats[pair[0]], feats[pair[1]]
-        found = max((sift_match(a, b), False), (sift_match(a, b_mirrored), True), key=lambda r: (is_twin(*r[0]), r[0][0]))
-        return (*pair, *found[0], found[1]) if is_twin(*found[0]) else None
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:   # OpenCV releases the GIL
-        feats = dict(zip(files, progress_bar(pool.map(features, files), total=len(files), desc='SIFT features', unit='img', disable=not progress)))
-        found = [r for r in progress_bar(pool.map(check, pairs, chunksize=256), total=len(pairs), desc='pairs checked', unit='pair', disable=not progress) if r]
-    rows = [(m.at[i, 'sha256'], m.at[j, 'sha256'], n, round(s, 3), round(r, 2), mir) for i, j, n, s, r, mir in found]
-    return pd.DataFrame(rows, columns=TWIN_COLUMNS)
-
-def split_twins(path: Path | None = None) -> pd.DataFrame:
-    "The list of twins across the split an import applies (default: the shipped `facemask/split_twins.csv`, written by `facemask data twins`)."
-    import facemask
-    path = Path(path) if path else Path(facemask.__file__).parent/'split_twins.csv'
-    if not path.exists(): return pd.DataFrame(columns=TWIN_COLUMNS)
-    twins = pd.read_csv(path, dtype={'test_sha256': str, 'other_sha256': str})
-    if missing := set(TWIN_COLUMNS) - set(twins.columns): raise FacemaskError(f"{path}: missing columns {', '.join(sorted(missing))}")
-    return twins
-
+# %% ../nbs/01_data.ipynb #b5160f06
 def separate_twins(manifest: pd.DataFrame, twins: pd.DataFrame) -> tuple:
     "Twins join one group, and a group with faces in train or val keeps none in test (they move to train, else val): `(manifest, moved)`."
     index = {h: k for k, h in enumerate(manifest['sha256'])}
@@ -589,7 +327,8 @@ def separate_twins(manifest: pd.DataFrame, twins: pd.DataFrame) -> tuple:
     for a, b in pairs: uf.union(at[groups[a]], at[groups[b]])
     root = [uf.find(at[g]) for g in groups]
     manifest = manifest.assign(group=pd.Series(groups, index=manifest.index).groupby(root).transform('min').values)
-    has = manifest.assign(train=manifest['split'] == 'train', val=manifest['split'] == 'val').groupby('group')[['train', 'val']].transform('any')
+    has = manifest.assign(train=manifest['split'] == 'train',
+                          val=manifest['split'] == 'val').groupby('group')[['train', 'val']].transform('any')
     home = pd.Series(np.where(has['train'], 'train', np.where(has['val'], 'val', 'test')), index=manifest.index)
     move = (manifest['split'] == 'test') & (home != 'test')
     manifest.loc[move, 'split'] = home[move]
@@ -603,13 +342,15 @@ def _check_or_reject(c: Candidate):
 def check_candidates(candidates: list, progress: bool = True):
     "Check `candidates` in threads (Pillow and hashing release the GIL); yields, in order, a `CheckedImage` or the `ImageRejected`."
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        yield from progress_bar(pool.map(_check_or_reject, candidates), total=len(candidates), desc='checking images', unit='img', disable=not progress)
+        yield from progress_bar(pool.map(_check_or_reject, candidates), total=len(candidates), desc='checking images', unit='img',
+                                disable=not progress)
 
 def import_dataset(srcs, name: str = DEFAULT_DATASET, fractions: dict = DEFAULT_FRACTIONS, extend_test: bool = False,
                    progress: bool = True, corrections: dict | None = None, twins: pd.DataFrame | None = None):
     """Import folders/zips `srcs` into dataset `name`, wrong labels fixed by `corrections` and twins kept out of the test split
     by `twins` (default: the lists shipped with the package); returns `(Dataset, ImportReport)`."""
-    if not re.fullmatch(r'[A-Za-z0-9][A-Za-z0-9_.-]*', name): raise FacemaskError(f'invalid dataset name "{name}" (letters, digits, _ . - only)')
+    if not re.fullmatch(r'[A-Za-z0-9][A-Za-z0-9_.-]*', name):
+        raise FacemaskError(f'invalid dataset name "{name}" (letters, digits, _ . - only)')
     report = ImportReport()
     candidates = list(iter_candidates(srcs, report))
     try: parent = load_dataset(name) if (datasets_dir()/name/'LATEST').exists() else None
@@ -666,7 +407,8 @@ def _split_new_rows(manifest, n_old, fractions, extend_test, report, twins):
         fr = dict(fractions) if (extend_test or n_old == 0) else {**fractions, 'test': 0}
         manifest.loc[todo, 'split'] = split_groups(manifest.loc[todo], fr)
     manifest, moved = separate_twins(manifest, twins)
-    if moved: report.notes.append(f'{moved} test faces moved to train/val: crops of one picture with a train/val face (the SIFT twin check)')
+    if moved:
+        report.notes.append(f'{moved} test faces moved to train/val: crops of one picture with a train/val face (the SIFT twin check)')
     return manifest
 
 # %% ../nbs/01_data.ipynb #6e52c0e3

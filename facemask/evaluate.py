@@ -31,7 +31,8 @@ def confusion(y_true, y_pred) -> np.ndarray:
     return np.bincount(np.asarray(y_true) * k + np.asarray(y_pred), minlength=k*k).reshape(k, k)
 
 def confusion_scores(cm: np.ndarray) -> dict:
-    "Accuracy, macro-F1 (over the classes present), per-class precision/recall/F1/support of one confusion matrix or a stack of them (`...×k×k`)."
+    """Accuracy, macro-F1 (over the classes present), per-class precision/recall/F1/support of one confusion matrix or a stack of them
+    (`...×k×k`)."""
     cm = np.asarray(cm, dtype=np.float64)
     tp, predicted, support = np.diagonal(cm, axis1=-2, axis2=-1), cm.sum(-2), cm.sum(-1)
     precision = np.divide(tp, predicted, out=np.zeros_like(tp), where=predicted > 0)
@@ -92,19 +93,22 @@ def operating_point_at(y_true, probabilities, threshold: float, rule: str) -> di
     "The record of a decision threshold: its value, why it was chosen, and its precision, recall and macro-F1 on these faces."
     m = classification_metrics(y_true, decide(probabilities, threshold))
     return {'incorrect_threshold': float(threshold), 'rule': rule,
-            'validation': {'n': m['n'], 'precision': m['per_class'][CLASS_NAMES[INCORRECT]]['precision'], 'recall': m['incorrect_recall'], 'macro_f1': m['macro_f1']}}
+            'validation': {'n': m['n'], 'precision': m['per_class'][CLASS_NAMES[INCORRECT]]['precision'], 'recall': m['incorrect_recall'],
+                           'macro_f1': m['macro_f1']}}
 
 def operating_point_for_recall(y_true, probabilities, recall: float, thresholds=THRESHOLDS) -> dict:
     "The highest threshold that still finds `recall` of the incorrectly worn masks among these faces: the best precision at that recall."
     curve = incorrect_pr_curve(y_true, probabilities, thresholds)
     reaching = curve[curve['recall'].astype(float) >= recall]
     if not len(reaching): raise FacemaskError(f'no threshold finds {recall:.0%} of the incorrectly worn masks here')
-    return operating_point_at(y_true, probabilities, reaching['threshold'].iloc[-1], f'incorrect-mask recall at least {recall:.2f} on real-photo validation')
+    return operating_point_at(y_true, probabilities, reaching['threshold'].iloc[-1],
+                              f'incorrect-mask recall at least {recall:.2f} on real-photo validation')
 
 def choose_operating_point(y_true, probabilities, thresholds=THRESHOLDS) -> dict:
     "The threshold with the highest macro-F1 on these faces (real-photo validation); ties go to the lowest, which finds the most."
     curve = incorrect_pr_curve(y_true, probabilities, thresholds)
-    return operating_point_at(y_true, probabilities, curve.loc[curve['macro_f1'].idxmax(), 'threshold'], 'highest real-photo validation macro-F1')
+    return operating_point_at(y_true, probabilities, curve.loc[curve['macro_f1'].idxmax(), 'threshold'],
+                              'highest real-photo validation macro-F1')
 
 # %% ../nbs/05_evaluate.ipynb #86e56eaa
 def unsure(probabilities, margin: float) -> np.ndarray:
@@ -113,7 +117,8 @@ def unsure(probabilities, margin: float) -> np.ndarray:
     return np.flatnonzero(top[:, -1] - top[:, -2] < margin)
 
 def cascade(first, second, margin: float) -> np.ndarray:
-    "`first` probabilities, with the mean of `first` and `second(rows)` (the second model's probabilities of those rows) on the unsure rows."
+    """`first` probabilities, with the mean of `first` and `second(rows)` (the second model's probabilities of those rows) on the unsure
+    rows."""
     out = np.array(first, dtype=np.float32)
     rows = unsure(out, margin)
     if len(rows): out[rows] = (out[rows] + np.asarray(second(rows), np.float32)) / 2
@@ -121,7 +126,8 @@ def cascade(first, second, margin: float) -> np.ndarray:
 
 # %% ../nbs/05_evaluate.ipynb #ed923e63
 def evaluate_predictions(y_true, probabilities, sources, incorrect_threshold: float | None = None) -> dict:
-    "Metrics of the labels `decide` gives: overall, on real photos (together, with bootstrap intervals, and per source), and accuracy per source."
+    """Metrics of the labels `decide` gives: overall, on real photos (together, with bootstrap intervals, and per source), and accuracy per
+    source."""
     y_true, sources = np.asarray(y_true), np.asarray(sources)
     y_pred = decide(probabilities, incorrect_threshold)
     real = np.isin(sources, REAL_PHOTO_SOURCES)
@@ -145,7 +151,8 @@ QUALITY_GOAL = {'real_accuracy': 0.95, 'real_macro_f1': 0.93, 'real_incorrect_re
 GOAL_TITLES = {'real_accuracy': 'accuracy', 'real_macro_f1': 'macro-F1', 'real_incorrect_recall': 'incorrect-mask recall'}
 
 def goal_report(headline: dict, intervals: dict | None = None) -> list:
-    "Each quality goal beside the measured real-photo value, its bootstrap interval (when given) and whether it is met (`None`: nothing to measure on)."
+    """Each quality goal beside the measured real-photo value, its bootstrap interval (when given) and whether it is met (`None`: nothing to
+    measure on)."""
     return [{'measure': GOAL_TITLES[k], 'goal': goal, 'measured': headline.get(k),
              'interval': (intervals or {}).get(k.removeprefix('real_')),
              'met': None if headline.get(k) is None else headline[k] >= goal} for k, goal in QUALITY_GOAL.items()]
@@ -174,10 +181,12 @@ def plot_history(history: pd.DataFrame, title: str = 'Training curves'):
     fig, axes = plt.subplots(1, 2 + bool(real), figsize=(6 * (2 + bool(real)), 4), layout='constrained')
     for ax, key in zip(axes, ('loss', 'accuracy')):
         for prefix, style in (('', '-'), ('val_', '--')):
-            if prefix + key in history: ax.plot(history['epoch'] + 1, history[prefix + key], style, marker='o', ms=3, label=(prefix or 'train_').rstrip('_'))
+            if prefix + key in history:
+                ax.plot(history['epoch'] + 1, history[prefix + key], style, marker='o', ms=3, label=(prefix or 'train_').rstrip('_'))
         ax.set(xlabel='epoch', ylabel=key, title=key); ax.legend()
     if real:
-        for key in real: axes[2].plot(history['epoch'] + 1, history[key], marker='o', ms=3, label=key.removeprefix('val_real_').replace('_', ' '))
+        for key in real:
+            axes[2].plot(history['epoch'] + 1, history[key], marker='o', ms=3, label=key.removeprefix('val_real_').replace('_', ' '))
         axes[2].set(xlabel='epoch', ylim=(0, 1.02), title='real-photo validation'); axes[2].legend()
     for ax in axes: ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.suptitle(title)
@@ -192,7 +201,8 @@ def plot_per_class(metrics: dict, title: str = 'Per-class precision, recall and 
             for subset in SUBSET_TITLES if metrics.get(subset)
             for c, v in metrics[subset]['per_class'].items() if v['support']
             for k, shown in (('precision', 'precision'), ('recall', 'recall'), ('f1', 'F1'))]
-    g = sns.catplot(pd.DataFrame(rows), x='class', y='value', hue='metric', col='subset', kind='bar', height=3.8, aspect=1.3, palette='Set2')
+    g = sns.catplot(pd.DataFrame(rows), x='class', y='value', hue='metric', col='subset', kind='bar', height=3.8, aspect=1.3,
+                    palette='Set2')
     g.set(ylim=(0, 1.08)); g.set_axis_labels('', ''); g.set_titles('{col_name}')
     for ax in g.axes.flat:
         for bars in ax.containers: ax.bar_label(bars, fmt='%.2f', fontsize=8, padding=1)
@@ -205,7 +215,8 @@ SHORT_NAMES = {'mask_weared_incorrect': 'incorrect', 'with_mask': 'mask', 'witho
 @themed
 def plot_misclassified(images, y_true, probabilities, sources, max_images: int = 24, title: str = 'Misclassified test images',
                        incorrect_threshold: float | None = None, among=None, sizes=None):
-    "A gallery of misclassified images (of the rows where `among` is true, if given): true class, prediction, its probability, source and size."
+    """A gallery of misclassified images (of the rows where `among` is true, if given): true class, prediction, its probability, source and
+    size."""
     probabilities = np.asarray(probabilities)
     y_pred = decide(probabilities, incorrect_threshold)
     considered = np.ones(len(y_pred), bool) if among is None else np.asarray(among, bool)
@@ -219,7 +230,8 @@ def plot_misclassified(images, y_true, probabilities, sources, max_images: int =
         ax.imshow(images[i])
         for side in ax.spines.values(): side.set(visible=True, color=CLASS_COLORS[CLASS_NAMES[y_pred[i]]], linewidth=3)
         size = '' if sizes is None else f' · {sizes[i]} px'
-        ax.set_title(f'true: {SHORT_NAMES[CLASS_NAMES[y_true[i]]]}\npredicted: {SHORT_NAMES[CLASS_NAMES[y_pred[i]]]} {probabilities[i, y_pred[i]]:.0%}\n{sources[i]}{size}', fontsize=8)
+        ax.set_title(f'true: {SHORT_NAMES[CLASS_NAMES[y_true[i]]]}\npredicted: {SHORT_NAMES[CLASS_NAMES[y_pred[i]]]} '
+                     f'{probabilities[i, y_pred[i]]:.0%}\n{sources[i]}{size}', fontsize=8)
     if not len(wrong): axes.flat[0].text(0, 0.5, 'no mistakes', fontsize=14)
     fig.suptitle(f'{title} ({len(wrong)} shown, most confident first)')
     return fig
@@ -230,8 +242,10 @@ def plot_operating_point(curve: pd.DataFrame, chosen: float, title: str = 'Incor
     fig, (pr, f1) = plt.subplots(1, 2, figsize=(11, 4.2), layout='constrained')
     at = curve.loc[(curve['threshold'] - chosen).abs().idxmin()]
     pr.plot(curve['recall'], curve['precision'], marker='o', ms=3, color=CLASS_COLORS['mask_weared_incorrect'])
-    pr.scatter([at['recall']], [at['precision']], s=120, facecolors='none', edgecolors='black', zorder=3, label=f'chosen: threshold {chosen:.2f}')
-    pr.set(xlabel='recall (incorrectly worn masks found)', ylabel='precision', xlim=(0, 1.02), ylim=(0, 1.02), title='precision-recall curve')
+    pr.scatter([at['recall']], [at['precision']], s=120, facecolors='none', edgecolors='black', zorder=3,
+               label=f'chosen: threshold {chosen:.2f}')
+    pr.set(xlabel='recall (incorrectly worn masks found)', ylabel='precision', xlim=(0, 1.02), ylim=(0, 1.02),
+           title='precision-recall curve')
     pr.legend(loc='lower left')
     f1.plot(curve['threshold'], curve['macro_f1'], marker='o', ms=3, label='macro-F1')
     f1.plot(curve['threshold'], curve['recall'], '--', label='incorrect recall')

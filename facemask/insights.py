@@ -19,7 +19,8 @@ from matplotlib.ticker import NullFormatter, ScalarFormatter
 
 from .core import (CLASS_COLORS, CLASS_NAMES, CLASS_TITLES, DEFAULT_IMAGE_SIZE, MODEL_INPUT_SIZES, SPLITS, FacemaskError,
                            atomic_write, data_dir)
-from .data import MIN_SIDE, Dataset, open_image
+from .images import MIN_SIDE, open_image
+from .data import Dataset
 
 # %% auto #0
 __all__ = ['THEME', 'FIGURES', 'themed', 'class_legend', 'message_figure', 'as_manifest', 'filter_manifest', 'figure_title',

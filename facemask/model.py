@@ -81,7 +81,8 @@ def build_onet(image_size: int = ONET_SIZE, dropout: float = 0.3, pretrained: bo
     if image_size != ONET_SIZE: raise FacemaskError(f'the onet architecture takes {ONET_SIZE} px images, not {image_size}')
     inputs = keras.Input((image_size, image_size, 3), name='image')
     x = layers.Rescaling(1/128, offset=-127.5/128, name='rescale')(inputs)   # ONet's own input scaling: [-1, 1]
-    for i, (filters, kernel, pool) in enumerate(((32, 3, (3, 2, 'same')), (64, 3, (3, 2, 'valid')), (64, 3, (2, 2, 'same')), (128, 2, None)), 1):
+    blocks = ((32, 3, (3, 2, 'same')), (64, 3, (3, 2, 'valid')), (64, 3, (2, 2, 'same')), (128, 2, None))
+    for i, (filters, kernel, pool) in enumerate(blocks, 1):
         x = layers.Conv2D(filters, kernel, name=f'conv{i}')(x)
         x = layers.PReLU(shared_axes=[1, 2], name=f'prelu{i}')(x)
         if pool: x = layers.MaxPooling2D(pool[0], pool[1], padding=pool[2], name=f'pool{i}')(x)

@@ -13,7 +13,8 @@ import numpy as np
 from PIL import Image
 
 from .core import CLASS_NAMES, DEFAULT_IMAGE_SIZE, FacemaskError, atomic_write, data_dir, progress_bar
-from .data import Dataset, open_image
+from .data import Dataset
+from .images import open_image
 
 # %% auto #0
 __all__ = ['model_input', 'label_indices', 'image_arrays', 'split_arrays', 'augmenter', 'random_low_resolution',

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .core import CLASS_NAMES, FacemaskError, IMAGE_EXTENSIONS, progress_bar
-from .data import ImageRejected, open_image
+from .images import ImageRejected, open_image
 from .pipeline import model_input
 from .registry import production_run, registry_path
 from .evaluate import cascade, decide
@@ -34,7 +34,8 @@ class Prediction:
     model_version: str
     id: str   # what a correction names (`POST /feedback`, the dashboard's "wrong?")
     def to_dict(self) -> dict:
-        return {'id': self.id, 'file': self.file, 'label': self.label, 'probabilities': self.probabilities, 'model_version': self.model_version}
+        return {'id': self.id, 'file': self.file, 'label': self.label, 'probabilities': self.probabilities,
+                'model_version': self.model_version}
 
 # %% ../nbs/06_predict.ipynb #97998aac
 def _at_own_size(model, images: list) -> np.ndarray:

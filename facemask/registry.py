@@ -112,7 +112,9 @@ RUN_KINDS = {'train': 'a training run', 'retrain': 'a retraining', 'tune': 'a tu
 def _check_idle(con):
     _sweep(con)
     busy = con.execute("SELECT run_id, kind, created FROM runs WHERE status='running'").fetchone()
-    if busy: raise RunInProgress(f'{RUN_KINDS.get(busy["kind"], "a run")} is already running (run {busy["run_id"]}, started at {busy["created"]})')
+    if busy:
+        raise RunInProgress(f'{RUN_KINDS.get(busy["kind"], "a run")} is already running (run {busy["run_id"]}, started at '
+                            f'{busy["created"]})')
 
 def check_idle():
     "Raise `RunInProgress` if a run is running (a quick answer before slower work that would end in `start_run`)."
@@ -140,7 +142,8 @@ def finish_run(run_id: str, status: str, metrics: dict | None = None, decision: 
         _sweep(con)   # a run whose owner died stays failed: a kernel outliving its killed job cannot promote
         cur = con.execute('UPDATE runs SET status=?, finished=?, metrics=COALESCE(?, metrics), decision=COALESCE(?, decision), '
                           'error=?, dataset=COALESCE(?, dataset) WHERE run_id=? AND status=?',
-                          (status, _now(), metrics and json.dumps(metrics), decision and json.dumps(decision), error, dataset, run_id, 'running'))
+                          (status, _now(), metrics and json.dumps(metrics), decision and json.dumps(decision), error, dataset,
+                           run_id, 'running'))
         if not cur.rowcount: raise FacemaskError(f'run {run_id} is not running (cannot mark it {status})')
 
 def update_metrics(run_id: str, metrics: dict):
@@ -166,7 +169,8 @@ def get_run(run_id: str) -> dict:
     with connect() as con:
         _sweep(con)
         rows = con.execute('SELECT * FROM runs WHERE run_id LIKE ? ORDER BY created', (run_id + '%',)).fetchall()
-    if len(rows) != 1: raise FacemaskError(f'no run "{run_id}"' if not rows else f'"{run_id}" matches {len(rows)} runs: give more of the id')
+    if len(rows) != 1:
+        raise FacemaskError(f'no run "{run_id}"' if not rows else f'"{run_id}" matches {len(rows)} runs: give more of the id')
     return _decode(rows[0])
 
 def list_runs() -> list:
@@ -205,7 +209,8 @@ def rollback(reason: str = 'rolled back by hand') -> str:
     with connect() as con:
         current = _production(con)
         if current == SHIPPED: raise FacemaskError('production is already the shipped model: nothing to roll back')
-        promoted = con.execute("SELECT seq FROM production WHERE run_id=? AND action='promote' ORDER BY seq DESC LIMIT 1", (current,)).fetchone()
+        promoted = con.execute("SELECT seq FROM production WHERE run_id=? AND action='promote' ORDER BY seq DESC LIMIT 1",
+                               (current,)).fetchone()
         before = con.execute('SELECT run_id FROM production WHERE seq<? ORDER BY seq DESC LIMIT 1', (promoted['seq'],)).fetchone()
         target = before['run_id'] if before else SHIPPED
         con.execute('INSERT INTO production (run_id, action, at, reason) VALUES (?,?,?,?)', (target, 'rollback', _now(), reason))
@@ -214,7 +219,8 @@ def rollback(reason: str = 'rolled back by hand') -> str:
 def production_log() -> pd.DataFrame:
     "Every promotion and rollback, oldest first."
     with connect() as con:
-        return pd.DataFrame([dict(r) for r in con.execute('SELECT * FROM production ORDER BY seq')], columns=['seq', 'run_id', 'action', 'at', 'reason'])
+        return pd.DataFrame([dict(r) for r in con.execute('SELECT * FROM production ORDER BY seq')],
+                            columns=['seq', 'run_id', 'action', 'at', 'reason'])
 
 # %% ../nbs/05a_registry.ipynb #c022d6b4
 def promotion_decision(challenger: dict, production: dict | None, margin: float = PROMOTION_MARGIN, site: tuple | None = None,
@@ -223,24 +229,37 @@ def promotion_decision(challenger: dict, production: dict | None, margin: float 
     challenger's and production's metrics on the site's test faces (`n`, `macro_f1`, ...), recorded (`site`): the site's rule decides
     (`tolerance` recorded) when there are at least `min_site_faces` of them, the frozen real photos' rule otherwise."""
     if production is None:
-        return {'promote': True, 'reason': 'no production model to compare with', 'challenger': challenger, 'production': None, 'margin': margin}
+        return {'promote': True, 'reason': 'no production model to compare with', 'challenger': challenger, 'production': None,
+                'margin': margin}
     if site is not None and all(site) and site[0]['n'] < min_site_faces:
         decision = promotion_decision(challenger, production, margin)
-        return {**decision, 'reason': f"{decision['reason']} (the site's {site[0]['n']} test faces are too few to decide: {min_site_faces} needed)",
+        return {**decision,
+                'reason': f"{decision['reason']} (the site's {site[0]['n']} test faces are too few to decide: {min_site_faces} needed)",
                 'site': {'challenger': site[0], 'production': site[1]}}
     if site is not None and all(site):
         (on_site, before), real_loss = site, production['real_macro_f1'] - challenger['real_macro_f1']
         site_gain = on_site['macro_f1'] - before['macro_f1']
-        figures = f"on the site's {on_site['n']} test faces macro-F1 {on_site['macro_f1']:.3f} against production's {before['macro_f1']:.3f}"
+        figures = (f"on the site's {on_site['n']} test faces macro-F1 {on_site['macro_f1']:.3f} "
+                   f"against production's {before['macro_f1']:.3f}")
         if site_gain < margin: reason = f'{figures}: not better by {margin}'
-        elif real_loss > tolerance: reason = f"{figures}, but {real_loss:.3f} lower on the frozen real photos ({challenger['real_macro_f1']:.3f}; at most {tolerance} allowed)"
-        else: reason = f"{figures} (+{site_gain:.3f}); frozen real photos {challenger['real_macro_f1']:.3f} against {production['real_macro_f1']:.3f} (at most {tolerance} lower allowed)"
-        return {'promote': site_gain >= margin and real_loss <= tolerance, 'reason': reason, 'challenger': challenger, 'production': production,
+        elif real_loss > tolerance:
+            reason = (f"{figures}, but {real_loss:.3f} lower on the frozen real photos ({challenger['real_macro_f1']:.3f}; "
+                      f"at most {tolerance} allowed)")
+        else:
+            reason = (f"{figures} (+{site_gain:.3f}); frozen real photos {challenger['real_macro_f1']:.3f} "
+                      f"against {production['real_macro_f1']:.3f} (at most {tolerance} lower allowed)")
+        return {'promote': site_gain >= margin and real_loss <= tolerance, 'reason': reason, 'challenger': challenger,
+                'production': production,
                 'margin': margin, 'site': {'challenger': on_site, 'production': before}, 'tolerance': tolerance}
     f1_gain = challenger['real_macro_f1'] - production['real_macro_f1']
     c_rec, p_rec = challenger['real_incorrect_recall'], production['real_incorrect_recall']
     recall_ok = c_rec is None or p_rec is None or c_rec >= p_rec
-    if f1_gain < margin: reason = f'macro-F1 {challenger["real_macro_f1"]:.3f} does not beat production {production["real_macro_f1"]:.3f} by {margin}'
+    if f1_gain < margin:
+        reason = f'macro-F1 {challenger["real_macro_f1"]:.3f} does not beat production {production["real_macro_f1"]:.3f} by {margin}'
     elif not recall_ok: reason = f'incorrect-mask recall would drop from {p_rec:.3f} to {c_rec:.3f}'
-    else: reason = f'macro-F1 {challenger["real_macro_f1"]:.3f} beats production {production["real_macro_f1"]:.3f} (+{f1_gain:.3f}) and incorrect-mask recall holds ({c_rec if c_rec is not None else float("nan"):.3f} vs {p_rec if p_rec is not None else float("nan"):.3f})'
-    return {'promote': f1_gain >= margin and recall_ok, 'reason': reason, 'challenger': challenger, 'production': production, 'margin': margin}
+    else:
+        recalls = tuple(float('nan') if r is None else r for r in (c_rec, p_rec))
+        reason = (f'macro-F1 {challenger["real_macro_f1"]:.3f} beats production {production["real_macro_f1"]:.3f} (+{f1_gain:.3f}) '
+                  f'and incorrect-mask recall holds ({recalls[0]:.3f} vs {recalls[1]:.3f})')
+    return {'promote': f1_gain >= margin and recall_ok, 'reason': reason, 'challenger': challenger, 'production': production,
+            'margin': margin}

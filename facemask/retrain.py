@@ -16,9 +16,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .core import CLASS_NAMES, CLASS_TITLES, RETRAIN_DEFAULTS, REVIEW_SOURCE, UPLOAD_SOURCE, FacemaskError, data_dir, read_json, write_json
-from .data import (DEFAULT_DATASET, Candidate, ImageRejected, ImportReport, check_candidates, datasets_dir,
-                           import_dataset, iter_candidates, load_dataset, near_duplicate_pairs, parse_dhashes, unsupported_type)
+from .core import (CLASS_NAMES, CLASS_TITLES, RETRAIN_DEFAULTS, REVIEW_SOURCE, UPLOAD_SOURCE, FacemaskError, data_dir, read_json,
+                           write_json)
+from .data import (DEFAULT_DATASET, Candidate, ImportReport, check_candidates, datasets_dir, import_dataset, iter_candidates,
+                           load_dataset, unsupported_type)
+from .images import ImageRejected
+from .duplicates import near_duplicate_pairs, parse_dhashes
 from .registry import connect
 from .review import NOT_A_FACE, faces_dir
 
@@ -172,7 +175,8 @@ def stage_labelled(dataset: str | None = None) -> dict:
     "Stage the labelled faces (except the site's test faces) as one pending upload; returns `{'batch', 'faces', 'added', 'refused'}`."
     with connect() as con:
         rows = con.execute('SELECT id, label, file FROM review WHERE label IS NOT NULL AND staged IS NULL AND site_test=0').fetchall()
-        con.executemany("UPDATE review SET staged='not a face: never trained on' WHERE id=?", [(r['id'],) for r in rows if r['label'] == NOT_A_FACE])
+        con.executemany("UPDATE review SET staged='not a face: never trained on' WHERE id=?",
+                        [(r['id'],) for r in rows if r['label'] == NOT_A_FACE])
         rows = [r for r in rows if r['label'] != NOT_A_FACE]
         if not rows: return {'batch': None, 'faces': 0, 'added': 0, 'refused': []}
         buf, missing = io.BytesIO(), []

@@ -60,7 +60,8 @@ class RetrainTab:
         self.unlock_button = widgets.Button(description='Unlock changes', icon='unlock')
         self.unlock_button.on_click(lambda _: self.unlock(self.token.value))
         self.guard_message = widgets.HTML()
-        self.guard = widgets.VBox([self.guard_message] + ([widgets.HBox([self.token, self.unlock_button])] if self.guard_mode == 'token' else []))
+        self.guard = widgets.VBox([self.guard_message]
+                                  + ([widgets.HBox([self.token, self.unlock_button])] if self.guard_mode == 'token' else []))
         self.guard.add_class('fm-guard')
         self.upload = widgets.FileUpload(accept='image/*,.zip', multiple=True, description='Choose images or a .zip',
                                          layout=widgets.Layout(width='230px'))
@@ -75,7 +76,8 @@ class RetrainTab:
         self.cancel.on_click(lambda _: self._cancel())
         self.status, self.bar, self.epochs = widgets.HTML(), widgets.IntProgress(min=0, max=1, description='epochs'), widgets.HTML()
         self.bar.layout.visibility = 'hidden'
-        self.promote, self.rollback = widgets.Button(description='Promote this run', icon='arrow-up'), widgets.Button(description='Roll back production', icon='undo')
+        self.promote, self.rollback = widgets.Button(description='Promote this run',
+                                                     icon='arrow-up'), widgets.Button(description='Roll back production', icon='undo')
         self.promote.on_click(lambda _: self._change_production('promote'))
         self.rollback.on_click(lambda _: self._change_production('rollback'))
         self.decision = widgets.VBox()
@@ -91,8 +93,9 @@ class RetrainTab:
             step('3 · Decision', 'Promoted only if macro-F1 on the real test photos beats production by the margin and the '
                  'recall of incorrectly worn masks does not drop.'),
             self.decision, widgets.HBox([self.promote, self.rollback])])
-        self.guard_message.value = {'open': '', 'read-only': f'<div class="fm-hint">🔒 {self.READ_ONLY}</div>',
-                                    'token': '<div class="fm-hint">🔒 Changes need the token this dashboard was started with.</div>'}[self.guard_mode]
+        hints = {'open': '', 'read-only': f'<div class="fm-hint">🔒 {self.READ_ONLY}</div>',
+                 'token': '<div class="fm-hint">🔒 Changes need the token this dashboard was started with.</div>'}
+        self.guard_message.value = hints[self.guard_mode]
         self.refresh()
         self._apply_lock()
 
@@ -102,7 +105,8 @@ class RetrainTab:
     def unlock(self, token: str) -> bool:
         "Unlock this page's changes if `token` is the configured one."
         if self.guard_mode != 'token' or not hmac.compare_digest(token.encode(), self._token.encode()):
-            self.guard_message.value = error_markup('wrong token' if self.guard_mode == 'token' else 'no token is configured: changes stay off')
+            self.guard_message.value = error_markup('wrong token' if self.guard_mode == 'token'
+                                                    else 'no token is configured: changes stay off')
             return False
         self.unlocked = True
         self.guard.children = [self.guard_message]
@@ -120,7 +124,9 @@ class RetrainTab:
 
     def _refused(self, where: widgets.HTML) -> bool:
         "True (and says so in `where`) when changes are locked: the kernel refuses, whatever the page sends."
-        if self.locked: where.value = error_markup('changes are locked on this page' + (': enter the token first' if self.guard_mode == 'token' else ''))
+        if self.locked:
+            where.value = error_markup('changes are locked on this page'
+                                       + (': enter the token first' if self.guard_mode == 'token' else ''))
         return self.locked
 
     def refresh(self):
@@ -150,10 +156,12 @@ class RetrainTab:
         from facemask.review import labelled_pending
         batches, labelled = pending_uploads(), labelled_pending()
         n = sum(len(b['files']) for b in batches)
-        reviewed = (f" <b>{labelled['learn']}</b> face(s) labelled in the Review tab join it; it is judged on this site's {labelled['site_test']} "
+        reviewed = (f" <b>{labelled['learn']}</b> face(s) labelled in the Review tab join it; it is judged on this site's "
+                    f"{labelled['site_test']} "
                     'test face(s) too.' if labelled['learn'] or labelled['site_test'] else '')
-        self.pending.value = (f'<div class="fm-card"><b>{n}</b> new image(s) in {len(batches)} batch(es) will be added at the next retraining.{reviewed}</div>'
-                              if n else f'<div class="fm-sub">No new images waiting: a retraining now fine-tunes on the current data.{reviewed}</div>')
+        waiting = (f'<div class="fm-card"><b>{n}</b> new image(s) in {len(batches)} batch(es) will be added at the next retraining.' if n
+                   else '<div class="fm-sub">No new images waiting: a retraining now fine-tunes on the current data.')
+        self.pending.value = f'{waiting}{reviewed}</div>'
 
     def start_run(self, params: dict | None = None):
         "Start a background retraining (what the Retrain button does) and follow it."
@@ -208,7 +216,8 @@ class RetrainTab:
         self.bar.max, self.bar.value = total, min(len(progress), total)
         self.bar.layout.visibility = 'visible' if running or len(progress) else 'hidden'
         phase = ('preparing the data (adding uploads, caching images)' if not len(progress) else
-                 f'epoch {len(progress)} of at most {total} done' if len(progress) < total and running else 'evaluating and comparing with production')
+                 f'epoch {len(progress)} of at most {total} done' if len(progress) < total and running
+                 else 'evaluating and comparing with production')
         self.status.value = (f'<div class="fm-card">Run <code>{run["run_id"]}</code>: <b>{run["status"]}</b>'
                              + (f' · {phase}…' if running else '') + '</div>')
         self.epochs.value = table_markup(progress.tail(10).round(3)) if len(progress) else ''
@@ -237,7 +246,8 @@ class RetrainTab:
                  figure_widget(plot_confusion(challenger[subset]['confusion'], f"Challenger {run['run_id']} · {subset.replace('_', ' ')}"))]
         if (folder/'production_metrics.json').exists():
             production = read_json(folder/'production_metrics.json')
-            parts.append(figure_widget(plot_confusion(production['test'][subset]['confusion'], f"Production {production['run_id']} · {subset.replace('_', ' ')}")))
+            parts.append(figure_widget(plot_confusion(production['test'][subset]['confusion'],
+                                                      f"Production {production['run_id']} · {subset.replace('_', ' ')}")))
         parts.append(widgets.HTML(f'<div class="fm-sub">Executed notebook: <code>{html.escape(str(folder/"train.ipynb"))}</code> · '
                                   f'log: <code>{html.escape(str(folder/"job.log"))}</code></div>'))
         self.decision.children = parts
@@ -260,5 +270,6 @@ def upload_report_html(report: dict, limit: int = 50) -> str:
     rows = [(name, 'duplicate', why) for name, why in report['duplicates']] + [(name, 'rejected', why) for name, why in report['rejected']]
     table = ''.join(f'<tr><td>{html.escape(str(n))}</td><td>{kind}</td><td>{html.escape(why)}</td></tr>' for n, kind, why in rows[:limit])
     more = f'<div>… and {len(rows) - limit} more</div>' if len(rows) > limit else ''
-    return (f'<div class="fm-card fm-upload-report"><b>Added {report["added"]}</b> ({per_class}); {len(report["duplicates"])} duplicate(s), '
+    return (f'<div class="fm-card fm-upload-report"><b>Added {report["added"]}</b> ({per_class}); {len(report["duplicates"])} '
+            'duplicate(s), '
             f'{len(report["rejected"])} rejected.' + (f'<table style="margin-top:6px">{table}</table>{more}' if rows else '') + '</div>')

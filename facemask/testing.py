@@ -14,7 +14,7 @@ from PIL import Image
 from .core import CLASS_NAMES
 
 # %% auto #0
-__all__ = ['noise_image', 'encode', 'learnable_image', 'make_class_tree']
+__all__ = ['noise_image', 'encode', 'learnable_image', 'make_class_tree', 'reframed_crops']
 
 # %% ../nbs/00a_testing.ipynb #8d298672
 def noise_image(w: int = 64, h: int = 48, mode: str = 'RGB', seed: int = 0) -> Image.Image:
@@ -47,3 +47,11 @@ def make_class_tree(root, per_class: int = 12, seed: int = 0, size: tuple = (48,
             if learnable: learnable_image(label, *size, seed=s).save(root/label/f'img{i}.png')
             else: noise_image(*size, seed=s).save(root/label/f'img{i}.jpg')
     return root
+
+# %% ../nbs/00a_testing.ipynb #d8d9dc2f
+def reframed_crops() -> list:
+    "Five face-like pictures: one, a shifted 90 % crop of it resized, a mirrored 90 % crop of it, and two others."
+    smooth = lambda seed: noise_image(40, 40, seed=seed).resize((160, 160), Image.BICUBIC)   # face-like: a few large blobs
+    picture = smooth(11)
+    return [picture, picture.crop((12, 6, 156, 150)).resize((120, 120)),
+            picture.crop((0, 14, 144, 158)).transpose(Image.Transpose.FLIP_LEFT_RIGHT), smooth(12), smooth(13)]

@@ -41,12 +41,15 @@ DEFAULT_PARAMS = {
     'oversample_site': 1,       # repeat the site's faces labelled in the review queue (source 'review') this many times
     'synthetic_incorrect': 0,   # real bare faces with a real mask pasted on the chin, added as incorrect
     'recolour_masks': 0.0,      # share of the synthetic faces (one light-blue template mask) given a mask of another colour
-    'detector_crops': 0,        # times each face the detector finds in the train photos is shown as it cuts it (0: never; real incorrect ones repeated like the others)
+    # times each face the detector finds in the train photos is shown as it cuts it (0: never; real incorrect ones repeated like the others)
+    'detector_crops': 0,
     'low_resolution': 0.0,      # fraction of each training batch shown at a random lower resolution
     'train_sources': '',        # comma-separated sources to train on ('' = all; validation and test stay whole)
-    'teacher': '',              # a run id (or 'shipped', or ids joined by '+': an ensemble): its probabilities on the training faces become soft targets
+    # a run id (or 'shipped', or ids joined by '+': an ensemble): its probabilities on the training faces become soft targets
+    'teacher': '',
     'teacher_weight': 0.7,      # share of the teacher's probabilities in each soft target (the rest: the label)
-    'second_stage': '',         # a cascade: a run id (or 'shipped', 'teacher', 'production') whose network also judges the faces this one is unsure of
+    # a cascade: a run id (or 'shipped', 'teacher', 'production') whose network also judges the faces this one is unsure of
+    'second_stage': '',
     'second_stage_margin': 0.4, # a face goes to the second stage when this network's two likeliest classes are closer than this
     'seed': 0,
     'init': 'scratch',          # 'scratch' or 'production' (fine-tune the model in production)
@@ -67,7 +70,8 @@ def resolve_params(overrides: dict | None = None) -> dict:
         else:
             try: params[k] = type(default)(v)
             except (TypeError, ValueError): raise FacemaskError(f'parameter "{k}": expected {type(default).__name__}, got {v!r}') from None
-    if params['init'] not in ('scratch', 'production'): raise FacemaskError(f'init must be "scratch" or "production", got "{params["init"]}"')
+    if params['init'] not in ('scratch', 'production'):
+        raise FacemaskError(f'init must be "scratch" or "production", got "{params["init"]}"')
     if params['epochs'] < 0 or params['epochs'] == 0 and params['init'] != 'production':
         raise FacemaskError(f'epochs must be at least 1 (0 keeps a network as it is: only with -p init production), not {params["epochs"]}')
     if not 0 <= params['second_stage_margin'] <= 1:
@@ -75,13 +79,15 @@ def resolve_params(overrides: dict | None = None) -> dict:
     if params['select_on'] not in SELECTION_METRICS:
         raise FacemaskError(f'select_on must be one of {", ".join(SELECTION_METRICS)}, got "{params["select_on"]}"')
     from facemask.model import ARCHITECTURES, NATIVE_SIZES
-    if params['arch'] not in ARCHITECTURES: raise FacemaskError(f'unknown architecture "{params["arch"]}" (known: {", ".join(ARCHITECTURES)})')
+    if params['arch'] not in ARCHITECTURES:
+        raise FacemaskError(f'unknown architecture "{params["arch"]}" (known: {", ".join(ARCHITECTURES)})')
     params['image_size'] = int(params['image_size'] or NATIVE_SIZES[params['arch']])
     return params
 
 # %% ../nbs/04_train.ipynb #934a69c8
 def training_indices(ds: Dataset, oversample_real_incorrect: int = 1, sources: str = '', oversample_site: int = 1) -> np.ndarray:
-    "Manifest row indices for training: the train split (of the comma-separated `sources`, default all), real-photo incorrect crops and the site's faces repeated."
+    """Manifest row indices for training: the train split (of the comma-separated `sources`, default all), real-photo incorrect crops and
+    the site's faces repeated."""
     m = ds.manifest
     train = np.flatnonzero(m['split'].to_numpy() == 'train')
     if sources:
@@ -94,7 +100,8 @@ def training_indices(ds: Dataset, oversample_real_incorrect: int = 1, sources: s
     return np.concatenate([train] + [rare] * max(0, int(oversample_real_incorrect) - 1) + [site] * max(0, int(oversample_site) - 1))
 
 def detector_crop_repeats(labels: np.ndarray, times: int, oversample_real_incorrect: int) -> np.ndarray:
-    "Indices of the detector crops as training shows them: each `times` times, the incorrectly worn ones `oversample_real_incorrect` times as often."
+    """Indices of the detector crops as training shows them: each `times` times, the incorrectly worn ones `oversample_real_incorrect` times
+    as often."""
     return np.repeat(np.arange(len(labels)), times * np.where(labels == INCORRECT, max(1, oversample_real_incorrect), 1))
 
 # %% ../nbs/04_train.ipynb #39f98db2
@@ -169,7 +176,8 @@ class EpochLog(keras.callbacks.Callback):
 # %% ../nbs/04_train.ipynb #2cdf3c64
 class ValidationScore(keras.callbacks.Callback):
     """Add `val_<subset>_macro_f1` and `val_<subset>_incorrect_recall` of some validation images to the epoch logs ('site': also the
-    macro-F1 of its faces and the real photos' together), the faces labelled as the model will be served: through a cascade's second stage (`second`: that network's
+    macro-F1 of its faces and the real photos' together), the faces labelled as the model will be served: through a cascade's second stage
+    (`second`: that network's
     probabilities of these images and the margin that sends a face to it) and at the incorrect-mask threshold chosen each epoch on
     the real photos (by this score, or by the one given as `real`)."""
     def __init__(self, images: np.ndarray, labels: np.ndarray, subset: str = 'real', second: tuple | None = None, real=None):
@@ -189,8 +197,10 @@ class ValidationScore(keras.callbacks.Callback):
         m = classification_metrics(self.labels, self.decided)
         logs[f'val_{self.subset}_macro_f1'] = m['macro_f1']
         if m['incorrect_recall'] is not None: logs[f'val_{self.subset}_incorrect_recall'] = m['incorrect_recall']
-        if self.subset == 'site' and self.real is not None and len(self.real.labels):   # each face counts once: a few site faces are no majority
-            both = classification_metrics(np.concatenate([self.real.labels, self.labels]), np.concatenate([self.real.decided, self.decided]))
+        # each face counts once: a few site faces are no majority
+        if self.subset == 'site' and self.real is not None and len(self.real.labels):
+            both = classification_metrics(np.concatenate([self.real.labels, self.labels]),
+                                          np.concatenate([self.real.decided, self.decided]))
             logs['val_real_site_macro_f1'] = both['macro_f1']
 
 # %% ../nbs/04_train.ipynb #fcb8e1b2
@@ -205,7 +215,8 @@ def teacher_probabilities(teacher: str, *image_sets, batch: int = 256) -> list:
     def probabilities(model, images_at, rows):
         if not len(rows): return np.zeros((0, len(CLASS_NAMES)), np.float32)
         images = images_at(model.input_shape[1])
-        return np.concatenate([model.predict(np.asarray(images[rows[i:i + batch]], np.float32), verbose=0) for i in range(0, len(rows), batch)])
+        return np.concatenate([model.predict(np.asarray(images[rows[i:i + batch]], np.float32), verbose=0)
+                               for i in range(0, len(rows), batch)])
     models = [load_model(model_dir(resolve_model(run))) for run in teacher_runs(teacher)]
     return [np.mean([probabilities(model, images_at, rows) for model in models], axis=0) for images_at, rows in image_sets]
 
@@ -225,10 +236,12 @@ def training_data(ds: Dataset, params: dict, image_size: int, second_stage: tupl
     site_val = val[ds.manifest['source'].to_numpy()[val] == REVIEW_SOURCE]
     real_train = train[np.isin(ds.manifest['source'].to_numpy()[train], REAL_PHOTO_SOURCES)]
     synthetic = synthesize_incorrect(images, real_train[labels[real_train] == CLASS_NAMES.index('without_mask')],
-                                     real_train[labels[real_train] == CLASS_NAMES.index('with_mask')], params['synthetic_incorrect'], params['seed'])
+                                     real_train[labels[real_train] == CLASS_NAMES.index('with_mask')], params['synthetic_incorrect'],
+                                     params['seed'])
     detected, detected_labels = detector_crops(ds, image_size) if params['detector_crops'] else (images[:0], labels[:0])
     if params['detector_crops'] and not len(detected):
-        raise FacemaskError(f'{ds.ref}: -p detector_crops found no labelled face in the train photos of {", ".join(map(str, photo_folders()))}')
+        raise FacemaskError(f'{ds.ref}: -p detector_crops found no labelled face in the train photos of '
+                            f'{", ".join(map(str, photo_folders()))}')
     shown = detector_crop_repeats(detected_labels, params['detector_crops'], params['oversample_real_incorrect'])
     train_images = np.concatenate([images[train], detected[shown], synthetic])
     train_labels = np.concatenate([labels[train], detected_labels[shown], np.full(len(synthetic), INCORRECT, labels.dtype)])
@@ -241,9 +254,11 @@ def training_data(ds: Dataset, params: dict, image_size: int, second_stage: tupl
         on_crops, on_detected = teacher_probabilities(params['teacher'], (lambda size: image_arrays(ds, size, progress=False)[0], unique),
                                                       (lambda size: detector_crops(ds, size)[0], np.arange(len(detected))))
         one_hot, taught = np.eye(len(CLASS_NAMES), dtype=np.float32), len(train) + len(shown)
-        train_targets = np.concatenate([soft_targets(train_labels[:taught], np.concatenate([on_crops[position], on_detected[shown]]), params['teacher_weight']),
+        train_targets = np.concatenate([soft_targets(train_labels[:taught], np.concatenate([on_crops[position], on_detected[shown]]),
+                                                     params['teacher_weight']),
                                         one_hot[train_labels[taught:]]])
-        new = np.flatnonzero(np.isin(ds.manifest['source'].to_numpy()[train], (REVIEW_SOURCE, UPLOAD_SOURCE)))   # the first rows are `train`'s
+        # the first rows are `train`'s
+        new = np.flatnonzero(np.isin(ds.manifest['source'].to_numpy()[train], (REVIEW_SOURCE, UPLOAD_SOURCE)))
         train_targets[new] = one_hot[train_labels[new]]   # uploads and the site's labelled faces correct the teacher: their label alone
         val_targets = one_hot[labels[val]]
     def second_opinion(rows):   # the second stage never trains: its probabilities of the validation faces are taken once
@@ -253,9 +268,11 @@ def training_data(ds: Dataset, params: dict, image_size: int, second_stage: tupl
     real_score = ValidationScore(images[real_val], labels[real_val], second=second_opinion(real_val))
     return {'train': make_tf_dataset(train_images, train_targets, params['batch_size'], training=True, seed=params['seed'],
                                      low_resolution=params['low_resolution']),
-            'val': make_tf_dataset(images[val], val_targets, 256), 'steps_per_epoch': int(np.ceil(len(train_labels) / params['batch_size'])),
+            'val': make_tf_dataset(images[val], val_targets, 256),
+            'steps_per_epoch': int(np.ceil(len(train_labels) / params['batch_size'])),
             'class_weight': class_weights([CLASS_NAMES[i] for i in train_labels]),
-            'real_val': real_score, 'site_val': ValidationScore(images[site_val], labels[site_val], 'site', second_opinion(site_val), real_score)}
+            'real_val': real_score,
+            'site_val': ValidationScore(images[site_val], labels[site_val], 'site', second_opinion(site_val), real_score)}
 
 def compile_model(model, params: dict, steps_per_epoch: int):
     "AdamW with cosine learning-rate decay over the run, sparse cross-entropy, accuracy."
@@ -281,7 +298,8 @@ def validation_logs(model, data: dict) -> dict:
         score.on_epoch_end(-1, logs)
     return logs
 
-def train_model(ds: Dataset, params: dict, run_dir: Path | None = None, initial_model=None, verbose: bool = True, second_stage: tuple | None = None):
+def train_model(ds: Dataset, params: dict, run_dir: Path | None = None, initial_model=None, verbose: bool = True,
+                second_stage: tuple | None = None):
     """Train on `ds` with `params`; returns `(model, history)`. `initial_model` is fine-tuned instead of a new network, and stays as it
     was (`history.attrs['kept_start']`) unless an epoch beats it on `select_on`; the epochs are judged through `second_stage`,
     `(network, margin)`, when the run serves a cascade."""
@@ -304,10 +322,12 @@ def train_model(ds: Dataset, params: dict, run_dir: Path | None = None, initial_
     monitor = next(m for m in (params['select_on'], 'val_real_macro_f1', 'val_loss') if m in measured)
     start = validation_logs(model, data)[monitor] if initial_model is not None else None
     if verbose and start is not None: print(f'before fine-tuning  {monitor} {start:.4f}', flush=True)
-    stop = EarlyStoppingFrom(start, monitor=monitor, mode=SELECTION_METRICS[monitor], patience=params['patience'], restore_best_weights=True)
+    stop = EarlyStoppingFrom(start, monitor=monitor, mode=SELECTION_METRICS[monitor], patience=params['patience'],
+                             restore_best_weights=True)
     model.fit(data['train'], validation_data=data['val'], epochs=params['epochs'], class_weight=data['class_weight'],
               callbacks=[data['real_val'], data['site_val'], log, stop], verbose=0)
     history = log.history
     history.attrs['kept_start'] = stop.best_epoch < 0
-    if verbose and history.attrs['kept_start']: print(f'no epoch beat the network as it started on {monitor}: it is kept as it was', flush=True)
+    if verbose and history.attrs['kept_start']:
+        print(f'no epoch beat the network as it started on {monitor}: it is kept as it was', flush=True)
     return model, history

@@ -108,7 +108,8 @@ def run_distributed(ds: Dataset, max_trials: int, base_params: dict, folder: Pat
     def start(tuner_id):
         cmd = [executable, *worker_command(ds, max_trials, base_params, seed, oracle, tuner_id, folder)[1:]]
         with open(Path(folder)/f'{tuner_id}.log', 'w') as log:   # the process keeps its own copy of the file
-            return tuner_id, subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env={k: v for k, v in os.environ.items() if k not in TUNER_ENV})
+            return tuner_id, subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+                                              env={k: v for k, v in os.environ.items() if k not in TUNER_ENV})
     Path(folder).mkdir(parents=True, exist_ok=True)
     processes = [start(CHIEF)]
     deadline = time.monotonic() + start_timeout_s
@@ -146,6 +147,7 @@ def tune(ds: Dataset, max_trials: int, base_params: dict, folder: Path, seed: in
     log = Path(tuner.project_dir)/TRIAL_LOG
     by_tuner = {r['trial']: r['tuner'] for r in map(json.loads, log.read_text().splitlines())} if log.exists() else {}
     trials = pd.DataFrame([{'trial': t.trial_id, 'tuner': by_tuner.get(t.trial_id), 'score': t.score, **t.hyperparameters.values}
-                           for t in tuner.oracle.trials.values() if t.score is not None]).sort_values('score', ascending=objective(ds).direction == 'min')
+                           for t in tuner.oracle.trials.values() if t.score is not None])
+    trials = trials.sort_values('score', ascending=objective(ds).direction == 'min')
     best = sample_params(tuner.get_best_hyperparameters(1)[0], base_params)
     return best, trials

@@ -65,7 +65,8 @@ def kill_under_load(engine, users: int, out: Path) -> dict:
         locust = subprocess.Popen(locust_command(url, users, 20, prefix), stdout=subprocess.DEVNULL, stderr=open(f'{prefix}.log', 'w'))
         time.sleep(8)
         victim = next(iter(deployed['replicas']))
-        pid = subprocess.run([*engine, 'inspect', victim, '--format', '{{.State.Pid}}'], capture_output=True, text=True, check=True).stdout.strip()
+        pid = subprocess.run([*engine, 'inspect', victim, '--format', '{{.State.Pid}}'], capture_output=True, text=True,
+                             check=True).stdout.strip()
         subprocess.run(['kill', '-9', pid], check=True)
         locust.wait(timeout=90)
         total = locust_stats(prefix)['Aggregated']
@@ -83,7 +84,8 @@ def promotion_reaches_every_replica(engine) -> dict:
     try:
         first = next(iter(deployed['replicas']))
         run = lambda *args: subprocess.run([*engine, 'exec', first, *args], capture_output=True, text=True, check=True).stdout
-        run('python', '-c', "from facemask.testing import make_class_tree; make_class_tree('/tmp/toy/andrewmvd', 12, learnable=True, size=(40, 40))")
+        run('python', '-c',
+            "from facemask.testing import make_class_tree; make_class_tree('/tmp/toy/andrewmvd', 12, learnable=True, size=(40, 40))")
         run('facemask', 'data', 'import', '/tmp/toy/andrewmvd')
         run('facemask', 'train', *TINY_TRAINING, '--no-promote')
         run_id = json.loads(run('facemask', 'runs', '--json').splitlines()[-1])['run_id']

@@ -170,7 +170,8 @@ def start_server(target: str, workers: int, port: int, out: Path) -> Server:
         collect = target == 'host+collect'
         home = tempfile.mkdtemp(prefix='facemask-loadtest-')   # the history and the faces kept go there, and are removed after
         off = {'FACEMASK_METRICS': 'off', 'FACEMASK_HISTORY': 'off'} if target == 'host-monitoring' else {}
-        server = subprocess.Popen([str(BIN/'facemask'), 'serve', '--port', str(port), '--workers', str(workers), *(['--collect'] if collect else [])],
+        server = subprocess.Popen([str(BIN/'facemask'), 'serve', '--port', str(port), '--workers', str(workers),
+                                   *(['--collect'] if collect else [])],
                                   stdout=subprocess.DEVNULL, stderr=open(out/f'server_{target}_{workers}w.log', 'w'),
                                   env={**os.environ, 'FACEMASK_HOME': home, **off})
         wait_healthy(f'http://127.0.0.1:{port}', server)
@@ -193,7 +194,8 @@ def measure(target: str, workers: int, users_list: list, generators: dict, secon
         python, version = interpreter(server.python)
         wait_settled(server.pid)
         warm_up(url)
-        if 'wrk' in generators: generators['wrk'](url, max(users_list), 5, out/f'warm-up_{target}_{workers}w')   # 5 s under load, not counted
+        # 5 s under load, not counted
+        if 'wrk' in generators: generators['wrk'](url, max(users_list), 5, out/f'warm-up_{target}_{workers}w')
         results = []
         for users in users_list:
             for name, run in generators.items():
@@ -204,7 +206,8 @@ def measure(target: str, workers: int, users_list: list, generators: dict, secon
                 r['others_cpu_s'] = max(0.0, round(busy_cpu_seconds() - busy - r['server_cpu_s'] - r['generator_cpu_s'], 1))   # ± rounding
                 r['one_worker_served'] = workers > 1 and r['server_cpu_s'] < 0.6 * min(workers, os.cpu_count()) * seconds
                 print(f"{target:9} {workers} worker(s), {users:3} users, {name:6}: {r['predict_per_s']:7.1f} predictions/s  "
-                      f"p50 {r['p50_ms']:.0f} ms  p95 {r['p95_ms']:.0f} ms  p99 {r['p99_ms']:.0f} ms  failures {r['failures']}/{r['requests']}  "
+                      f"p50 {r['p50_ms']:.0f} ms  p95 {r['p95_ms']:.0f} ms  p99 {r['p99_ms']:.0f} ms  "
+                      f"failures {r['failures']}/{r['requests']}  "
                       f"(CPU s: server {r['server_cpu_s']}, {name} {r['generator_cpu_s']}, other processes {r['others_cpu_s']})"
                       + (' ONE WORKER TOOK EVERY CONNECTION (uvicorn\'s workers share one socket; a burst of new connections can all go to '
                          'one: not a figure of the server)' if r['one_worker_served'] else ''), flush=True)
@@ -248,7 +251,8 @@ def monitoring_cost(results: list) -> list:
     "Lines of what metrics and history cost: the mean predictions/s with them (host) against without (host-monitoring), per step."
     lines = []
     for workers, users, generator in dict.fromkeys((r['workers'], r['users'], r['generator']) for r in results):
-        rate = {t: [r['predict_per_s'] for r in results if (r['target'], r['workers'], r['users'], r['generator']) == (t, workers, users, generator)
+        rate = {t: [r['predict_per_s'] for r in results
+                    if (r['target'], r['workers'], r['users'], r['generator']) == (t, workers, users, generator)
                     and not r['one_worker_served']] for t in ('host', 'host-monitoring')}
         if not (rate['host'] and rate['host-monitoring']): continue
         on, off = sum(rate['host']) / len(rate['host']), sum(rate['host-monitoring']) / len(rate['host-monitoring'])
@@ -267,13 +271,16 @@ def report(results: list, args, path: Path):
              *[f'{GENERATOR_TEXT[g]}' for g in dict.fromkeys(r['generator'] for r in results)],
              f'CPU seconds are over each {args.seconds} s step ({os.cpu_count() * args.seconds} available); "others" is every other'
              ' process on the machine. "container" is the API image (`make image`) on the same machine, host networking.', '',
-             '| target | generator | server Python | workers | users | predictions/s | p50 ms | p95 ms | p99 ms | failures / requests | CPU s: server / generator / others | requests per server CPU s |',
+             '| target | generator | server Python | workers | users | predictions/s | p50 ms | p95 ms | p99 ms | failures / requests '
+             '| CPU s: server / generator / others | requests per server CPU s |',
              '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
     lines += [f"| {r['target']} | {r['generator']} | {r['python']} | {r['workers']} | {r['users']} | {r['predict_per_s']:.0f} | "
               f"{r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['p99_ms']:.0f} | {r['failures']} / {r['requests']} | "
-              f"{r['server_cpu_s']} / {r['generator_cpu_s']} / {r['others_cpu_s']} | {r['requests'] / r['server_cpu_s']:.0f} |" for r in results]
+              f"{r['server_cpu_s']} / {r['generator_cpu_s']} / {r['others_cpu_s']} | {r['requests'] / r['server_cpu_s']:.0f} |"
+              for r in results]
     lines += ['', 'Server Python (`sys.version`; PGO/LTO read from `sysconfig.get_config_var("CONFIG_ARGS")`):', '',
-              *[f'- {target}: {python}, {version}' for target, python, version in dict.fromkeys((r['target'], r['python'], r['python_version']) for r in results)]]
+              *[f'- {target}: {python}, {version}'
+                for target, python, version in dict.fromkeys((r['target'], r['python'], r['python_version']) for r in results)]]
     if cost := monitoring_cost(results): lines += ['', *(f'- {line}' for line in cost)]
     path.write_text('\n'.join(lines) + '\n')
 
@@ -283,7 +290,8 @@ def main():
     p.add_argument('--targets', nargs='+', choices=['host', 'host+collect', 'host-monitoring', 'container'], default=MONITORING_TARGETS,
                    help="'host': facemask serve here; 'host+collect': the same collecting faces for review (--collect); "
                         "'host-monitoring': the same without metrics and compliance history; 'container': the API image (make image) "
-                        f"(default: {' '.join(MONITORING_TARGETS)}: what monitoring costs, alternated twice; repeat targets to alternate them)")
+                        f"(default: {' '.join(MONITORING_TARGETS)}: what monitoring costs, alternated twice; "
+                        "repeat targets to alternate them)")
     p.add_argument('--workers', type=int, nargs='+', default=[1, 2], help='worker counts to compare (default: 1 2)')
     p.add_argument('--users', type=int, nargs='+', default=[32], help='concurrent users per step (default: 32)')
     p.add_argument('--seconds', type=int, default=20, help='duration of each step, at most 30 (default: 20)')

@@ -55,7 +55,8 @@ class Dashboard:
         line, the server and its kernels stop using the CPU."""
         deadline = time.monotonic() + timeout
         while self.log.read_text(errors='replace').count(POOL_FILLED) <= self.kernels_preheated:
-            if self.server.poll() is not None: raise RuntimeError(f'facemask app exited with {self.server.returncode}:\n{self.log.read_text()}')
+            if self.server.poll() is not None:
+                raise RuntimeError(f'facemask app exited with {self.server.returncode}:\n{self.log.read_text()}')
             if time.monotonic() > deadline: raise TimeoutError(f'no kernel preheated after {timeout} s:\n{self.log.read_text()}')
             time.sleep(0.2)
         self.kernels_preheated += 1

@@ -38,8 +38,9 @@ def toy_home(tmp_path_factory):
     del os.environ['FACEMASK_HOME']
 
 
+# by `pytest --durations` on 2 cores, slowest first
 SLOWEST_FIRST = ['test_train_runs.py', 'test_retrain.py', 'test_tune.py', 'test_train_cascade.py', 'test_docs.py', 'test_monitoring.py',
-                 'test_run_failures.py', 'test_dashboard_browser.py', 'test_cli.py', 'test_cameras.py']   # by `pytest --durations` on 2 cores, slowest first
+                 'test_run_failures.py', 'test_dashboard_browser.py', 'test_cli.py', 'test_cameras.py']
 
 
 SLOW_FILES = {'test_train_runs.py', 'test_retrain.py', 'test_tune.py', 'test_train_cascade.py', 'test_run_failures.py',   # training

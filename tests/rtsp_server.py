@@ -22,7 +22,8 @@ def server_available() -> bool:
     return Path(SYSTEM_PYTHON).exists() and subprocess.run([SYSTEM_PYTHON, '-c', check], capture_output=True).returncode == 0
 
 
-def start_rtsp_server(port: int, cameras: dict, user: str | None = None, password: str | None = None, timeout_s: float = 20) -> subprocess.Popen:
+def start_rtsp_server(port: int, cameras: dict, user: str | None = None, password: str | None = None,
+                      timeout_s: float = 20) -> subprocess.Popen:
     "This script serving `cameras` ({name: clip}) on loopback `port`, started and listening; the caller stops it."
     credentials = ['--user', user, '--password', password] if user else []
     server = subprocess.Popen([SYSTEM_PYTHON, __file__, '--port', str(port), *credentials,
@@ -48,7 +49,8 @@ def write_hls(clip: Path, folder: Path, timeout_s: float = 60) -> Path:
 
 def hls(clip: str, folder: str):
     from gi.repository import Gst
-    pipeline = Gst.parse_launch(f'filesrc location="{clip}" ! qtdemux ! mpeg4videoparse ! mpegtsmux ! hlssink location="{folder}/segment%05d.ts" '
+    pipeline = Gst.parse_launch(f'filesrc location="{clip}" ! qtdemux ! mpeg4videoparse ! mpegtsmux ! hlssink '
+                                f'location="{folder}/segment%05d.ts" '
                                 f'playlist-location="{folder}/live.m3u8" target-duration=1 max-files=0 playlist-length=0')
     pipeline.set_state(Gst.State.PLAYING)
     done = pipeline.get_bus().timed_pop_filtered(60 * Gst.SECOND, Gst.MessageType.EOS | Gst.MessageType.ERROR)

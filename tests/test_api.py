@@ -75,7 +75,8 @@ def test_health_model_and_docs(client):
 def test_predict_multipart_and_raw_agree(client):
     form = client.post('/predict', files={'file': ('face.jpg', FACE, 'image/jpeg')}).json()
     raw = client.post('/predict?name=face.jpg', **jpeg(FACE)).json()
-    assert {**form, 'id': None} == {**raw, 'id': None} and form['file'] == 'face.jpg' and form['id'] != raw['id']   # each prediction its own id
+    # each prediction its own id
+    assert {**form, 'id': None} == {**raw, 'id': None} and form['file'] == 'face.jpg' and form['id'] != raw['id']
     assert abs(sum(form['probabilities'].values()) - 1) < 0.01   # the int8 model's outputs come in steps of 1/256
     assert form['label'] == max(form['probabilities'], key=form['probabilities'].get)
 
@@ -183,7 +184,8 @@ def test_real_server_takes_a_concurrent_burst(server):
 def test_uploads_stage_images_and_zips(client, tmp_path):
     tree = make_class_tree(tmp_path / 'clinic', per_class=2, seed=21)
     loose = [('files', (p.name, p.read_bytes(), 'image/png')) for p in sorted((tree / 'with_mask').iterdir())]
-    r = client.post('/uploads', files=loose + [('files', ('notes.jpg', b'just text', 'image/jpeg'))], data={'label': 'with_mask'}, headers=AUTH)
+    r = client.post('/uploads', files=loose + [('files', ('notes.jpg', b'just text', 'image/jpeg'))], data={'label': 'with_mask'},
+                    headers=AUTH)
     assert r.status_code == 200, r.text
     report = r.json()
     assert report['batch'] and report['added'] == 2 and report['added_per_class'] == {'with_mask': 2}
@@ -202,7 +204,8 @@ def test_retrain_is_202_then_409_while_running(client, monkeypatch):
     import facemask.retrain
     from facemask.registry import start_run
     started = []
-    monkeypatch.setattr(facemask.retrain, 'start_retrain', lambda params=None: started.append(params) or start_run('retrain', params or {}, pid=os.getpid()))
+    monkeypatch.setattr(facemask.retrain, 'start_retrain',
+                        lambda params=None: started.append(params) or start_run('retrain', params or {}, pid=os.getpid()))
     r = client.post('/retrain', json={'epochs': 1}, headers=AUTH)
     assert r.status_code == 202 and started == [{'epochs': 1}]
     run_id = r.json()['run_id']
@@ -236,7 +239,8 @@ def test_websocket_answers_every_frame_and_survives_bad_ones(client):
             ws.send_bytes(street.read_bytes())
             answer = ws.receive_json()
             served = lambda faces: [{k: v for k, v in f.items() if k not in ('id', 'track')} for f in faces]   # ids are new each time
-            assert answer['frame'] == 3 and served(answer['faces']) == served(predict_faces(Predictor(), street.read_bytes(), 'frame 3')['faces'])
+            assert answer['frame'] == 3 and served(answer['faces']) == served(predict_faces(Predictor(), street.read_bytes(),
+                                                                                            'frame 3')['faces'])
             assert all(len(f['id']) == 16 for f in answer['faces'])
         ws.send_bytes(wall)
         assert ws.receive_json()['faces'] == []
@@ -288,7 +292,8 @@ def test_every_body_the_api_needs_is_required(home):
         bodies = {(path, method): op['requestBody'] for path, ops in client.get('/openapi.json').json()['paths'].items()
                   for method, op in ops.items() if 'requestBody' in op}
         assert {('/predict', 'post'), ('/predict/batch', 'post'), ('/uploads', 'post')} <= set(bodies)
-        assert [where for where, body in bodies.items() if not body.get('required')] == [('/retrain', 'post')]   # its parameters may be left out
+        # its parameters may be left out
+        assert [where for where, body in bodies.items() if not body.get('required')] == [('/retrain', 'post')]
         assert client.post('/predict/batch', headers=AUTH).status_code == 415   # and without one: what it needs, said
 
 

@@ -27,7 +27,8 @@ def binder():
     "The Binder image's Jupyter server on a free port; stopped by name."
     container.build(ENGINE, image=IMAGE, dockerfile=ROOT/'deploy'/'binder.Dockerfile')
     name, port = f'facemask-binder-{uuid.uuid4().hex[:8]}', free_port()
-    subprocess.run([*ENGINE, 'run', '-d', '--rm', '--name', name, *container.publish(ENGINE, port), IMAGE, 'jupyter', 'server', '--ip=0.0.0.0',
+    subprocess.run([*ENGINE, 'run', '-d', '--rm', '--name', name, *container.publish(ENGINE, port), IMAGE, 'jupyter', 'server',
+                    '--ip=0.0.0.0',
                     f'--port={port}', '--ServerApp.token=', '--ServerApp.password='], check=True, capture_output=True)
     try:
         if not container.answers_health(port, 120, path='/api'):

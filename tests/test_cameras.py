@@ -124,7 +124,8 @@ def test_cameras_runs_four_and_reports_the_wrong_ones(home, clip, tmp_path):
                                 f'site = "site-{n}"\n' for n in names)
                       + f'[[camera]]\nname = "wrong-password"\nurl = "rtsp://viewer:nope@127.0.0.1:{port}/cam0"\n'
                       + f'[[camera]]\nname = "wrong-path"\nurl = "rtsp://viewer:{PASSWORD}@127.0.0.1:{port}/nothing"\n')
-    supervisor = subprocess.Popen([FACEMASK, 'cameras', config, '--max-frames', '24'], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    supervisor = subprocess.Popen([FACEMASK, 'cameras', config, '--max-frames', '24'], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True)
     try:
         deadline, status = time.time() + 120, {}
         while time.time() < deadline:
@@ -142,7 +143,8 @@ def test_cameras_runs_four_and_reports_the_wrong_ones(home, clip, tmp_path):
     assert all(status[n]['state'] == 'up' and status[n]['frames_labelled'] == 24 for n in names), status
     assert status['wrong-password']['state'] == 'down' and status['wrong-path']['state'] == 'down', status
     lines = err.splitlines()
-    assert [l for l in lines if l.startswith('camera wrong-password:')] == ['camera wrong-password: the camera refused the user name or password']
+    assert [l for l in lines
+            if l.startswith('camera wrong-password:')] == ['camera wrong-password: the camera refused the user name or password']
     assert [l for l in lines if l.startswith('camera wrong-path:')] == [f'camera wrong-path: no stream at /nothing on 127.0.0.1:{port}']
     assert 'supervisor (pid' in table and all(n in table for n in names), table
     from facemask.history import history_rows

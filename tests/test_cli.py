@@ -107,11 +107,14 @@ def test_watch_a_generated_clip(home, tmp_path):
     assert res.stdout.startswith('2 frames in')
     (tmp_path / 'broken.mp4').write_bytes(b'not a video')
     res = facemask('watch', tmp_path / 'broken.mp4', check=False)
-    assert (res.returncode, res.stderr.strip()) == (1, f"facemask: error: {tmp_path / 'broken.mp4'}: not a video this build of OpenCV can decode")
+    assert (res.returncode, res.stderr.strip()) == (1,
+                                                    f"facemask: error: {tmp_path / 'broken.mp4'}: not a video this build of OpenCV can "
+                                                    "decode")
 
 
 def test_evaluate_faces_on_annotated_photos(home, tmp_path):
-    "Annotated photos named like their source: a report per folder with the model asked for; an unknown model, or no photo in the split, is one clear error."
+    """Annotated photos named like their source: a report per folder with the model asked for; an unknown model, or no photo in the split,
+    is one clear error."""
     folder = tmp_path / 'street'
     (folder / 'images').mkdir(parents=True)
     for i in (1, 2): noise_image(160, 120, seed=i).save(folder / 'images' / f'p{i}.jpg')
@@ -160,7 +163,8 @@ def test_review_loop_on_the_command_line(home, tmp_path):
     import csv, json, os
     images = make_class_tree(tmp_path / 'site', per_class=2, seed=31)
     env_sample = {'FACEMASK_REVIEW_SAMPLE': '1'}
-    res = subprocess.run([FACEMASK, 'predict', '--collect', '--json', images], capture_output=True, text=True, timeout=300, env={**os.environ, **env_sample})
+    res = subprocess.run([FACEMASK, 'predict', '--collect', '--json', images], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, **env_sample})
     assert res.returncode == 0, res.stderr
     ids = [json.loads(line)['id'] for line in res.stdout.splitlines()]
     assert len(ids) == 6 and 'review queue: 6 face(s) waiting' in res.stderr

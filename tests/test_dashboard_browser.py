@@ -150,7 +150,8 @@ def test_wrong_then_review_tab_labels_with_the_keyboard(page, files, dashboard_h
     assert ('mask_weared_incorrect', 'dashboard') in [(f['label'], f['labelled_by']) for f in queue_faces(labelled=True)]
     collector = Collector('api', sample=0)
     for i in range(3):
-        collector.offer(new_face_id(), noise_image(64, 64, seed=60 + i), {'mask_weared_incorrect': 0.35, 'with_mask': 0.4, 'without_mask': 0.25},
+        collector.offer(new_face_id(), noise_image(64, 64, seed=60 + i),
+                        {'mask_weared_incorrect': 0.35, 'with_mask': 0.4, 'without_mask': 0.25},
                         'with_mask', 'shipped', f'doubt{i}.jpg')
     collector.flush()
     waiting = [f['id'] for f in queue_faces(12)]
@@ -184,7 +185,8 @@ def test_retrain_tab_uploads_retrains_and_shows_the_decision(page, files, dashbo
     from facemask.registry import list_runs, production_run
     monkeypatch.setenv('FACEMASK_HOME', str(dashboard_home))
     before = len(load_dataset().manifest)
-    new = [files(f'new-face-{i}.jpg', encode(noise_image(48, 48, seed=100 + i))) for i in range(3)]   # distinct: no near-duplicate of the data
+    # distinct: no near-duplicate of the data
+    new = [files(f'new-face-{i}.jpg', encode(noise_image(48, 48, seed=100 + i))) for i in range(3)]
     select_tab(page, 'Retrain')
     choose_files(page, 'button.widget-upload:visible:has-text("Choose images")', new)
     page.locator('.widget-dropdown:visible select').select_option(label='No mask')

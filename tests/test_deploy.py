@@ -74,4 +74,5 @@ def test_the_cameras_supervisor_manifest(tmp_path):
     given = {e['name']: e['valueFrom']['secretKeyRef'] for e in container['env'] if 'valueFrom' in e}
     assert wanted and wanted <= set(given) and all(given[n]['name'] == docs['Secret']['metadata']['name'] for n in wanted)
     assert all(ref['key'] in docs['Secret']['stringData'] for ref in given.values())
-    assert int(docs['Deployment']['spec']['template']['metadata']['annotations']['prometheus.io/port']) == container['ports'][0]['containerPort']
+    annotations = docs['Deployment']['spec']['template']['metadata']['annotations']
+    assert int(annotations['prometheus.io/port']) == container['ports'][0]['containerPort']

@@ -24,7 +24,8 @@ def test_readme_is_made_from_the_index_notebook():
 
 def test_readme_text_from_a_notebook():
     nb = {'cells': [{'cell_type': 'markdown', 'metadata': {}, 'source': '# t\n\nSee [the data](guide/data.md) and [x](#top).'},
-                    {'cell_type': 'code', 'metadata': {}, 'outputs': [{'output_type': 'stream', 'name': 'stdout', 'text': '3\n'}], 'source': 'print(1+2)'},
+                    {'cell_type': 'code', 'metadata': {}, 'outputs': [{'output_type': 'stream', 'name': 'stdout', 'text': '3\n'}],
+                     'source': 'print(1+2)'},
                     {'cell_type': 'code', 'metadata': {'hidden': True}, 'outputs': [], 'source': 'secret = 1'}]}
     text = docs.readme_text(nb)
     assert '[the data](nbs/guide/data.md)' in text and '[x](#top)' in text   # links made relative to the repository

@@ -4,7 +4,8 @@ from PIL import Image
 
 from corpus import bad_input_corpus, zip_slip_archive
 from facemask.core import data_dir
-from facemask.data import ImageRejected, import_dataset, open_image
+from facemask.images import ImageRejected, open_image
+from facemask.data import import_dataset
 from facemask.testing import encode, make_class_tree, noise_image
 
 CORPUS = bad_input_corpus()

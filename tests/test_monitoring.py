@@ -56,11 +56,13 @@ def test_api_records_sites_and_exposes_metrics(home, fixed_detector):
         body = client.get('/metrics')
     assert body.status_code == 200 and body.headers['content-type'].startswith('text/plain')
     after = samples(body.text)
-    got = {key: value - before.get(key, 0) if not key[0].startswith(('facemask_site_', 'facemask_model')) else value for key, value in after.items()}
+    got = {key: value - before.get(key, 0) if not key[0].startswith(('facemask_site_', 'facemask_model')) else value for key,
+           value in after.items()}
     assert got[('facemask_http_requests_total', (('endpoint', '/predict/faces'), ('method', 'POST'), ('status', '200')))] == 2
     assert got[('facemask_http_requests_total', (('endpoint', '/predict/faces'), ('method', 'POST'), ('status', '422')))] == 1
     assert got[('facemask_http_request_duration_seconds_count', (('endpoint', '/predict/faces'),))] == 3
-    assert sum(got[('facemask_predictions_total', (('label', c),))] for c in CLASS_NAMES if ('facemask_predictions_total', (('label', c),)) in got) >= 6
+    assert sum(got[('facemask_predictions_total', (('label', c),))] for c in CLASS_NAMES
+               if ('facemask_predictions_total', (('label', c),)) in got) >= 6
     assert got[('facemask_faces_per_frame_bucket', (('le', '1.0'),))] >= 6
     assert got[('facemask_model_info', (('version', 'shipped'),))] == 1
     people = lambda site: sum(v for (name, labels), v in got.items() if name == 'facemask_site_people' and ('site', site) in labels)
@@ -162,8 +164,10 @@ def test_watch_a_site_then_read_its_history_and_get_its_alert(home, tmp_path, we
 
 def test_history_bad_input_is_one_clear_line(home):
     for args, words in [(('history', '--site', 'a b'), "site name 'a b'"), (('history', '--since', 'soon'), "'soon' is not a time"),
-                        (('history', '--every', '0h'), "'0h' is not a period"), (('watch', 'x.mp4', '--site', '../up'), "site name '../up'"),
-                        (('alerts', '--add', 'gate', '--max-unmasked', '2'), 'between 0 and 1'), (('alerts', '--remove', 'gate'), 'no rule for gate')]:
+                        (('history', '--every', '0h'), "'0h' is not a period"),
+                        (('watch', 'x.mp4', '--site', '../up'), "site name '../up'"),
+                        (('alerts', '--add', 'gate', '--max-unmasked', '2'), 'between 0 and 1'),
+                        (('alerts', '--remove', 'gate'), 'no rule for gate')]:
         res = facemask(*args, check=False)
         assert res.returncode == 1 and words in res.stderr and 'Traceback' not in res.stderr, (args, res.stderr)
     res = facemask('history')
@@ -174,7 +178,8 @@ def test_a_watch_killed_mid_window_keeps_what_it_counted(home, tmp_path):
     "A watch killed with SIGKILL (no goodbye) has its frames in the history up to its last flush, 5 s at most before the kill."
     from facemask.video import write_clip
     clip = write_clip([noise_image(320, 240, seed=s) for s in range(40)], tmp_path / 'long.mp4', frames_per_image=50)   # 2,000 frames
-    proc = subprocess.Popen([FACEMASK, 'watch', str(clip), '--site', 'killed'], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([FACEMASK, 'watch', str(clip), '--site', 'killed'], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
     deadline = time.monotonic() + 120
     history = home / 'outputs' / 'history.sqlite'
     while time.monotonic() < deadline and not history.exists(): time.sleep(0.2)

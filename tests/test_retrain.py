@@ -113,13 +113,15 @@ def test_a_retraining_learns_the_review_queue_and_is_judged_on_the_site(retrain_
     collector, truth, photos, kept_back = Collector('api', sample=1), {}, 0, 0
     while kept_back < SITE_MIN_TEST_FACES:   # enough site test faces to decide
         face_id, label = new_face_id(), CLASS_NAMES[photos % 3]
-        collector.offer(face_id, learnable_image(label, 40, 40, seed=9000 + photos), {c: 1 / 3 for c in CLASS_NAMES}, 'with_mask', 'shipped',
+        collector.offer(face_id, learnable_image(label, 40, 40, seed=9000 + photos), {c: 1 / 3 for c in CLASS_NAMES}, 'with_mask',
+                        'shipped',
                         f'site{photos}.jpg', group=f'site:photo{photos}')
         truth[face_id], kept_back, photos = label, kept_back + site_test_group(f'site:photo{photos}'), photos + 1
     collector.flush()
     for face in queue_faces(): label_face(face['id'], truth[face['id']], by='test')
     out = facemask('retrain', *FAST, '-p', 'oversample_site', '3', '-p', 'select_on', 'val_real_site_macro_f1').stdout
-    assert f"review queue: {photos - kept_back} labelled face(s) join this retraining; it is judged on the site's {kept_back} test face(s)" in out
+    assert (f"review queue: {photos - kept_back} labelled face(s) join this retraining; "
+            f"it is judged on the site's {kept_back} test face(s)") in out
     run = runs()[-1]
     assert run['status'] == 'succeeded' and run['decision']['site']['challenger']['n'] == kept_back
     assert run['decision']['tolerance'] > 0 and "site's" in run['decision']['reason']

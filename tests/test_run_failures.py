@@ -18,7 +18,8 @@ def test_failed_run_changes_nothing(toy_home):
 
 def test_kill_9_mid_run_then_next_run_succeeds(toy_home):
     production = [r['run_id'] for r in runs() if r['production']]
-    proc = subprocess.Popen([FACEMASK, 'train', '-p', 'arch', 'cnn', '-p', 'epochs', '40', '-p', 'image_size', '32', '-p', 'width', '8', '-p', 'depth', '2',
+    proc = subprocess.Popen([FACEMASK, 'train', '-p', 'arch', 'cnn', '-p', 'epochs', '40', '-p', 'image_size', '32', '-p', 'width', '8',
+                             '-p', 'depth', '2',
                              '-p', 'patience', '40'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 240
     progress = None

@@ -26,7 +26,8 @@ def test_a_cascade_is_measured_as_served_and_kept_by_fine_tuning(toy_home):
     assert tuned['params']['second_stage'] == 'production' and tuned['params']['second_stage_margin'] == 1.0
     tuned_metrics = json.loads((tuned_folder / 'metrics.json').read_text())
     assert tuned_metrics['second_stage']['from'] == first and tuned_metrics['initial_model'] == cascade['run_id']
-    assert tuned_metrics['epochs_trained'] == 0 and tuned_metrics['test']['overall'] == metrics['test']['overall']   # 0 epochs: the same model
+    # 0 epochs: the same model
+    assert tuned_metrics['epochs_trained'] == 0 and tuned_metrics['test']['overall'] == metrics['test']['overall']
     assert f"the network of run `{cascade['run_id']}` as it is" in (tuned_folder / 'model_card.md').read_text()
     assert (tuned_folder / 'second_stage.tflite').read_bytes() == (folder / 'second_stage.tflite').read_bytes()
     bad = facemask('train', *TINY, '-p', 'second_stage', 'teacher', check=False)
@@ -37,7 +38,8 @@ def test_a_cascade_is_measured_as_served_and_kept_by_fine_tuning(toy_home):
 
 
 def test_a_run_measures_itself_behind_the_face_detector(tmp_path, monkeypatch):
-    "Annotated photos beside the data: each run records `faces_val` (its model behind the detector, on the validation photos) and shows it on its card."
+    """Annotated photos beside the data: each run records `faces_val` (its model behind the detector, on the validation photos) and shows it
+    on its card."""
     from facemask.data import load_dataset
     from facemask.faces import split_photos
     from facemask.testing import learnable_image, noise_image

@@ -1,4 +1,5 @@
-"""Training runs end to end through papermill on tiny generated data: promotion, a refused promotion, rollback, the decision threshold, predictions."""
+"""Training runs end to end through papermill on tiny generated data: promotion, a refused promotion, rollback, the decision
+threshold, predictions."""
 import json
 from pathlib import Path
 
@@ -32,7 +33,8 @@ def test_evaluate_and_the_model_card_set_the_metrics_beside_the_quality_goal(toy
     from facemask.evaluate import QUALITY_GOAL
     run = runs()[0]
     result = json.loads(facemask('evaluate', run['run_id'], '--json').stdout)
-    assert [r['met'] for r in result['quality_goal']] == [result['real_photos'][k.removeprefix('real_')] >= goal for k, goal in QUALITY_GOAL.items()]
+    assert [r['met'] for r in result['quality_goal']] == [result['real_photos'][k.removeprefix('real_')] >= goal for k,
+                                                          goal in QUALITY_GOAL.items()]
     shown = facemask('evaluate', run['run_id']).stdout
     assert f"quality goal, real photos: accuracy >= {QUALITY_GOAL['real_accuracy']:.2f}" in shown
     assert 'labels: incorrect-mask threshold' in shown and '    andrewmvd' in shown   # the model's own threshold; each real-photo source
@@ -87,7 +89,7 @@ def test_predict_prints_json_lines_and_fails_only_for_bad_inputs(toy_home, tmp_p
 def test_predictor_handles_every_kind_of_upload(toy_home):
     from corpus import bad_input_corpus
     from facemask.testing import encode, noise_image
-    from facemask.data import ImageRejected
+    from facemask.images import ImageRejected
     from facemask.predict import Predictor
     predictor = Predictor()
     corpus = {**bad_input_corpus(), 'large.jpg': (encode(noise_image(6000, 4000, seed=3)), None),

@@ -52,7 +52,8 @@ def measure(names: list, port: int, server, seconds: float, warm_up: float = 5) 
         read, dropped = b['frames_read'] - a['frames_read'], b['frames_dropped'] - a['frames_dropped']
         lines.append(f"  {name}: {(b['frames_labelled'] - a['frames_labelled']) / wall:.1f} frames/s labelled of {read / wall:.1f} read; "
                      f"lag median {statistics.median(samples[name]):.2f} s, largest sampled {max(samples[name]):.2f} s "
-                     f"(largest of its last 10 s: {b['max_lag_s']:.2f} s); {dropped} of {read} frames dropped; {b['reconnects']} reconnects")
+                     f"(largest of its last 10 s: {b['max_lag_s']:.2f} s); {dropped} of {read} frames dropped; "
+                     f"{b['reconnects']} reconnects")
     used = lambda t0, t1: (t1.user + t1.system - t0.user - t0.system) / wall
     lines.append(f'  CPU: this process {100 * used(cpu0, cpu1):.0f} % of one core (of {psutil.cpu_count()}), '
                  f'the RTSP server {100 * used(server0, server1):.0f} %')
@@ -82,5 +83,6 @@ if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--seconds', type=float, default=30, help='measured seconds per round (default: %(default)s)')
     ap.add_argument('--cameras', type=int, default=4, help='cameras watched together (default: %(default)s)')
-    ap.add_argument('--photos', type=int, default=60, help='photos in the clip, one second each: longer than a round (default: %(default)s)')
+    ap.add_argument('--photos', type=int, default=60,
+                    help='photos in the clip, one second each: longer than a round (default: %(default)s)')
     main(**vars(ap.parse_args()))

@@ -25,7 +25,7 @@ from facemask.evaluate import INCORRECT, cascade, unsure
 from facemask.data import load_dataset
 from facemask.served import LiteRTModel
 from facemask.registry import SHIPPED, list_runs
-from facemask.runs import evaluate_model
+from facemask.measure import evaluate_model
 from facemask.served import SECOND_STAGE, load_model, model_dir, resolve_model, second_stage
 
 
@@ -46,7 +46,8 @@ def table_row(name: str, network: str, train_min: str, point: dict, real: dict, 
     "One row of the table: a model's threshold and validation score (`point`), its real-photo test figures with intervals, its time."
     fmt = lambda v: 'n/a' if v is None else f'{v:.3f}'
     span = lambda k: f" ({fmt(intervals[k][0])}–{fmt(intervals[k][1])})" if intervals.get(k) else ''
-    return (f"| {name} | {network} | {train_min} | {fmt(point.get('incorrect_threshold'))} | {fmt((point.get('validation') or {}).get('macro_f1'))} | "
+    return (f"| {name} | {network} | {train_min} | {fmt(point.get('incorrect_threshold'))} | "
+            f"{fmt((point.get('validation') or {}).get('macro_f1'))} | "
             f"{fmt(real['accuracy'])}{span('accuracy')} | {fmt(real['macro_f1'])}{span('macro_f1')} | "
             f"{fmt(real['incorrect_recall'])}{span('incorrect_recall')} | {fmt(real['per_class'][CLASS_NAMES[INCORRECT]]['precision'])} | "
             f"{ms:.2f} | {dataset} |")
@@ -96,12 +97,16 @@ def combined_row(name: str, probabilities: dict, ms: float, ds) -> str:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('runs', nargs='*', metavar='RUN_ID', help='runs to compare (default: the shipped model and every succeeded run)')
-    parser.add_argument('--ensemble', action='append', default=[], metavar='RUN+RUN', help='also measure the mean of these runs (repeatable)')
-    parser.add_argument('--mirrored', action='append', default=[], metavar='RUN', help='also measure a run averaged over each face and its mirror')
-    parser.add_argument('--cascade', action='append', default=[], metavar='FAST+SLOW', help='also measure the fast run backed by the slow one where unsure')
+    parser.add_argument('--ensemble', action='append', default=[], metavar='RUN+RUN',
+                        help='also measure the mean of these runs (repeatable)')
+    parser.add_argument('--mirrored', action='append', default=[], metavar='RUN',
+                        help='also measure a run averaged over each face and its mirror')
+    parser.add_argument('--cascade', action='append', default=[], metavar='FAST+SLOW',
+                        help='also measure the fast run backed by the slow one where unsure')
     args = parser.parse_args()
     runs = [resolve_model(r) for r in args.runs] or \
-           [SHIPPED] + [r['run_id'] for r in list_runs() if r['status'] == 'succeeded' and (model_dir(r['run_id']) / 'model.tflite').exists()]
+           [SHIPPED] + [r['run_id'] for r in list_runs() if r['status'] == 'succeeded'
+                        and (model_dir(r['run_id']) / 'model.tflite').exists()]
     ds = load_dataset()
     print('| model | network | train min | threshold | val real macro-F1 | test real accuracy | macro-F1 | incorrect recall | '
           'incorrect precision | LiteRT ms/face | dataset |')
@@ -112,14 +117,16 @@ def main():
         runs = [resolve_model(r) for r in spec.split('+')]
         print(combined_row(spec, mean(member_probabilities(runs, False, ds)), sum(litert_ms(model_dir(r)) for r in runs), ds), flush=True)
     for run in args.mirrored:
-        print(combined_row(f'{run}, mirrored too', mean(member_probabilities([resolve_model(run)], True, ds)), 2 * litert_ms(model_dir(resolve_model(run))), ds), flush=True)
+        print(combined_row(f'{run}, mirrored too', mean(member_probabilities([resolve_model(run)], True, ds)),
+                           2 * litert_ms(model_dir(resolve_model(run))), ds), flush=True)
     for spec in args.cascade:
         fast, slow = [resolve_model(r) for r in spec.split('+')]
         members, fast_ms, slow_ms = member_probabilities([fast, slow], False, ds), litert_ms(model_dir(fast)), litert_ms(model_dir(slow))
         for margin in (0.2, 0.4, 0.6):
             mixed = {s: (y, *cascaded(*ps, margin), src) for s, (y, ps, src) in members.items()}
             share = mixed['test'][2]
-            print(combined_row(f'{spec}, cascade: margin {margin} sends {share:.1%} to the second', {s: (y, p, src) for s, (y, p, _, src) in mixed.items()},
+            print(combined_row(f'{spec}, cascade: margin {margin} sends {share:.1%} to the second',
+                               {s: (y, p, src) for s, (y, p, _, src) in mixed.items()},
                                fast_ms + share * slow_ms, ds), flush=True)
 
 

@@ -36,7 +36,8 @@ def camera_faces(model: Path, site_dir: Path, photos: list) -> tuple:
     purge(labelled=True)
     predictor, collector, boxes = Predictor(model), Collector('cli'), {}
     for name in photos:
-        for f in predict_faces(predictor, site_dir / 'images' / name, name, collector=collector)['faces']: boxes[f['id']] = [name, f['box'], f['label']]
+        for f in predict_faces(predictor, site_dir / 'images' / name, name, collector=collector)['faces']:
+            boxes[f['id']] = [name, f['box'], f['label']]
     collector.close()
     truth = oracle_labels(boxes, site_dir)   # the site bench's matching of detections to annotations
     faces = {i: {'predicted': predicted, 'truth': None if truth[i] == NOT_A_FACE else truth[i]} for i, (_, _, predicted) in boxes.items()}

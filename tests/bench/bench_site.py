@@ -113,13 +113,15 @@ def prepare_base(args, work: Path) -> Path:
             run('train', '-p', 'arch', 'efficientnet', '-p', 'epochs', 3, '-p', 'learning_rate', 0.0005, '-p', 'seed', args.seed,
                 '--no-promote', env=env, quiet=True)
             teacher = json.loads(run('runs', '--json', env=env, quiet=True).splitlines()[-1])['run_id']
-            run('train', '-p', 'teacher', teacher, '-p', 'second_stage', 'teacher', '-p', 'seed', args.seed + 1, '--no-promote', env=env, quiet=True)
+            run('train', '-p', 'teacher', teacher, '-p', 'second_stage', 'teacher', '-p', 'seed', args.seed + 1, '--no-promote', env=env,
+                quiet=True)
         else: run('train', '-p', 'seed', args.seed, '--no-promote', env=env, quiet=True)
         runs = json.loads(run('runs', '--json', env=env, quiet=True).splitlines()[-1])
         run('promote', runs['run_id'], env=env, quiet=True)
         print(f"deployed model {runs['run_id']}: trained in {(time.perf_counter() - started) / 60:.1f} min", flush=True)
     camera, _, _ = site_split(args.site, Path(args.photos) / args.site, args.base)
-    run('review', '--purge', '--labelled', env=env, quiet=True)   # the queue holds this pass's faces only, should an earlier one have stopped
+    # the queue holds this pass's faces only, should an earlier one have stopped
+    run('review', '--purge', '--labelled', env=env, quiet=True)
     code = '''
 import json, sys
 from pathlib import Path
@@ -163,7 +165,7 @@ import json, sys
 from pathlib import Path
 import numpy as np
 from facemask.core import CLASS_NAMES
-from facemask.data import open_image
+from facemask.images import open_image
 from facemask.evaluate import bootstrap_intervals, classification_metrics, decide
 from facemask.faces import evaluate_faces, face_report
 from facemask.pipeline import label_indices
@@ -181,7 +183,8 @@ faces = face_report(evaluate_faces(predictor, folder / 'images', folder / 'annot
 print(json.dumps({'crops': {'n': m['n'], 'incorrect_recall': m['incorrect_recall'], 'macro_f1': m['macro_f1'], 'accuracy': m['accuracy'],
                             'intervals': {k: iv[k] for k in ('incorrect_recall', 'macro_f1')}},
                   'photos': {c: v['found_and_right'] for c, v in faces['per_class'].items()},
-                  'frozen_real_macro_f1_without_camera': classification_metrics(*labelled(crops['frozen_files'], crops['frozen_labels']))['macro_f1']}))
+                  'frozen_real_macro_f1_without_camera':
+                      classification_metrics(*labelled(crops['frozen_files'], crops['frozen_labels']))['macro_f1']}))
 '''
 
 
@@ -204,7 +207,8 @@ def measure(home: Path, run_id: str, args, test_photos: list, crops: pd.DataFram
                                                      'frozen_labels': list(frozen['label'])}))
     record = json.loads(python(MEASURE, home_env(home), Path(args.photos) / args.site, home / 'site_test.json', run_id))
     if run_id == 'shipped':   # no run in the home: the shipped model, evaluated as a run's headline is
-        record['frozen_real_macro_f1'] = json.loads(run('evaluate', 'shipped', '--json', env=home_env(home), quiet=True))['real_photos']['macro_f1']
+        record['frozen_real_macro_f1'] = json.loads(run('evaluate', 'shipped', '--json', env=home_env(home),
+                                                        quiet=True))['real_photos']['macro_f1']
     else:
         runs = {r['run_id']: r for r in map(json.loads, run('runs', '--json', env=home_env(home), quiet=True).splitlines())}
         record['frozen_real_macro_f1'] = runs[run_id]['metrics']['headline']['real_macro_f1']
@@ -240,14 +244,18 @@ def main():
     p.add_argument('--recipe', choices=('plain', 'shipped'), default='plain',
                    help='how the plain base is trained without the site: the plain ONet recipe, or the shipped one (an EfficientNet '
                         'teacher, its distilled student with it as the second stage) (default: %(default)s)')
-    p.add_argument('--corrections', default='', help="numbers of the model's wrong answers on the camera a person corrects, comma-separated, "
+    p.add_argument('--corrections', default='',
+                   help="numbers of the model's wrong answers on the camera a person corrects, comma-separated, "
                                                      "'all' for every one (default: none)")
-    p.add_argument('--seed', type=int, default=0, help='seed of the deployed model (plain), of the collector\'s sample (shipped), of the random '
+    p.add_argument('--seed', type=int, default=0,
+                   help='seed of the deployed model (plain), of the collector\'s sample (shipped), of the random '
                                                       'orders, and of the retraining (shipped) (default: %(default)s)')
     p.add_argument('--work', default=str(ROOT / 'outputs' / 'bench' / 'site'), help='where homes and results go (default: %(default)s)')
     args = p.parse_args()
-    if args.base == 'shipped' and args.recipe != 'plain': p.error('--recipe chooses how the plain base is trained; --base shipped trains nothing')
-    work = Path(args.work).resolve() / {('plain', 'plain'): f'seed{args.seed}', ('plain', 'shipped'): f'without-site-shipped-recipe-seed{args.seed}',
+    if args.base == 'shipped' and args.recipe != 'plain':
+        p.error('--recipe chooses how the plain base is trained; --base shipped trains nothing')
+    work = Path(args.work).resolve() / {('plain', 'plain'): f'seed{args.seed}',
+                                        ('plain', 'shipped'): f'without-site-shipped-recipe-seed{args.seed}',
                                         ('shipped', 'plain'): f'shipped-seed{args.seed}'}[args.base, args.recipe]
     variants = {v[0]: v[1:] for v in (args.variant or [['default']])}
     for name, pairs in variants.items():
@@ -255,7 +263,8 @@ def main():
     camera, test_photos, crops = site_split(args.site, Path(args.photos) / args.site, args.base)
     frozen = frozen_without_camera(args.site, camera)
     base = prepare_base(args, work)
-    deployed = 'shipped' if args.base == 'shipped' else json.loads(run('runs', '--json', env=home_env(base / 'home'), quiet=True).splitlines()[-1])['run_id']
+    deployed = 'shipped' if args.base == 'shipped' else json.loads(run('runs', '--json', env=home_env(base / 'home'),
+                                                                       quiet=True).splitlines()[-1])['run_id']
     boxes = json.loads((base / 'camera.json').read_text())
     labels = oracle_labels(boxes, Path(args.photos) / args.site)
     seeded = ['seed', args.seed] if args.base == 'shipped' else []
@@ -263,7 +272,8 @@ def main():
     results = json.loads(results_path.read_text()) if results_path.exists() else []
     done = {(r['variant'], r['order'], r['labels']) for r in results}
     if ('-', '-', 0) not in done:
-        results.append({'variant': '-', 'order': '-', 'labels': 0, 'incorrect_among': 0, 'not_faces_among': 0, 'minutes': None, 'promoted': None,
+        results.append({'variant': '-', 'order': '-', 'labels': 0, 'incorrect_among': 0, 'not_faces_among': 0, 'minutes': None,
+                        'promoted': None,
                         **measure(base / 'home', deployed, args, test_photos, crops, frozen)})
     for name, pairs in variants.items():
         for order in args.orders.split(','):
@@ -282,7 +292,8 @@ print(json.dumps([labels[i] for i in ids[:n]]))
 '''
                 (home / 'oracle.json').write_text(json.dumps(labels))
                 given = json.loads(python(code, home_env(home), home / 'oracle.json', order, n, args.seed))
-                results.append({'variant': name, 'order': order, 'labels': n, **retrain_and_measure(home, [*seeded, *pairs], given, args, test_photos, crops, frozen)})
+                results.append({'variant': name, 'order': order, 'labels': n,
+                                **retrain_and_measure(home, [*seeded, *pairs], given, args, test_photos, crops, frozen)})
                 results_path.write_text(json.dumps(results, indent=1))
                 print(f"{name} {order} {n}: {json.dumps(results[-1])}", flush=True)
     wrong = [i for i, (_, _, predicted) in boxes.items() if labels[i] != 'not_a_face' and labels[i] != predicted]
@@ -304,13 +315,16 @@ print(len(json.loads(open(sys.argv[1]).read())))
         results_path.write_text(json.dumps(results, indent=1))
         print(f"corrections {n} (of {len(wrong)} wrong answers): {json.dumps(results[-1])}", flush=True)
     results_path.write_text(json.dumps(results, indent=1))
-    table = pd.DataFrame([{'variant': r['variant'], 'order': r['order'], 'labels': r['labels'], 'incorrect among them': r['incorrect_among'],
+    table = pd.DataFrame([{'variant': r['variant'], 'order': r['order'], 'labels': r['labels'],
+                           'incorrect among them': r['incorrect_among'],
                            'not faces among them': r['not_faces_among'],
-                           'site incorrect recall [95 %]': f"{r['crops']['incorrect_recall']:.3f} [{r['crops']['intervals']['incorrect_recall'][0]:.2f}-{r['crops']['intervals']['incorrect_recall'][1]:.2f}]",
+                           'site incorrect recall [95 %]': f"{r['crops']['incorrect_recall']:.3f} "
+                                                           "[{:.2f}-{:.2f}]".format(*r['crops']['intervals']['incorrect_recall']),
                            'site macro-F1': round(r['crops']['macro_f1'], 3),
                            'photos: incorrect found+right': round(r['photos'].get('mask_weared_incorrect') or 0, 3),
                            'frozen real macro-F1': round(r['frozen_real_macro_f1'], 3),
-                           'without the camera': round(r['frozen_real_macro_f1_without_camera'], 3) if 'frozen_real_macro_f1_without_camera' in r else None,
+                           'without the camera': round(r['frozen_real_macro_f1_without_camera'], 3)
+                           if 'frozen_real_macro_f1_without_camera' in r else None,
                            'promoted': r['promoted'], 'minutes': r['minutes']}
                           for r in results])
     print(f'\nsite {args.site}: {len(crops)} test crops ({(crops["label"] == "mask_weared_incorrect").sum()} incorrectly worn), '
@@ -340,7 +354,8 @@ def plot(results: list, path: Path):
             lo, hi = r['crops']['intervals']['incorrect_recall']
             ax.errorbar(x, y, yerr=[[y - lo], [hi - y]], fmt='.', color=line.get_color(), alpha=0.45, capsize=2)
     ax.set_xlabel('faces labelled from the camera'); ax.set_ylabel('incorrectly worn masks recalled\n(site test crops)')
-    ax.set_title('A site that adapts: the review queue and one retraining\n(lines: mean of the retrainings; dots: each, with its 95 % interval)',
+    ax.set_title('A site that adapts: the review queue and one retraining\n(lines: mean of the retrainings; dots: each, with its 95 % '
+                 'interval)',
                  fontsize=10)
     ax.grid(alpha=0.3); ax.legend(fontsize=8)
     fig.tight_layout(); fig.savefig(path, dpi=110)

@@ -19,9 +19,9 @@ What is measured
   that start on that photo: splits and merges do not cancel), people split (one true face owning >= 2 counted tracks; a track is
   owned by the true face most of its faces are), merged tracks (a counted track holding >= 3 frames of each of >= 2 true faces),
   missed people, unowned tracks (counted tracks owned by no true face: false detections, faces the annotations lack, or faces
-  whose detected box overlaps the annotated one by less than the match IoU in most frames), identity switches (a true face's track id changing between
-  the frames it is matched in), MOTA / IDF1 / switches from `motmetrics` when it is installed, and the tracker's own time per
-  frame (the call only, input conversion included; the frame-rate goal: `facemask watch` runs ~64 frames/s end to end, so a
+  whose detected box overlaps the annotated one by less than the match IoU in most frames), identity switches (a true face's track id
+  changing between the frames it is matched in), MOTA / IDF1 / switches from `motmetrics` when it is installed, and the tracker's own
+  time per frame (the call only, input conversion included; the frame-rate goal: `facemask watch` runs ~64 frames/s end to end, so a
   tracker must cost well under 1 ms/frame).
 - Noise: a paired bootstrap over photos (the per-photo absolute errors summed over the four variants) gives a 95 % interval
   of the project's difference to each other tracker.
@@ -113,7 +113,8 @@ def load_faces(photos: int, refresh: bool, cache: Path) -> tuple:
         for pan in key['pans']:
             start = time.perf_counter()
             saved['clips'][str(pan)] = detect_clip(images, pan, Path(tmp))
-            print(f'pan {pan}: {len(saved["clips"][str(pan)]["frames"])} frames detected and classified in {time.perf_counter() - start:.0f} s', flush=True)
+            print(f'pan {pan}: {len(saved["clips"][str(pan)]["frames"])} frames detected and classified in '
+                  f'{time.perf_counter() - start:.0f} s', flush=True)
     cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_text(json.dumps(saved))
     return images, saved
@@ -187,11 +188,17 @@ TRACKERS = {   # name: (class, settings, package it needs)
     'facemask, max_missed 4': (Project, {'max_missed': 4}, 'facemask'),
     BYTETRACK: (ByteTrack, {'track_activation_threshold': 0.4}, 'supervision'),
     'sv.ByteTrack (defaults: activation .25)': (ByteTrack, {}, 'supervision'),
-    'trackers.ByteTrackTracker (activation .5, high .5)': (ByteTrack, {'package': 'trackers', 'track_activation_threshold': 0.5, 'high_conf_det_threshold': 0.5}, 'trackers'),
+    'trackers.ByteTrackTracker (activation .5, high .5)': (ByteTrack,
+                                                           {'package': 'trackers', 'track_activation_threshold': 0.5,
+                                                            'high_conf_det_threshold': 0.5}, 'trackers'),
     'trackers.ByteTrackTracker (defaults: activation .7, high .6)': (ByteTrack, {'package': 'trackers'}, 'trackers'),
-    'norfair IoU (distance .7, defaults: hit max 15, init delay 7)': (Norfair, {'distance_function': 'iou', 'distance_threshold': 0.7}, 'norfair'),
-    'norfair IoU (distance .7, init delay 1)': (Norfair, {'distance_function': 'iou', 'distance_threshold': 0.7, 'initialization_delay': 1}, 'norfair'),
-    'norfair centroid (30 px, init delay 1)': (Norfair, {'centre': True, 'distance_function': 'euclidean', 'distance_threshold': 30, 'initialization_delay': 1}, 'norfair'),
+    'norfair IoU (distance .7, defaults: hit max 15, init delay 7)': (Norfair, {'distance_function': 'iou', 'distance_threshold': 0.7},
+                                                                      'norfair'),
+    'norfair IoU (distance .7, init delay 1)': (Norfair, {'distance_function': 'iou', 'distance_threshold': 0.7, 'initialization_delay': 1},
+                                                'norfair'),
+    'norfair centroid (30 px, init delay 1)': (Norfair,
+                                               {'centre': True, 'distance_function': 'euclidean', 'distance_threshold': 30,
+                                                'initialization_delay': 1}, 'norfair'),
 }
 
 
@@ -214,7 +221,8 @@ def matches(seen: list) -> list:
     from facemask.faces import match_faces
     out = []
     for _, _, faces, truth in seen:
-        m = match_faces(np.array([b for _, b in truth], float).reshape(-1, 4), np.array([f['box'] for f in faces], float).reshape(-1, 4), MATCH_IOU)
+        m = match_faces(np.array([b for _, b in truth], float).reshape(-1, 4), np.array([f['box'] for f in faces], float).reshape(-1, 4),
+                        MATCH_IOU)
         gid = [None] * len(faces)
         for (g, _), j in zip(truth, m):
             if j >= 0: gid[j] = g
@@ -227,7 +235,8 @@ def score(seen: list, gids: list, ids: list, photos: int) -> dict:
     from facemask.detect import SURE_SCORE
     found = Counter(g for frame in gids for g in frame if g is not None)
     true = {g for g, n in found.items() if n >= MIN_FRAMES}
-    sure = {g for (_, _, faces, _), frame in zip(seen, gids) for f, g in zip(faces, frame) if g is not None and f['confidence'] >= SURE_SCORE}
+    sure = {g for (_, _, faces, _), frame in zip(seen, gids) for f,
+            g in zip(faces, frame) if g is not None and f['confidence'] >= SURE_SCORE}
     every_face = {g for _, _, _, truth in seen for g, _ in truth}
     photo_of = {g: p for _, p, _, truth in seen for g, _ in truth}
     frames_of, faces_of, first_photo = Counter(), defaultdict(Counter), {}
@@ -251,8 +260,10 @@ def score(seen: list, gids: list, ids: list, photos: int) -> dict:
     return {'counted': n, 'true': len(true), 'true_found_sure_once': len(true & sure), 'annotated': len(every_face), 'error': n - len(true),
             'relative_error': round((n - len(true)) / max(len(true), 1), 4), 'error_vs_annotated': n - len(every_face),
             'per_photo_abs_error': int(sum(map(abs, per_photo_error))), 'per_photo_error': per_photo_error,
-            'split_people': sum(1 for g, k in owned.items() if k >= 2), 'extra_tracks_from_splits': sum(k - 1 for k in owned.values() if k >= 2),
-            'merged_tracks': len(merged), 'missed': len(true - set(owned)), 'unowned_tracks': sum(1 for t in counted if owner[t] not in true),
+            'split_people': sum(1 for g, k in owned.items() if k >= 2),
+            'extra_tracks_from_splits': sum(k - 1 for k in owned.values() if k >= 2),
+            'merged_tracks': len(merged), 'missed': len(true - set(owned)),
+            'unowned_tracks': sum(1 for t in counted if owner[t] not in true),
             'id_switches': switches}
 
 
@@ -299,10 +310,12 @@ def main(photos: int, refresh: bool, out: Path, match_iou: float, only: list | N
     from facemask.core import shared_data_dir
     if shared_data_dir() is None: raise SystemExit('no ../shared/data/photos: nothing to make the clips from')
     images, saved = load_faces(photos, refresh, out / 'faces.json')
-    trackers = {k: v for k, v in TRACKERS.items() if available(v[2]) and (not only or k in (PROJECT, BYTETRACK) or any(o in k for o in only))}
+    trackers = {k: v for k,
+                v in TRACKERS.items() if available(v[2]) and (not only or k in (PROJECT, BYTETRACK) or any(o in k for o in only))}
     for name, (_, _, package) in TRACKERS.items():
         if not available(package): print(f'skipped (package {package} not installed): {name}')
-    results = {'versions': versions(), 'photos': len(images), 'photo_files': saved['key']['photos'], 'model_version': saved['key']['model_version'],
+    results = {'versions': versions(), 'photos': len(images), 'photo_files': saved['key']['photos'],
+               'model_version': saved['key']['model_version'],
                'ms_detect_classify_per_frame': {p: c['ms_detect_classify'] for p, c in saved['clips'].items()},
                'min_frames': MIN_FRAMES, 'match_iou': MATCH_IOU, 'variants': {}, 'totals': {}, 'bootstrap_project_minus': {}}
     per_photo = defaultdict(lambda: np.zeros(len(images)))
@@ -319,7 +332,8 @@ def main(photos: int, refresh: bool, out: Path, match_iou: float, only: list | N
             results['variants'][variant]['trackers'][name] = r
             per_photo[name] += np.abs(r['per_photo_error'])
         print(f'{variant}: done', flush=True)
-    keys = ('counted', 'true', 'true_found_sure_once', 'annotated', 'error', 'error_vs_annotated', 'per_photo_abs_error', 'split_people', 'extra_tracks_from_splits',
+    keys = ('counted', 'true', 'true_found_sure_once', 'annotated', 'error', 'error_vs_annotated', 'per_photo_abs_error', 'split_people',
+            'extra_tracks_from_splits',
             'merged_tracks', 'missed', 'unowned_tracks', 'id_switches')
     for name in trackers:
         rs = [results['variants'][v]['trackers'][name] for v in VARIANTS]
@@ -340,7 +354,8 @@ def main(photos: int, refresh: bool, out: Path, match_iou: float, only: list | N
 
 def report(results: dict, trackers: dict):
     width = max(map(len, trackers))
-    clips = ', '.join(f"{v}: {d['frames']} frames ({d['px_per_frame_seen']} px between frames seen, {d['fps']:g} fps)" for v, d in results['variants'].items())
+    clips = ', '.join(f"{v}: {d['frames']} frames ({d['px_per_frame_seen']} px between frames seen, {d['fps']:g} fps)" for v,
+                      d in results['variants'].items())
     print(f"\n{results['photos']} photos; {clips}")
     t = next(iter(results['totals'].values()))
     print(f"true people: annotated faces matched (IoU >= {results['match_iou']}) to a detection in >= {MIN_FRAMES} frames; "
@@ -351,15 +366,21 @@ def report(results: dict, trackers: dict):
         print(f'\n[{variant}]')
         for name, r in d['trackers'].items():
             mot = f"  MOTA {r['mota']:.3f} IDF1 {r['idf1']:.3f}" if 'mota' in r else ''
-            print(f"  {name:<{width}}  {r['counted']:4d} / {r['true']:4d} / {r['annotated']:4d}  err {r['error']:+4d} ({r['relative_error']:+.1%})"
-                  f"  |err|/photo-sum {r['per_photo_abs_error']:4d}  split {r['split_people']:3d} merged {r['merged_tracks']:3d} missed {r['missed']:3d}"
+            print(f"  {name:<{width}}  {r['counted']:4d} / {r['true']:4d} / {r['annotated']:4d}  err {r['error']:+4d} "
+                  f"({r['relative_error']:+.1%})"
+                  f"  |err|/photo-sum {r['per_photo_abs_error']:4d}  split {r['split_people']:3d} merged {r['merged_tracks']:3d} missed "
+                  f"{r['missed']:3d}"
                   f" unowned {r['unowned_tracks']:3d}  IDsw {r['id_switches']:4d}{mot}  {r['ms_per_frame_mean']:.3f} ms/frame")
     print(f'\nTotal over the {len(results["variants"])} clips')
-    print(f"  {'tracker':<{width}}  counted  true  annot  net err  rel err  sum|err| per photo  splits(+tracks)  merged  missed  unowned  IDsw  MOTA  IDF1  ms/frame median (p99 max)")
+    print(f"  {'tracker':<{width}}  counted  true  annot  net err  rel err  sum|err| per photo  splits(+tracks)  merged  missed  unowned  "
+          "IDsw  MOTA  IDF1  ms/frame median (p99 max)")
     for name, t in results['totals'].items():
-        print(f"  {name:<{width}}  {t['counted']:7d}  {t['true']:4d}  {t['annotated']:5d}  {t['error']:+7d}  {t['relative_error']:+7.1%}  {t['per_photo_abs_error']:17d}"
-              f"  {t['split_people']:6d} (+{t['extra_tracks_from_splits']:3d})  {t['merged_tracks']:6d}  {t['missed']:6d}  {t['unowned_tracks']:7d}  {t['id_switches']:4d}"
-              f"  {t.get('mota_mean', float('nan')):.3f} {t.get('idf1_mean', float('nan')):.3f}  {t['ms_per_frame_median']:.3f} ({t['ms_per_frame_p99_max']:.3f})")
+        print(f"  {name:<{width}}  {t['counted']:7d}  {t['true']:4d}  {t['annotated']:5d}  {t['error']:+7d}  {t['relative_error']:+7.1%}  "
+              f"{t['per_photo_abs_error']:17d}"
+              f"  {t['split_people']:6d} (+{t['extra_tracks_from_splits']:3d})  {t['merged_tracks']:6d}  {t['missed']:6d}  "
+              f"{t['unowned_tracks']:7d}  {t['id_switches']:4d}"
+              f"  {t.get('mota_mean', float('nan')):.3f} {t.get('idf1_mean', float('nan')):.3f}  {t['ms_per_frame_median']:.3f} "
+              f"({t['ms_per_frame_p99_max']:.3f})")
     if results['bootstrap_project_minus']:
         print(f'\nsum over photos and clips of |counted - true| per photo: {PROJECT} minus each other tracker '
               '(paired bootstrap over photos, 95 %; below 0: the project counts closer to the truth)')
@@ -368,10 +389,17 @@ def report(results: dict, trackers: dict):
 
 
 if __name__ == '__main__':
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog='See the top of tests/bench/bench_tracking.py for what is measured and how to run the other trackers.')
-    ap.add_argument('--photos', type=int, default=60, help='test photos (1 to 5 faces each) in each clip, 25 frames each (default: %(default)s)')
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                 epilog='See the top of tests/bench/bench_tracking.py for what is measured and how to run the other '
+                                        'trackers.')
+    ap.add_argument('--photos', type=int, default=60,
+                    help='test photos (1 to 5 faces each) in each clip, 25 frames each (default: %(default)s)')
     ap.add_argument('--refresh', action='store_true', help='detect and classify again even when faces.json matches')
-    ap.add_argument('--out', type=Path, default=ROOT / 'outputs' / 'bench' / 'tracking', help='where faces.json and results.json go (default: %(default)s)')
-    ap.add_argument('--match-iou', type=float, default=MATCH_IOU, help='IoU that makes a detection an annotated face (default: %(default)s, as facemask.faces)')
-    ap.add_argument('--only', nargs='+', help=f'run only the trackers whose name contains one of these ({PROJECT} and sv.ByteTrack with activation .4 always run)')
+    ap.add_argument('--out', type=Path, default=ROOT / 'outputs' / 'bench' / 'tracking',
+                    help='where faces.json and results.json go (default: %(default)s)')
+    ap.add_argument('--match-iou', type=float, default=MATCH_IOU,
+                    help='IoU that makes a detection an annotated face (default: %(default)s, as facemask.faces)')
+    ap.add_argument('--only', nargs='+',
+                    help=f'run only the trackers whose name contains one of these ({PROJECT} and sv.ByteTrack with activation .4 always '
+                         'run)')
     main(**vars(ap.parse_args()))

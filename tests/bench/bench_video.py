@@ -62,7 +62,8 @@ def collecting_cost(clip: Path, rounds: int = 2) -> str:
             for what, flags in (('without', []), ('with --collect', ['--collect'])):
                 out = subprocess.run([facemask, 'watch', str(clip), *flags], capture_output=True, text=True, env=env, check=True).stdout
                 speeds[what].append(float(re.search(r'\(([\d.]+) frames/s\)', out).group(1)))
-        kept = json.loads(subprocess.run([facemask, 'review', '--json'], capture_output=True, text=True, env=env, check=True).stdout)['waiting']
+        kept = json.loads(subprocess.run([facemask, 'review', '--json'], capture_output=True, text=True, env=env,
+                                         check=True).stdout)['waiting']
     return ('facemask watch, the same clip without and with collecting faces for review (alternating; the shipped model): '
             + '; '.join(f'{what} ' + ', '.join(f'{v:.1f}' for v in runs) + ' frames/s' for what, runs in speeds.items())
             + f'; {kept} people kept for review (from {rounds} runs)')
@@ -79,7 +80,8 @@ def main(photos: int):
               f'p95 {1000 * np.percentile(times, 95):.1f} ms per frame')
         print(watch_line(clip, 'the photos of the test split'))
         print(collecting_cost(clip))
-        print(watch_line(write_clip(clip_photos(photos, splits=('test', 'val'), faces=(3, 5), bare=True), Path(tmp) / 'bare.mp4'), 'photos of 3 to 5 faces, all bare'))
+        print(watch_line(write_clip(clip_photos(photos, splits=('test', 'val'), faces=(3, 5), bare=True), Path(tmp) / 'bare.mp4'),
+                         'photos of 3 to 5 faces, all bare'))
 
 
 if __name__ == '__main__':
