@@ -1,8 +1,8 @@
 #!/usr/bin/env python
 """The README and the documentation site, both made from the notebooks in nbs/.
 
-    python .ci/docs.py readme [--check]   README.md from nbs/index.ipynb, executed, and the command-line guide's table from the
-                                          parser (--check: fail if they differ)
+    python .ci/docs.py readme [--check]   README.md from nbs/index.ipynb, executed; the guide pages' lists of notebooks from their
+                                          summaries, the command table from the parser (--check: fail if they differ)
     python .ci/docs.py build              the site in _docs/: the notebooks executed into _proc/, rendered by mkdocs, links checked
     python .ci/docs.py test               every notebook's tests, run as `nbdev_test` runs them, their outputs kept for the two above
 
@@ -27,7 +27,19 @@ README_HEADER = '<!-- Generated from nbs/index.ipynb by `make readme`: edit the 
 EXTERNAL = re.compile(r'^([a-z][a-z0-9+.-]*:|//|#)', re.I)
 MD_LINK = re.compile(r'(!?\[[^\]]*\]\()([^)\s]+)(\))')
 CLI_GUIDE = NBS/'guide'/'cli.md'
-COMMANDS_TABLE = re.compile(r'(<!-- commands:[^\n]*-->\n).*?(<!-- /commands -->)', re.S)
+GUIDE_NOTEBOOKS = {   # each guide page and the notebooks it is about: its "In the notebooks" list is written from their summaries
+    'data.md': ['00c_images', '01_data', '01b_duplicates', '01a_pipeline', '02_insights', '09a_cli_data'],
+    'training.md': ['03_model', '03a_backbone', '04_train', '04a_tune', '05_evaluate', '05i_measure', '05b_runs', '09b_cli_models'],
+    'model.md': ['03b_served', '05h_card', '06_predict', '06a_faces', '06b_detect'],
+    'retraining.md': ['05c_retrain', '05a_registry', '07a_retrain_app'],
+    'review.md': ['05d_review', '07c_review_app'],
+    'video.md': ['06c_video', '06e_cameras', '07b_live', '09d_cli_sites'],
+    'monitoring.md': ['05e_history', '05f_metrics', '05g_alerts', '07d_monitor_app'],
+    'dashboard.md': ['07_app', '06d_ui'],
+    'api.md': ['08_api'],
+    'cli.md': ['09_cli', '00b_commands', '09c_cli_serving'],
+    'developing.md': ['00_core', '00a_testing'],
+}
 
 
 def skip_flags() -> set:
@@ -151,24 +163,42 @@ def broken_readme_links(text: str) -> list:
     return [t for t in targets if not (ROOT/unquote(t.split('#')[0])).exists()]
 
 
-def cli_guide_text() -> str:
-    "The command-line guide with its table of commands written from the parser."
-    from facemask.cli import build_parser
-    from facemask.commands import command_table
-    text = CLI_GUIDE.read_text()
-    if not COMMANDS_TABLE.search(text): raise SystemExit(f'{CLI_GUIDE}: the <!-- commands: --> ... <!-- /commands --> markers are missing')
-    return COMMANDS_TABLE.sub(lambda m: m[1] + command_table(build_parser()) + m[2], text)
+def generated(text: str, name: str, body: str, where: Path) -> str:
+    "`text` with what stands between its `<!-- name: ... -->` and `<!-- /name -->` markers replaced by `body`."
+    section = re.compile(rf'(<!-- {name}:[^\n]*-->\n).*?(<!-- /{name} -->)', re.S)
+    if not section.search(text): raise SystemExit(f'{where}: the <!-- {name}: --> ... <!-- /{name} --> markers are missing')
+    return section.sub(lambda m: m[1] + body + m[2], text)
+
+
+def notebook_title(name: str) -> tuple:
+    "`(title, summary)` of a notebook: its `# ` title and its `> ` summary."
+    lines = ''.join(json.loads((NBS/f'{name}.ipynb').read_text())['cells'][1]['source']).split('\n')
+    return next(l[2:] for l in lines if l.startswith('# ')), next(l[2:] for l in lines if l.startswith('> '))
+
+
+def guide_text(page: str) -> str:
+    "A guide page with its list of notebooks (and, for the command line, its table of commands) written from their sources."
+    path = NBS/'guide'/page
+    listed = ''.join(f'- [{title}](../{n}.ipynb) (`nbs/{n}.ipynb`): {summary}\n'
+                     for n in GUIDE_NOTEBOOKS[page] for title, summary in [notebook_title(n)])
+    text = generated(path.read_text(), 'notebooks', listed, path)
+    if path == CLI_GUIDE:
+        from facemask.cli import build_parser
+        from facemask.commands import command_table
+        text = generated(text, 'commands', command_table(build_parser()), path)
+    return text
 
 
 def readme(check: bool) -> int:
     text = readme_text(executed([NBS/'index.ipynb'], workers=1)[NBS/'index.ipynb'])
     broken = broken_readme_links(text)
     if broken: print('README links to files that do not exist:', *broken, sep='\n  '); return 1
-    made = {ROOT/'README.md': (text, 'nbs/index.ipynb'), CLI_GUIDE: (cli_guide_text(), "the commands' declarations")}
+    origin = lambda page: "its notebooks' summaries" + (" and the commands' declarations" if page == 'cli.md' else '')
+    made = {ROOT/'README.md': (text, 'nbs/index.ipynb'), **{NBS/'guide'/page: (guide_text(page), origin(page)) for page in GUIDE_NOTEBOOKS}}
     if check:
         stale = [f'{path.relative_to(ROOT)} differs from what {origin} makes' for path, (text, origin) in made.items()
                  if path.read_text() != text]
-        print(*stale or ["README.md and the command-line guide are what they are made from"], sep='\n')
+        print(*stale or ['README.md and the guide pages are what they are made from'], sep='\n')
         if stale: print('edit the source, then `make readme`')
         return 1 if stale else 0
     for path, (text, origin) in made.items():

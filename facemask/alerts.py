@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from fastcore.basics import patch
 
 from .core import CLASS_NAMES, FacemaskError, atomic_write, outputs_dir
 from .history import SCHEMA as HISTORY_SCHEMA, check_site, history_path
@@ -54,9 +55,11 @@ class AlertRule:
         if self.webhook and not self.webhook.startswith(('http://', 'https://')):
             raise FacemaskError(f'webhook {self.webhook!r}: an http:// or https:// URL')
 
+# %% ../nbs/05g_alerts.ipynb #938fc8a2
 def alerts_path() -> Path:
     return Path(os.environ[ALERTS_ENV]) if os.environ.get(ALERTS_ENV) else outputs_dir()/'alerts.json'
 
+# %% ../nbs/05g_alerts.ipynb #bdc6ec7b
 def load_rules(path: Path | None = None) -> list:
     "The alert rules of `path` (`alerts_path()` by default): none when there is no file; a clear error for a bad one."
     path = Path(path or alerts_path())
@@ -71,6 +74,7 @@ def load_rules(path: Path | None = None) -> list:
     except (ValueError, TypeError) as e: raise FacemaskError(f'{path}: not a list of alert rules ({e})') from None
     except FacemaskError as e: raise FacemaskError(f'{path}: {e}') from None
 
+# %% ../nbs/05g_alerts.ipynb #f4d947c6
 def save_rules(rules: list, path: Path | None = None) -> Path:
     "Write `rules` to `path` (atomically)."
     path = Path(path or alerts_path())
@@ -128,9 +132,11 @@ class Notifier:
         if not self.wait(timeout_s): log.warning('%d alert(s) still being delivered when the process ended', self.jobs.unfinished_tasks)
         else: self.jobs.put(None); self.thread.join()
 
+# %% ../nbs/05g_alerts.ipynb #a5a260b0
 def _open_alerts():
     return open_database(history_path(), HISTORY_SCHEMA + ALERT_SCHEMA, check_same_thread=False)
 
+# %% ../nbs/05g_alerts.ipynb #d90f6359
 def _record_delivery(alert_id: int, attempts: int, error: str | None):
     con = _open_alerts()
     try:
@@ -150,81 +156,96 @@ class AlertEngine:
         if camera_check_s and any(r.down_minutes for r in self.rules):
             threading.Thread(target=self._watch_cameras, args=(camera_check_s,), name='facemask-camera-check', daemon=True).start()
 
-    def rule_for(self, site: str) -> AlertRule | None:
-        "The rule naming `site`, else the `*` rule, else None."
-        return next((r for r in self.rules if r.site == site), None) or next((r for r in self.rules if r.site == '*'), None)
+# %% ../nbs/05g_alerts.ipynb #22e624d9
+@patch
+def rule_for(self: AlertEngine, site: str) -> AlertRule | None:
+    "The rule naming `site`, else the `*` rule, else None."
+    return next((r for r in self.rules if r.site == site), None) or next((r for r in self.rules if r.site == '*'), None)
 
-    def __call__(self, site: str, starts: list):
-        "A history recorder's listener: the windows starting at `starts` of `site` were written; each is checked, in order."
-        if self.rule_for(site): self.check(site, starts)
+# %% ../nbs/05g_alerts.ipynb #9e21dd5a
+@patch
+def __call__(self: AlertEngine, site: str, starts: list):
+    "A history recorder's listener: the windows starting at `starts` of `site` were written; each is checked, in order."
+    if self.rule_for(site): self.check(site, starts)
 
-    def check(self, site: str, at: list | None = None) -> list:
-        """Check `site`'s compliance rule over the minutes up to each window start in `at` (its newest window by default), in
-        order (a file replayed fast writes many minutes at once: each is judged); the alerts fired or resolved."""
-        rule, changed = self.rule_for(site), []
-        if rule is None: return changed
-        con = _open_alerts()
-        try:
-            for t in sorted(at) if at else [con.execute('SELECT MAX(start) FROM history WHERE site=?', (site,)).fetchone()[0]]:
-                if t is None: continue
-                if t > time.time() - 3600: self.alive[site] = t
-                sums = con.execute(f"SELECT {', '.join(f'COALESCE(SUM(people_{c}), 0)' for c in CLASS_NAMES)} FROM history "
-                                   'WHERE site=? AND start > ? AND start <= ?', (site, t - rule.minutes * 60, t)).fetchone()
-                people = dict(zip(CLASS_NAMES, sums))
-                total, unmasked = sum(people.values()), sum(people[c] for c in UNMASKED)
-                share = unmasked / total if total else 0.0
-                message = (f'{site}: {share:.0%} of the {total} people of the last {rule.minutes:g} minutes without a mask or wearing it '
-                           f'wrong (rule: over {rule.max_unmasked:.0%} among at least {rule.min_people})')
-                alert = self._set(con, rule, site, 'compliance', total >= rule.min_people and share > rule.max_unmasked, message, share, t)
-                if alert: changed.append(alert)
-        finally: con.close()
-        return changed
+# %% ../nbs/05g_alerts.ipynb #3acca3bd
+@patch
+def check(self: AlertEngine, site: str, at: list | None = None) -> list:
+    """Check `site`'s compliance rule over the minutes up to each window start in `at` (its newest window by default), in
+    order (a file replayed fast writes many minutes at once: each is judged); the alerts fired or resolved."""
+    rule, changed = self.rule_for(site), []
+    if rule is None: return changed
+    con = _open_alerts()
+    try:
+        for t in sorted(at) if at else [con.execute('SELECT MAX(start) FROM history WHERE site=?', (site,)).fetchone()[0]]:
+            if t is None: continue
+            if t > time.time() - 3600: self.alive[site] = t
+            sums = con.execute(f"SELECT {', '.join(f'COALESCE(SUM(people_{c}), 0)' for c in CLASS_NAMES)} FROM history "
+                               'WHERE site=? AND start > ? AND start <= ?', (site, t - rule.minutes * 60, t)).fetchone()
+            people = dict(zip(CLASS_NAMES, sums))
+            total, unmasked = sum(people.values()), sum(people[c] for c in UNMASKED)
+            share = unmasked / total if total else 0.0
+            message = (f'{site}: {share:.0%} of the {total} people of the last {rule.minutes:g} minutes without a mask or wearing it '
+                       f'wrong (rule: over {rule.max_unmasked:.0%} among at least {rule.min_people})')
+            alert = self._set(con, rule, site, 'compliance', total >= rule.min_people and share > rule.max_unmasked, message, share, t)
+            if alert: changed.append(alert)
+    finally: con.close()
+    return changed
 
-    def _set(self, con, rule: AlertRule, site: str, kind: str, firing: bool, message: str, value: float, at: float) -> dict | None:
-        "Record and send a change of `site`'s `kind` of alert (`at`: the time it is about); None when nothing changed."
-        with transaction(con):
-            was = con.execute('SELECT since FROM alert_state WHERE site=? AND kind=?', (site, kind)).fetchone()
-            if firing == (was is not None): return None   # no change: nothing to say
-            if firing: con.execute('INSERT INTO alert_state VALUES (?,?,?)', (site, kind, at))
-            else:
-                con.execute('DELETE FROM alert_state WHERE site=? AND kind=?', (site, kind))
-                message = f'resolved: {message}'
-            state, now = ('firing' if firing else 'resolved'), time.time()
-            alert_id = con.execute('INSERT INTO alerts (site, kind, state, at, frame_time, message, value) VALUES (?,?,?,?,?,?,?)',
-                                   (site, kind, state, now, at, message, value)).lastrowid
-        alert = {'id': alert_id, 'site': site, 'kind': kind, 'state': state, 'at': now, 'frame_time': at, 'message': message,
-                 'value': round(value, 4)}
-        if rule.webhook: self.notifier.send(rule.webhook, alert)
-        log.warning('alert %s', message)
-        return alert
+# %% ../nbs/05g_alerts.ipynb #29b1f9c2
+@patch
+def _set(self: AlertEngine, con, rule: AlertRule, site: str, kind: str, firing: bool, message: str, value: float, at: float) -> dict | None:
+    "Record and send a change of `site`'s `kind` of alert (`at`: the time it is about); None when nothing changed."
+    with transaction(con):
+        was = con.execute('SELECT since FROM alert_state WHERE site=? AND kind=?', (site, kind)).fetchone()
+        if firing == (was is not None): return None   # no change: nothing to say
+        if firing: con.execute('INSERT INTO alert_state VALUES (?,?,?)', (site, kind, at))
+        else:
+            con.execute('DELETE FROM alert_state WHERE site=? AND kind=?', (site, kind))
+            message = f'resolved: {message}'
+        state, now = ('firing' if firing else 'resolved'), time.time()
+        alert_id = con.execute('INSERT INTO alerts (site, kind, state, at, frame_time, message, value) VALUES (?,?,?,?,?,?,?)',
+                               (site, kind, state, now, at, message, value)).lastrowid
+    alert = {'id': alert_id, 'site': site, 'kind': kind, 'state': state, 'at': now, 'frame_time': at, 'message': message,
+             'value': round(value, 4)}
+    if rule.webhook: self.notifier.send(rule.webhook, alert)
+    log.warning('alert %s', message)
+    return alert
 
-    def watch_cameras(self, now: float | None = None) -> list:
-        "Fire `camera_down` for the sites that went quiet, resolve those sending again; the alerts fired or resolved."
-        now, changed = now or time.time(), []
-        con = _open_alerts()
-        try:
-            newest = dict(con.execute('SELECT site, MAX(last_seen) FROM history GROUP BY site').fetchall())
-            for site, seen in newest.items():
-                rule = self.rule_for(site)
-                if rule is None or not rule.down_minutes: continue
-                if now - seen < rule.down_minutes * 60: self.alive[site] = seen   # sending now: watched from here on
-                if site not in self.alive: continue   # quiet since before this engine started: not known to be a camera that stopped
-                quiet = (now - seen) / 60
-                alert = self._set(con, rule, site, 'camera_down', quiet >= rule.down_minutes,
-                                  f'{site}: no frame for {quiet:.0f} minutes (rule: {rule.down_minutes:g})', quiet, now)
-                if alert: changed.append(alert)
-        finally: con.close()
-        return changed
+# %% ../nbs/05g_alerts.ipynb #2cc43806
+@patch
+def watch_cameras(self: AlertEngine, now: float | None = None) -> list:
+    "Fire `camera_down` for the sites that went quiet, resolve those sending again; the alerts fired or resolved."
+    now, changed = now or time.time(), []
+    con = _open_alerts()
+    try:
+        newest = dict(con.execute('SELECT site, MAX(last_seen) FROM history GROUP BY site').fetchall())
+        for site, seen in newest.items():
+            rule = self.rule_for(site)
+            if rule is None or not rule.down_minutes: continue
+            if now - seen < rule.down_minutes * 60: self.alive[site] = seen   # sending now: watched from here on
+            if site not in self.alive: continue   # quiet since before this engine started: not known to be a camera that stopped
+            quiet = (now - seen) / 60
+            alert = self._set(con, rule, site, 'camera_down', quiet >= rule.down_minutes,
+                              f'{site}: no frame for {quiet:.0f} minutes (rule: {rule.down_minutes:g})', quiet, now)
+            if alert: changed.append(alert)
+    finally: con.close()
+    return changed
 
-    def _watch_cameras(self, every_s: float):
-        while not self.stop.wait(every_s):
-            try: self.watch_cameras()
-            except Exception: log.exception('camera check failed')
+# %% ../nbs/05g_alerts.ipynb #2a21d2af
+@patch
+def _watch_cameras(self: AlertEngine, every_s: float):
+    while not self.stop.wait(every_s):
+        try: self.watch_cameras()
+        except Exception: log.exception('camera check failed')
 
-    def close(self, timeout_s: float = 10):
-        "Stop checking cameras; deliver what is queued (waiting at most `timeout_s`)."
-        self.stop.set(); self.notifier.close(timeout_s)
+# %% ../nbs/05g_alerts.ipynb #fe9ba7c1
+@patch
+def close(self: AlertEngine, timeout_s: float = 10):
+    "Stop checking cameras; deliver what is queued (waiting at most `timeout_s`)."
+    self.stop.set(); self.notifier.close(timeout_s)
 
+# %% ../nbs/05g_alerts.ipynb #3a704ca0
 def recent_alerts(site: str | None = None, since: float = 0, limit: int = 100) -> list:
     "The alerts (of `site`) raised since `since` (Unix seconds), newest first, with their delivery."
     if not history_path().exists(): return []
@@ -235,6 +256,7 @@ def recent_alerts(site: str | None = None, since: float = 0, limit: int = 100) -
         return [dict(r) for r in rows]
     finally: con.close()
 
+# %% ../nbs/05g_alerts.ipynb #caf6c88c
 def alert_listeners() -> list:
     "The history listeners of this process: an `AlertEngine` when alert rules are configured, else none."
     rules = load_rules()

@@ -53,12 +53,14 @@ MAX_BATCH = 64               # images in one /predict/batch request
 
 def token_file() -> Path: return outputs_dir()/'api_token'
 
+# %% ../nbs/08_api.ipynb #fee16f8d
 def configured_token() -> str | None:
     "The API token, or None when mutating endpoints are disabled."
     token = os.environ.get(TOKEN_ENV, '').strip()
     if not token and token_file().is_file(): token = token_file().read_text().strip()
     return token or None
 
+# %% ../nbs/08_api.ipynb #4918e57b
 def max_request_bytes() -> int:
     "Largest prediction request body accepted, from `FACEMASK_API_MAX_MB` (default 20 MB)."
     value = os.environ.get(MAX_MB_ENV, str(DEFAULT_MAX_MB))
@@ -74,20 +76,24 @@ def json_response(content, status_code: int = 200, headers: dict | None = None) 
     "A JSON response serialised with orjson (several times faster than the standard library)."
     return Response(orjson.dumps(content), status_code, headers, media_type='application/json')
 
+# %% ../nbs/08_api.ipynb #7b78bc3b
 def rejection_status(e: ImageRejected) -> int:
     "The HTTP status for a rejected image: 415 not an image, 413 too large, 422 an unusable image."
     if e.reason.startswith(('not an image', 'unsupported image format')): return 415
     if e.reason.startswith('file too large'): return 413
     return 422
 
+# %% ../nbs/08_api.ipynb #ff517e8c
 def error_status(e: FacemaskError) -> int:
     from facemask.registry import RunInProgress
     if isinstance(e, ImageRejected): return rejection_status(e)
     return 409 if isinstance(e, RunInProgress) else 400
 
+# %% ../nbs/08_api.ipynb #9c48bcaf
 def _validation_message(e: RequestValidationError) -> str:
     return '; '.join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors())
 
+# %% ../nbs/08_api.ipynb #ac9d30f7
 def add_error_handlers(app: FastAPI):
     "Turn every exception into `{\"error\": message}` with a fitting status."
     @app.exception_handler(HTTPException)
@@ -107,6 +113,7 @@ RAW_TYPES = ('image/', 'application/octet-stream')
 def too_large(limit: int) -> HTTPException:
     return HTTPException(413, f'request body too large (limit {limit / 2**20:g} MB)')
 
+# %% ../nbs/08_api.ipynb #f07d4b7a
 async def read_body(request: Request, limit: int) -> bytes:
     "The request body, or 413 as soon as it is known to exceed `limit` bytes."
     declared = request.headers.get('content-length', '')
@@ -118,9 +125,11 @@ async def read_body(request: Request, limit: int) -> bytes:
         chunks.append(chunk)
     return b''.join(chunks)
 
+# %% ../nbs/08_api.ipynb #636b0df7
 async def _one_chunk(body: bytes):
     yield body
 
+# %% ../nbs/08_api.ipynb #d5e335af
 async def read_files(request: Request, field: str, limit: int, max_files: int = MAX_BATCH) -> tuple[list, dict]:
     "`([(name, bytes)], {form field: value})` from a multipart form (files under `field`) or a raw image body."
     body = await read_body(request, limit)
@@ -175,6 +184,7 @@ def error_responses(*statuses: int) -> dict:
     return {status: {'description': ERROR_MEANINGS[status], 'content': {'application/json': {'schema': ERROR_SCHEMA}}}
             for status in sorted({*statuses, 422, 500})}
 
+# %% ../nbs/08_api.ipynb #1cdfa9b4
 def _production_model(version: str) -> dict:
     from facemask.served import model_dir
     folder = model_dir(version)
@@ -182,10 +192,12 @@ def _production_model(version: str) -> dict:
     return {'model_version': version, 'card': card.read_text() if card.exists() else None,
             'metrics': read_json(metrics) if metrics.exists() else None}
 
+# %% ../nbs/08_api.ipynb #75c92359
 async def on_inference_thread(request: Request, fn, *args):
     "Run `fn(*args)` on this worker's inference thread."
     return await asyncio.get_running_loop().run_in_executor(request.app.state.inference, fn, *args)
 
+# %% ../nbs/08_api.ipynb #cba905a1
 def collect(request: Request, prediction, data: bytes):
     "Offer a single face image's prediction to the review queue, when this server collects."
     collector = request.app.state.collectors.get('api')
@@ -199,6 +211,7 @@ service = APIRouter()
 def health(request: Request):
     return json_response({'status': 'ok', 'model_version': request.app.state.predictor.refresh()})
 
+# %% ../nbs/08_api.ipynb #49135e65
 @service.get('/metrics', summary='Prometheus metrics: requests, latency, predictions per class, faces per frame, second stage, '
              'model version, review queue and history sizes, each site\'s last hour', response_class=PlainTextResponse,
              responses=error_responses(404))
@@ -208,6 +221,7 @@ def metrics(request: Request):
     body, content_type = exposition()
     return Response(body, media_type=content_type)
 
+# %% ../nbs/08_api.ipynb #8e5430f3
 @service.get('/model', summary='the production model card and its metrics', responses=error_responses())
 def model(request: Request): return json_response(_production_model(request.app.state.predictor.refresh()))
 
@@ -221,6 +235,7 @@ async def predict(request: Request):
     collect(request, prediction, data)
     return json_response(prediction.to_dict())
 
+# %% ../nbs/08_api.ipynb #bf311146
 @predictions.post('/predict/batch', summary=f'classify up to {MAX_BATCH} face images; a bad one gets an error, the rest are classified',
                   openapi_extra=BATCH_BODY, responses=error_responses(*IMAGE_ERRORS))
 async def predict_batch(request: Request):
@@ -232,6 +247,7 @@ async def predict_batch(request: Request):
         return prediction.to_dict()
     return json_response(await on_inference_thread(request, lambda: [classify(*f) for f in files]))
 
+# %% ../nbs/08_api.ipynb #caf42fe4
 @predictions.post('/predict/faces', summary='find the faces in a photo and classify each', openapi_extra=IMAGE_BODY,
                   responses=error_responses(*IMAGE_ERRORS))
 async def predict_faces(request: Request, site: str | None = SITE_QUERY):
@@ -299,6 +315,7 @@ async def lifespan(app):
     app.state.histories.close()
     for engine in app.state.histories.listeners: engine.close()
 
+# %% ../nbs/08_api.ipynb #2406dfe2
 def create_app() -> FastAPI:
     "The facemask HTTP API (serves the production model, loaded at startup)."
     from facemask import __version__
@@ -335,39 +352,47 @@ async def uploads(request: Request):
     report = await run_in_threadpool(stage_upload, files, fields.get('label') or None)
     return json_response(report.to_dict())
 
+# %% ../nbs/08_api.ipynb #45750cd8
 @retraining.post('/retrain', dependencies=GUARDED, status_code=202, summary='start retraining in the background (202 with the run id)',
                  responses=error_responses(400, 409, *GUARDED_ERRORS))
 def retrain(params: dict | None = Body(None, description='training parameters, as `facemask train -p NAME VALUE`')):
     from facemask.retrain import start_retrain
     return json_response({'run_id': start_retrain(params)}, 202)
 
+# %% ../nbs/08_api.ipynb #af429abf
 @retraining.get('/runs', summary='every run with its status, metrics and the production flag', responses=error_responses())
 def runs(): return json_response(registry.list_runs())
 
+# %% ../nbs/08_api.ipynb #c31bed88
 @retraining.get('/runs/{run_id}', summary='one run (a unique prefix of its id is enough)', responses=error_responses(404))
 def run(run_id: str):
     record = _run_or_404(run_id)
     return json_response({**record, 'production': record['run_id'] == registry.production_run()})
 
+# %% ../nbs/08_api.ipynb #9a282b69
 @retraining.post('/runs/{run_id}/promote', dependencies=GUARDED, summary='put a succeeded run in production',
                  responses=error_responses(404, 409, *GUARDED_ERRORS))
 def promote(run_id: str):
     return json_response({'production': _conflict_on_error(registry.promote, _run_or_404(run_id)['run_id'], 'promoted through the API')})
 
+# %% ../nbs/08_api.ipynb #33b08bd3
 @retraining.post('/runs/{run_id}/cancel', dependencies=GUARDED, summary='cancel a running run',
                  responses=error_responses(404, 409, *GUARDED_ERRORS))
 def cancel(run_id: str):
     from facemask.runs import cancel_run
     return json_response({'cancelled': _conflict_on_error(cancel_run, _run_or_404(run_id)['run_id'])})
 
+# %% ../nbs/08_api.ipynb #0bb3f6f9
 @retraining.post('/rollback', dependencies=GUARDED, summary='return production to the model served before the current one',
                  responses=error_responses(409, *GUARDED_ERRORS))
 def rollback(): return json_response({'production': _conflict_on_error(registry.rollback, 'rolled back through the API')})
 
+# %% ../nbs/08_api.ipynb #02e5b528
 def _run_or_404(run_id: str) -> dict:
     try: return registry.get_run(run_id)
     except FacemaskError as e: raise HTTPException(404, str(e)) from None
 
+# %% ../nbs/08_api.ipynb #b7b7e13e
 def _conflict_on_error(fn, *args):
     "Call `fn`; its `FacemaskError` (a run in the wrong state, nothing to roll back) is a 409."
     try: return fn(*args)
@@ -380,6 +405,7 @@ class Feedback(BaseModel):
                     description='the `id` of a prediction: of /predict, /predict/batch, or a face of /predict/faces or the WebSocket')
     label: Literal[REVIEW_LABELS] = Field(description='the right class, or `not_a_face` for a detection that is no face')
 
+# %% ../nbs/08_api.ipynb #141a836b
 corrections = APIRouter()
 
 @corrections.post('/feedback', dependencies=GUARDED, summary='file the right class for a prediction, by its id',

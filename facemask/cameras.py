@@ -15,6 +15,7 @@ import urllib.parse
 from collections import deque
 from dataclasses import dataclass, fields
 from pathlib import Path
+from fastcore.basics import patch
 
 from .core import NAME_PATTERN, SEGMENT_S, STREAM_MAX_BACKOFF_S, STREAM_TIMEOUT_S, FacemaskError, outputs_dir, write_json
 from .video import _quiet_opencv, watch
@@ -35,6 +36,7 @@ def is_stream(source) -> bool:
     "Whether `source` is a network stream's URL (RTSP, or HTTP for MJPEG and HLS) rather than a file or a camera device."
     return urllib.parse.urlsplit(str(source)).scheme.lower() in STREAM_SCHEMES
 
+# %% ../nbs/06e_cameras.ipynb #9152188e
 def redact(text) -> str:
     "`text` with every URL's password replaced by `***`."
     return _PASSWORD.sub(r'\1:***@', str(text))
@@ -97,70 +99,86 @@ class StreamReader:
         self._ready, self._stopping = threading.Condition(), threading.Event()
         self._thread = threading.Thread(target=self._run, name=f'stream {self.name}', daemon=True)
 
-    def start(self) -> StreamReader:
-        self._thread.start()
-        return self
+# %% ../nbs/06e_cameras.ipynb #b52f8036
+@patch
+def start(self: StreamReader) -> StreamReader:
+    self._thread.start()
+    return self
 
-    def stop(self, timeout_s: float | None = None):
-        "Stop reading: `frames()` ends; waits for the reading thread at most `timeout_s` (by default the stream's timeout)."
-        self._stopping.set()
-        with self._ready: self._ready.notify_all()
-        self._thread.join(self.timeout_s if timeout_s is None else timeout_s)
+# %% ../nbs/06e_cameras.ipynb #db794fb7
+@patch
+def stop(self: StreamReader, timeout_s: float | None = None):
+    "Stop reading: `frames()` ends; waits for the reading thread at most `timeout_s` (by default the stream's timeout)."
+    self._stopping.set()
+    with self._ready: self._ready.notify_all()
+    self._thread.join(self.timeout_s if timeout_s is None else timeout_s)
 
-    def _open(self):
-        cv2 = _quiet_opencv()
-        os.environ.setdefault('OPENCV_FFMPEG_CAPTURE_OPTIONS', 'rtsp_transport;tcp')   # OpenCV's own setting, read at each open
-        # FFmpeg tries three reads before giving up on a silent stream: a third of the timeout each notices a stall within it
-        return cv2.VideoCapture(self.url, cv2.CAP_FFMPEG, [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, int(self.timeout_s * 1000),
-                                                            cv2.CAP_PROP_READ_TIMEOUT_MSEC, int(self.timeout_s * 1000 / 3)])
+# %% ../nbs/06e_cameras.ipynb #481c7e5f
+@patch
+def _open(self: StreamReader):
+    cv2 = _quiet_opencv()
+    os.environ.setdefault('OPENCV_FFMPEG_CAPTURE_OPTIONS', 'rtsp_transport;tcp')   # OpenCV's own setting, read at each open
+    # FFmpeg tries three reads before giving up on a silent stream: a third of the timeout each notices a stall within it
+    return cv2.VideoCapture(self.url, cv2.CAP_FFMPEG, [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, int(self.timeout_s * 1000),
+                                                        cv2.CAP_PROP_READ_TIMEOUT_MSEC, int(self.timeout_s * 1000 / 3)])
 
-    def _run(self):
-        backoff = 1.0
-        while not self._stopping.is_set():
-            capture = self._open()
-            if capture.isOpened() and self._read_all(capture): backoff = 1.0
-            capture.release()
-            if self._stopping.is_set(): break
-            self._down(self._why_it_stopped() if self.state == 'up' else diagnose(self.url))
-            self.reconnects += 1
-            self._stopping.wait(backoff)   # stop() wakes it at once
-            backoff = min(backoff * 2, self.max_backoff_s)
-        self.state = 'stopped'
+# %% ../nbs/06e_cameras.ipynb #8603e18a
+@patch
+def _run(self: StreamReader):
+    backoff = 1.0
+    while not self._stopping.is_set():
+        capture = self._open()
+        if capture.isOpened() and self._read_all(capture): backoff = 1.0
+        capture.release()
+        if self._stopping.is_set(): break
+        self._down(self._why_it_stopped() if self.state == 'up' else diagnose(self.url))
+        self.reconnects += 1
+        self._stopping.wait(backoff)   # stop() wakes it at once
+        backoff = min(backoff * 2, self.max_backoff_s)
+    self.state = 'stopped'
 
-    def _read_all(self, capture) -> bool:
-        "Read frames until the stream ends or fails; whether any came."
-        cv2, came = _quiet_opencv(), False
-        while not self._stopping.is_set():
-            ok, bgr = capture.read()
-            if not ok: break
-            if not came: self._up(capture); came = True
-            rgb, now = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), time.time()
-            with self._ready:
-                self.frames_dropped += len(self._kept) == self._kept.maxlen   # the oldest goes
-                self._kept.append((self.frames_read, rgb, now)); self.last_frame_at = now
-                self.frames_read += 1
-                self._ready.notify_all()
-        return came
+# %% ../nbs/06e_cameras.ipynb #c40f6a77
+@patch
+def _read_all(self: StreamReader, capture) -> bool:
+    "Read frames until the stream ends or fails; whether any came."
+    cv2, came = _quiet_opencv(), False
+    while not self._stopping.is_set():
+        ok, bgr = capture.read()
+        if not ok: break
+        if not came: self._up(capture); came = True
+        rgb, now = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), time.time()
+        with self._ready:
+            self.frames_dropped += len(self._kept) == self._kept.maxlen   # the oldest goes
+            self._kept.append((self.frames_read, rgb, now)); self.last_frame_at = now
+            self.frames_read += 1
+            self._ready.notify_all()
+    return came
 
-    def _why_it_stopped(self) -> str:
-        quiet = time.time() - self.last_frame_at
-        # an ended stream fails at once; a silent one after FFmpeg's read timeouts, a third of ours each
-        return f'the stream sent nothing for {quiet:.0f} s' if quiet >= self.timeout_s / 3 else 'the stream ended'
+# %% ../nbs/06e_cameras.ipynb #f0ec8224
+@patch
+def _why_it_stopped(self: StreamReader) -> str:
+    quiet = time.time() - self.last_frame_at
+    # an ended stream fails at once; a silent one after FFmpeg's read timeouts, a third of ours each
+    return f'the stream sent nothing for {quiet:.0f} s' if quiet >= self.timeout_s / 3 else 'the stream ended'
 
-    def _up(self, capture):
-        import cv2
-        if self.frames_read or self.reconnects:   # frames again after an outage
-            gap = (self.down_since, time.time(), self.error)
-            self.gaps.append(gap)
-            if self.on_gap: self.on_gap(*gap)
-            self.log(f'camera {self.name}: receiving again after {gap[1] - gap[0]:.1f} s without frames')
-        self.state, self.error, self.fps = 'up', None, capture.get(cv2.CAP_PROP_FPS) or None
+# %% ../nbs/06e_cameras.ipynb #93fbf5f2
+@patch
+def _up(self: StreamReader, capture):
+    import cv2
+    if self.frames_read or self.reconnects:   # frames again after an outage
+        gap = (self.down_since, time.time(), self.error)
+        self.gaps.append(gap)
+        if self.on_gap: self.on_gap(*gap)
+        self.log(f'camera {self.name}: receiving again after {gap[1] - gap[0]:.1f} s without frames')
+    self.state, self.error, self.fps = 'up', None, capture.get(cv2.CAP_PROP_FPS) or None
 
-    def _down(self, error: str):
-        "The stream is down: say why once (not at every attempt), and keep since when."
-        if self.state == 'up': self.down_since = time.time()
-        if error != self.error: self.log(f'camera {self.name}: {redact(error)}')
-        self.state, self.error = 'down', error
+# %% ../nbs/06e_cameras.ipynb #30abcb49
+@patch
+def _down(self: StreamReader, error: str):
+    "The stream is down: say why once (not at every attempt), and keep since when."
+    if self.state == 'up': self.down_since = time.time()
+    if error != self.error: self.log(f'camera {self.name}: {redact(error)}')
+    self.state, self.error = 'down', error
 
 # %% ../nbs/06e_cameras.ipynb #adbfd64e
 def _frames(self: StreamReader):
@@ -175,12 +193,14 @@ def _frames(self: StreamReader):
         last = time.monotonic()
         yield frame
 
+# %% ../nbs/06e_cameras.ipynb #4707d71d
 def _labelled(self: StreamReader, seen: float):
     "Count a frame read at `seen` (Unix time) as labelled now: its age is the lag."
     self.frames_labelled += 1
     self.lag_s = time.time() - seen
     self.recent.append((time.monotonic(), self.lag_s))
 
+# %% ../nbs/06e_cameras.ipynb #cafcd82a
 def _status(self: StreamReader) -> dict:
     "The stream's state and counts, without its password; `stalled` when up but silent for longer than the timeout."
     quiet = self.state == 'up' and self.last_frame_at is not None and time.time() - self.last_frame_at > self.timeout_s
@@ -193,6 +213,7 @@ def _status(self: StreamReader) -> dict:
             'max_lag_s': round(max(lag for _, lag in recent), 3) if recent else None, 'last_frame_at': self.last_frame_at,
             'gaps': [{'start': s, 'end': e, 'seconds': round(e - s, 1), 'why': w and redact(w)} for s, e, w in self.gaps]}
 
+# %% ../nbs/06e_cameras.ipynb #2a6bc1f0
 def _progress_text(self: StreamReader) -> str:
     "The stream's part of a progress line."
     lag = '' if self.lag_s is None else f', lag {self.lag_s:.2f} s'
@@ -229,6 +250,7 @@ class CameraConfig:
     timeout_s: float = STREAM_TIMEOUT_S
     max_backoff_s: float = STREAM_MAX_BACKOFF_S
 
+# %% ../nbs/06e_cameras.ipynb #0b1b1961
 _NAME = re.compile(NAME_PATTERN)
 
 def load_cameras(path) -> list:
@@ -258,6 +280,7 @@ STATUS_EVERY_S = 2.0
 
 def cameras_status_path() -> Path: return outputs_dir()/'cameras'/'status.json'
 
+# %% ../nbs/06e_cameras.ipynb #f49e82af
 def run_cameras(cameras: list, predictor=None, detector=None, stop: threading.Event | None = None, max_frames: int | None = None,
                 readers: dict | None = None, log=print) -> dict:
     """Watch every camera of `cameras` (`CameraConfig`s) until `stop` is set, or each has labelled `max_frames`; each camera's
@@ -294,6 +317,7 @@ def run_cameras(cameras: list, predictor=None, detector=None, stop: threading.Ev
         write_status(readers, running=False)
     return reports
 
+# %% ../nbs/06e_cameras.ipynb #c8037f9a
 def write_status(readers: dict, running: bool = True):
     "Every camera's state in `cameras_status_path()`, for `facemask cameras --status`."
     write_json(cameras_status_path(), {'updated_at': time.time(), 'running': running, 'pid': os.getpid(),

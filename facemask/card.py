@@ -39,10 +39,12 @@ def _table(rows: list, columns: list) -> str:
     lines = ['| ' + ' | '.join(columns) + ' |', '|' + '---|' * len(columns)]
     return '\n'.join(lines + ['| ' + ' | '.join(str(r.get(c, '')) for c in columns) + ' |' for r in rows])
 
+# %% ../nbs/05h_card.ipynb #1f20bf0f
 def _fmt(value, interval=None) -> str:
     if value is None: return 'n/a'
     return f'{value:.3f}' + (f' ({interval[0]:.3f}–{interval[1]:.3f})' if interval else '')
 
+# %% ../nbs/05h_card.ipynb #64940254
 def _subset_rows(test: dict) -> list:
     "Table rows of a test evaluation: real photos (with intervals), each real source, all sources."
     from facemask.core import CLASS_NAMES, REAL_PHOTO_SOURCES
@@ -58,7 +60,6 @@ def _subset_rows(test: dict) -> list:
     return rows + [row(f'· {s}', m) for s, m in (test.get('real_per_source') or {}).items()] + [row('all sources', test['overall'])]
 
 SUBSET_COLUMNS = ['subset', 'n', 'accuracy', 'macro-F1', 'incorrect-mask recall', 'incorrect found']
-
 
 # %% ../nbs/05h_card.ipynb #d1d2e761
 MEASURED_AGAIN = '## Measured again'
@@ -94,18 +95,19 @@ def summary(record: dict) -> str:
     from facemask.core import CLASS_NAMES, CLASS_TITLES
     test, params = record['test'], record['params']
     initial, stage = record.get('initial_model'), record.get('second_stage')
-    return (f"Classifies a face image as {', '.join(CLASS_TITLES[c].lower() for c in CLASS_NAMES)}. "
-            f"Architecture: {ARCH_TITLES.get(params['arch'], params['arch'])}, at {params['image_size']} px; "
-            + (f"the network of run `{initial}` as it is, evaluated on dataset `{record['dataset']}`." if initial
-               and not record['epochs_trained'] else
-               f"trained on dataset `{record['dataset']}` ({record['epochs_trained']} epochs, {record['train_seconds']/60:.1f} min on the "
-               "machine "
-               'that trained it' + (f", starting from the network of run `{initial}`)." if initial else ').'))
-            + (f" **A cascade**: the faces it is unsure of (its two likeliest classes within {stage['margin']:.2f} of each other: "
+    if initial and not record['epochs_trained']:
+        trained = f"the network of run `{initial}` as it is, evaluated on dataset `{record['dataset']}`."
+    else:
+        trained = (f"trained on dataset `{record['dataset']}` ({record['epochs_trained']} epochs, {record['train_seconds']/60:.1f} min "
+                   'on the machine that trained it' + (f", starting from the network of run `{initial}`)." if initial else ').'))
+    cascade = (f" **A cascade**: the faces it is unsure of (its two likeliest classes within {stage['margin']:.2f} of each other: "
                f"{test.get('second_stage_share', 0):.1%} of the test faces) are also shown to a second network, "
                f"{ARCH_TITLES.get(stage['arch'], stage['arch'])}, at {stage['image_size']} px (run `{stage['from']}`), and get the mean "
-               'of both. Every figure below is the cascade\'s.' if stage else ''))
+               'of both. Every figure below is the cascade\'s.' if stage else '')
+    return (f"Classifies a face image as {', '.join(CLASS_TITLES[c].lower() for c in CLASS_NAMES)}. "
+            f"Architecture: {ARCH_TITLES.get(params['arch'], params['arch'])}, at {params['image_size']} px; {trained}{cascade}")
 
+# %% ../nbs/05h_card.ipynb #d9ab8064
 def threshold_section(record: dict) -> str:
     "The card's decision threshold: the incorrect-mask probability from which a face is labelled so, and how it was chosen."
     operating = record.get('operating_point')
@@ -145,6 +147,7 @@ def test_sections(record: dict) -> list:
                                                        for s, v in test['per_source'].items()], ['source', 'n', 'accuracy']))
     return parts
 
+# %% ../nbs/05h_card.ipynb #bee5da5c
 def model_card(record: dict, ds: Dataset) -> str:
     "Markdown model card from a run's `metrics.json` record and its dataset."
     test = record['test']

@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     return commands.build_parser('facemask', 'Face-mask classification: data, training, dashboard and API.', __version__,
                                  cli_data, cli_models, cli_serving, cli_sites)
 
+# %% ../nbs/09_cli.ipynb #8dd2b0cc
 def command_paths() -> list:
     "Every command of `facemask` as its words, the top level first (`[]`, `['data']`, `['data', 'import']`, ...)."
     return commands.command_paths(build_parser())

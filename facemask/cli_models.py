@@ -121,6 +121,7 @@ def _tune(args):
     best = read_json(runs_dir()/run['run_id']/'best_params.json')
     print(f"best score {run['metrics']['best_score']:.3f}; train with:\n  {best['command']}")
 
+# %% ../nbs/09b_cli_models.ipynb #2c1f9d9b
 def _join_search(args):
     "One process of a distributed search (started by `--workers`, or by hand on another machine)."
     import socket
@@ -167,6 +168,7 @@ def _evaluate(args):
     if goal: print('quality goal, real photos: ' + '; '.join(f"{r['measure']} >= {r['goal']:.2f} {verdict[r['met']]}{measured(r)}"
                                                               for r in goal))
 
+# %% ../nbs/09b_cli_models.ipynb #5c142c80
 def print_metrics(metrics: dict):
     "Accuracy, macro-F1 and incorrect-mask recall of real photos (per source) and of all sources, with their intervals."
     interval = lambda iv: f' [{iv[0]:.3f}-{iv[1]:.3f}]' if iv else ''
@@ -208,6 +210,7 @@ def _evaluate_faces(args):
         print_face_report(f"{folder.name} ({'all photos' if split is None else f'{split}-split photos'})", face_report(result))
     if len(evaluations) > 1: print_face_report('together', face_report(*[result for _, result in evaluations]))
 
+# %% ../nbs/09b_cli_models.ipynb #e0e74720
 def print_face_report(title: str, r: dict):
     "One evaluation of group photos: faces found by size and per class."
     several = f", {r['several_boxes']:.1%} of the labelled faces boxed more than once" if r.get('several_boxes') is not None else ''
@@ -246,6 +249,7 @@ def _promote(args):
     from facemask.registry import promote
     print(f'production is now {promote(args.run_id)}')
 
+# %% ../nbs/09b_cli_models.ipynb #a3295325
 @command('rollback', 'return to the previous production model', description='Go back to the model served before the current one.')
 def _rollback(args):
     from facemask.registry import rollback
@@ -271,6 +275,7 @@ def _threshold(args):
     print(f"  test, real photos:       accuracy {real['accuracy']:.3f}  macro-F1 {real['macro_f1']:.3f}  "
           f"incorrect-mask recall {real['incorrect_recall']:.3f}")
 
+# %% ../nbs/09b_cli_models.ipynb #57de2da3
 @command('ship', 'copy a run into the package as the shipped model (maintainers)',
          arg('run_id', metavar='RUN_ID', help='run id (a unique prefix is enough)'),
          description="Copy a succeeded run's model, LiteRT file(s: a cascade has two), metrics and model card into facemask/shipped/.")

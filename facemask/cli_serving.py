@@ -21,6 +21,7 @@ def review_collector(args, origin: str):
     from facemask.review import Collector
     return Collector(origin) if args.collect else None
 
+# %% ../nbs/09c_cli_serving.ipynb #b92fc219
 def report_collected(collector):
     "Close `collector` and say on stderr what the review queue holds."
     if collector is None: return
@@ -46,6 +47,7 @@ def _predict(args):
     try: (_predict_faces if args.faces else _predict_images)(args, predictor, collector)
     finally: report_collected(collector)
 
+# %% ../nbs/09c_cli_serving.ipynb #d78b0fa0
 def _predict_images(args, predictor, collector):
     import json
     results = predictor.predict_paths(args.paths, progress=not args.json and len(args.paths) > 1)
@@ -60,6 +62,7 @@ def _predict_images(args, predictor, collector):
     failed = sum('error' in r for r in results)
     if failed: raise FacemaskError(f'{failed} of {len(results)} inputs could not be predicted')
 
+# %% ../nbs/09c_cli_serving.ipynb #1ec4eb2f
 def _predict_faces(args, predictor, collector):
     import json
     from facemask.core import atomic_write
@@ -216,6 +219,7 @@ def _review(args):
               f"removed {r['removed_files']} stray file(s)")
     else: _print_review_counts(args)
 
+# %% ../nbs/09c_cli_serving.ipynb #44c2a24b
 def _print_review_counts(args):
     import json
     from facemask.review import review_counts

@@ -20,6 +20,7 @@ METRICS = (arg('--metrics-port', type=int, metavar='PORT', help='serve Prometheu
 
 def say_on_stderr(line: str): print(line, file=sys.stderr, flush=True)
 
+# %% ../nbs/09d_cli_sites.ipynb #e15e9e35
 def serve_command_metrics(args, *collectors):
     "With `--metrics-port`: Prometheus metrics (and `collectors`) served while the command runs."
     if args.metrics_port is None: return
@@ -27,12 +28,14 @@ def serve_command_metrics(args, *collectors):
     serve_metrics(args.metrics_port, args.metrics_host, *collectors)
     say_on_stderr(f'metrics: http://{args.metrics_host}:{args.metrics_port}/metrics')
 
+# %% ../nbs/09d_cli_sites.ipynb #e73bbcd1
 def history_recorder(args):
     "The site's history recorder when `--site` was given."
     from facemask.alerts import alert_listeners
     from facemask.history import HistoryRecorder
     return HistoryRecorder(args.site, listeners=alert_listeners()) if args.site else None
 
+# %% ../nbs/09d_cli_sites.ipynb #500b8e06
 def stream_line(status: dict) -> str:
     "One line of a stream's counts."
     gaps = status['gaps']
@@ -101,6 +104,7 @@ def _watch(args):
             for engine in history.listeners if history else []: engine.close()
     _report_watch(args, report, reader, history)
 
+# %% ../nbs/09d_cli_sites.ipynb #51974451
 def _report_watch(args, report: dict, reader, history):
     "Write the report (`--report`) and say what the watch saw: on stderr when stdout carries the JSON lines."
     import json
@@ -147,6 +151,7 @@ def _cameras(args):
                   else report.get('error', ''))
         print(f'{stream_line(reader.status())}; people: {people}')
 
+# %% ../nbs/09d_cli_sites.ipynb #7ca520cd
 def _cameras_status(args):
     import json, time
     import pandas as pd
@@ -198,6 +203,7 @@ def _history(args):
     elif args.csv: table.to_csv(sys.stdout, index=False)
     else: _print_history(args, table)
 
+# %% ../nbs/09d_cli_sites.ipynb #52db9114
 def _print_history(args, table):
     "The history as a table, then the gaps of the network cameras."
     import time

@@ -21,6 +21,7 @@ class Arg:
     flags: tuple
     options: dict
 
+# %% ../nbs/00b_commands.ipynb #11fe8706
 def arg(*flags, **options) -> Arg:
     "An argument or option of a command, as `add_argument` takes it."
     return Arg(flags, options)
@@ -32,6 +33,7 @@ class OneOf:
     args: tuple
     required: bool = False
 
+# %% ../nbs/00b_commands.ipynb #aebc398d
 def one_of(*args: Arg, required: bool = False) -> OneOf:
     "Options that exclude each other."
     return OneOf(args, required)
@@ -45,6 +47,7 @@ class Command:
     description: str
     args: tuple = ()
 
+# %% ../nbs/00b_commands.ipynb #cd73cf67
 def command(words: str, help: str, *args: Arg | OneOf, description: str | None = None):
     "Declare the decorated function as the handler of the command `words`, with its options `args`."
     def declare(handler):
@@ -52,6 +55,7 @@ def command(words: str, help: str, *args: Arg | OneOf, description: str | None =
         return handler
     return declare
 
+# %% ../nbs/00b_commands.ipynb #4dd74167
 def command_group(words: str, help: str, description: str | None = None) -> Command:
     "Words that gather actions, such as `data` for `data import` and `data list`."
     return Command(tuple(words.split()), help, description or help[:1].upper() + help[1:] + '.')
@@ -65,12 +69,14 @@ def declarations(module) -> list:
         elif callable(value) and isinstance(getattr(value, 'command', None), Command): found.append((value.command, value))
     return found
 
+# %% ../nbs/00b_commands.ipynb #d930c57e
 def add_args(parser, args):
     "Add declared options to `parser` (or to a group of it)."
     for a in args:
         if isinstance(a, OneOf): add_args(parser.add_mutually_exclusive_group(required=a.required), a.args)
         else: parser.add_argument(*a.flags, **a.options)
 
+# %% ../nbs/00b_commands.ipynb #1c978d14
 def build_parser(prog: str, description: str, version: str, *modules) -> argparse.ArgumentParser:
     "The argument parser of every command that `modules` declare."
     parser = argparse.ArgumentParser(prog=prog, description=description)
@@ -94,6 +100,7 @@ def command_paths(parser: argparse.ArgumentParser) -> list:
             for name, sub in action.choices.items(): paths += [[name, *rest] for rest in command_paths(sub)]
     return paths
 
+# %% ../nbs/00b_commands.ipynb #a72daadc
 def run_command(main, *argv) -> tuple:
     "Run `main(argv)` in-process: `(exit status, stdout, stderr)`."
     out, err = io.StringIO(), io.StringIO()

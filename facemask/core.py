@@ -62,24 +62,29 @@ def project_root() -> Path:
     here = Path(facemask.__file__).resolve().parent.parent
     return here if (here/'settings.ini').exists() else Path.cwd()
 
+# %% ../nbs/00_core.ipynb #fa62d93a
 def home() -> Path:
     "Root of all facemask state: `$FACEMASK_HOME` if set, else the project root."
     env = os.environ.get('FACEMASK_HOME')
     return Path(env).expanduser().resolve() if env else project_root()
 
+# %% ../nbs/00_core.ipynb #18ac994a
 def data_dir() -> Path:
     "Where imported images and dataset versions are stored."
     return home()/'data'
 
+# %% ../nbs/00_core.ipynb #0ba7a976
 def outputs_dir() -> Path:
     "Where runs, figures and reports are written."
     return home()/'outputs'
 
+# %% ../nbs/00_core.ipynb #bfe58ff6
 def cache_dir() -> Path:
     "Where models converted or fetched at first use are kept: `$FACEMASK_CACHE` if set, else `~/.cache/facemask`."
     env = os.environ.get('FACEMASK_CACHE')
     return Path(env).expanduser() if env else Path.home()/'.cache'/'facemask'
 
+# %% ../nbs/00_core.ipynb #20a4ae52
 def free_port() -> int:
     "A TCP port nobody listens on now on loopback (the OS picks it): for the servers tests, benchmarks and tuning start."
     import socket
@@ -87,6 +92,7 @@ def free_port() -> int:
         s.bind(('127.0.0.1', 0))
         return s.getsockname()[1]
 
+# %% ../nbs/00_core.ipynb #b6b9e2fe
 def shared_data_dir() -> Path | None:
     "The read-only real data beside the project (`../shared/data`), or `$FACEMASK_SHARED_DATA`; None if absent."
     env = os.environ.get('FACEMASK_SHARED_DATA')
@@ -98,6 +104,7 @@ def switched_off(env: str) -> bool:
     "Whether environment variable `env` turns its feature off (`off`, `0`, `no` or `false`)."
     return os.environ.get(env, '').strip().lower() in ('off', '0', 'no', 'false')
 
+# %% ../nbs/00_core.ipynb #fa818e36
 def number_setting(env: str, default: float, what: str, most: float | None = None) -> float:
     "The number in environment variable `env`, else `default`; a clear error naming `env` and `what` it sets for a bad value."
     value = os.environ.get(env)
@@ -126,11 +133,13 @@ def atomic_write(path, mode: str = 'wb'):
         Path(tmp).unlink(missing_ok=True)
         raise
 
+# %% ../nbs/00_core.ipynb #3a4c2270
 def write_json(path, obj) -> Path:
     "Write `obj` as indented JSON atomically."
     with atomic_write(path, 'w') as f: json.dump(obj, f, indent=2, default=str)
     return Path(path)
 
+# %% ../nbs/00_core.ipynb #7a8cd51b
 def read_json(path):
     "Read a JSON file."
     return json.loads(Path(path).read_text(encoding='utf-8'))
@@ -154,6 +163,7 @@ def _log_progress_class():
             return True
     return LogProgress
 
+# %% ../nbs/00_core.ipynb #6c03f307
 def progress_bar(*args, **kwargs):
     "A tqdm progress bar (same arguments); plain lines where stderr is not a terminal and no notebook shows it."
     from tqdm.auto import tqdm

@@ -45,6 +45,7 @@ class Candidate:
     data: bytes | None = None
     def read(self) -> bytes: return self.data if self.data is not None else read_image_bytes(self.path, self.name)
 
+# %% ../nbs/01_data.ipynb #1113c641
 @dataclass
 class ImportReport:
     "What an import did: files added, dropped as duplicates, and rejected with reasons."
@@ -61,13 +62,16 @@ class ImportReport:
             if len(rows) > limit: lines.append(f'  … and {len(rows)-limit} more {title}')
         return '\n'.join(lines)
 
+# %% ../nbs/01_data.ipynb #b560456b
 def _is_hidden(part: str) -> bool: return part.startswith('.') or part in ('__MACOSX', 'Thumbs.db')
 
+# %% ../nbs/01_data.ipynb #b252ae4e
 def unsupported_type(name: str) -> str | None:
     "Why a file name cannot be an image we read, or None."
     suffix = Path(name).suffix.lower()
     return None if suffix in IMAGE_EXTENSIONS else f'unsupported file type "{suffix or "no extension"}"'
 
+# %% ../nbs/01_data.ipynb #55e54296
 def _folder_candidates(root: Path, report: ImportReport):
     "Candidates under a folder of class folders, or a folder of source folders."
     subdirs = [d for d in sorted(root.iterdir()) if d.is_dir() and not _is_hidden(d.name)]
@@ -87,6 +91,7 @@ def _folder_candidates(root: Path, report: ImportReport):
                 if (why := unsupported_type(p.name)): report.reject(p, why); continue
                 yield Candidate(str(p), source, label, path=p)
 
+# %% ../nbs/01_data.ipynb #3496bcb0
 def _unsafe_member(info: zipfile.ZipInfo) -> str | None:
     name = info.filename
     if name.startswith(('/', '\\')) or re.match(r'^[A-Za-z]:', name) or '..' in re.split(r'[\\/]', name):
@@ -96,6 +101,7 @@ def _unsafe_member(info: zipfile.ZipInfo) -> str | None:
         return f'archive member too large ({info.file_size/2**20:.0f} MB, limit {MAX_FILE_BYTES//2**20} MB)'
     return None
 
+# %% ../nbs/01_data.ipynb #92348051
 def _zip_candidates(path: Path, report: ImportReport):
     "Candidates from a zip of class folders (optionally inside source folders), read without extracting."
     try: zf = zipfile.ZipFile(path)
@@ -120,6 +126,7 @@ def _zip_candidates(path: Path, report: ImportReport):
     if not found and not report.rejected:
         raise FacemaskError(f'{path}: no class folders found in the archive (expected {", ".join(CLASS_NAMES)})')
 
+# %% ../nbs/01_data.ipynb #ed050e5e
 def iter_candidates(srcs, report: ImportReport):
     "Every file offered by the folders and zip archives in `srcs`."
     for src in srcs:
@@ -142,6 +149,7 @@ class CheckedImage:
     payload: bytes
     suffix: str
 
+# %% ../nbs/01_data.ipynb #10237ad8
 def check_candidate(c: Candidate) -> CheckedImage:
     "Validate one candidate; raise `ImageRejected` with the reason."
     data = c.read()
@@ -152,10 +160,12 @@ def check_candidate(c: Candidate) -> CheckedImage:
         buf = io.BytesIO(); im.save(buf, 'PNG'); payload, suffix = buf.getvalue(), '.png'
     return CheckedImage(c, hashlib.sha256(data).hexdigest(), im.width, im.height, dhash_variants(im), payload, suffix)
 
+# %% ../nbs/01_data.ipynb #8c9912c6
 def store_path(sha256: str, suffix: str) -> str:
     "Path of a stored image, relative to the data folder."
     return f'store/{sha256[:2]}/{sha256}{suffix}'
 
+# %% ../nbs/01_data.ipynb #6f9f03a3
 def _store(img: CheckedImage) -> str:
     rel = store_path(img.sha256, img.suffix)
     dest = data_dir()/rel
@@ -170,11 +180,13 @@ def crop_stem(names: pd.Series) -> pd.Series:
     "The file name without folders or extension of each original name (a path, or `archive.zip:member`)."
     return names.map(lambda n: Path(re.split(r'[:\\/]', str(n))[-1]).stem)
 
+# %% ../nbs/01_data.ipynb #1ce19958
 def crop_photo(names: pd.Series) -> pd.Series:
     "Photo each crop was cut from (`<photo>_<box>.jpg`), or NA when the source does not name crops so."
     photo = crop_stem(names).str.extract(CROP_NAME)['photo']
     return photo if photo.notna().mean() >= 0.9 else pd.Series(pd.NA, index=names.index, dtype=object)
 
+# %% ../nbs/01_data.ipynb #18d284b2
 class _UnionFind:
     def __init__(self, n): self.parent = list(range(n))
     def find(self, i):
@@ -184,6 +196,7 @@ class _UnionFind:
         return i
     def union(self, i, j): self.parent[self.find(i)] = self.find(j)
 
+# %% ../nbs/01_data.ipynb #4db35bdd
 def assign_groups(df: pd.DataFrame, variants: np.ndarray, thumbs: np.ndarray | None = None, links: list | None = None) -> pd.Series:
     """Group id per row: near-duplicates, re-framed crops (when `thumbs` are given) and crops of one photo share one (named after their
     smallest hash)."""
@@ -209,6 +222,7 @@ DEFAULT_FRACTIONS = {'train': 0.65, 'val': 0.15, 'test': 0.20}
 
 def _rarest_label(labels: pd.Series, rank: dict) -> str: return min(labels, key=rank.__getitem__)
 
+# %% ../nbs/01_data.ipynb #3bd0df2b
 def split_groups(df: pd.DataFrame, fractions: dict = DEFAULT_FRACTIONS) -> pd.Series:
     "Split per row for rows whose groups are new; whole groups, stratified by source × rarest class."
     order = [s for s in ('test', 'val', 'train') if fractions.get(s, 0) > 0]
@@ -231,6 +245,7 @@ MANIFEST_COLUMNS = ['file', 'sha256', 'source', 'label', 'group', 'split', 'widt
 
 def datasets_dir() -> Path: return data_dir()/'datasets'
 
+# %% ../nbs/01_data.ipynb #b3df78cb
 @dataclass
 class Dataset:
     "One version of a dataset: its manifest and metadata."
@@ -249,14 +264,17 @@ class Dataset:
         return [str(data_dir()/f) for f in m['file']]
     def __repr__(self): return f'Dataset({self.ref}: {len(self.manifest)} images)'
 
+# %% ../nbs/01_data.ipynb #14c12acc
 def version_id(manifest: pd.DataFrame) -> str:
     "Content-derived id: a hash of every (image hash, label, split)."
     rows = sorted(manifest[['sha256', 'label', 'split']].itertuples(index=False, name=None))
     return hashlib.sha256('\n'.join(','.join(r) for r in rows).encode()).hexdigest()[:10]
 
+# %% ../nbs/01_data.ipynb #7b25e736
 def _read_manifest(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype={'dhash': str, 'sha256': str, 'group': str}, keep_default_na=False)
 
+# %% ../nbs/01_data.ipynb #c63f3bc7
 def load_dataset(ref: str | None = None) -> Dataset:
     "Load `name`, `name@version` or a version id (default: the newest version of `faces`)."
     name, _, version = (ref or DEFAULT_DATASET).partition('@')
@@ -273,6 +291,7 @@ def load_dataset(ref: str | None = None) -> Dataset:
     folder = matches[0].parent
     return Dataset(name, folder.name, _read_manifest(folder/'manifest.csv'), read_json(folder/'dataset.json'))
 
+# %% ../nbs/01_data.ipynb #ab0cd967
 def list_datasets() -> pd.DataFrame:
     "Every dataset version: name, version, created, images, latest."
     rows = []
@@ -283,6 +302,7 @@ def list_datasets() -> pd.DataFrame:
                      'latest': latest.exists() and latest.read_text().strip() == m['version']})
     return pd.DataFrame(rows, columns=['ref', 'name', 'version', 'created', 'images', 'latest']).sort_values('created', ignore_index=True)
 
+# %% ../nbs/01_data.ipynb #3f6c9f68
 def save_dataset(name: str, manifest: pd.DataFrame, meta: dict) -> Dataset:
     "Write a version (manifest first, then metadata, then `LATEST`), each file atomically."
     manifest = manifest[MANIFEST_COLUMNS].sort_values(['split', 'label', 'source', 'sha256'], ignore_index=True)
@@ -310,6 +330,7 @@ def label_corrections(path: Path | None = None) -> dict:
         raise FacemaskError(f"{path}: unknown class name in the rows of {', '.join(bad)} (known: {', '.join(CLASS_NAMES)})")
     return {r['sha256']: r for r in rows}
 
+# %% ../nbs/01_data.ipynb #cecc551e
 def corrected_label(sha256: str, label: str, corrections: dict) -> str:
     "The label to store: the correction when the list names this content with this label, else `label` unchanged."
     fix = corrections.get(sha256)
@@ -339,12 +360,14 @@ def _check_or_reject(c: Candidate):
     try: return check_candidate(c)
     except ImageRejected as e: return e
 
+# %% ../nbs/01_data.ipynb #008a03fb
 def check_candidates(candidates: list, progress: bool = True):
     "Check `candidates` in threads (Pillow and hashing release the GIL); yields, in order, a `CheckedImage` or the `ImageRejected`."
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         yield from progress_bar(pool.map(_check_or_reject, candidates), total=len(candidates), desc='checking images', unit='img',
                                 disable=not progress)
 
+# %% ../nbs/01_data.ipynb #d5e391f6
 def import_dataset(srcs, name: str = DEFAULT_DATASET, fractions: dict = DEFAULT_FRACTIONS, extend_test: bool = False,
                    progress: bool = True, corrections: dict | None = None, twins: pd.DataFrame | None = None):
     """Import folders/zips `srcs` into dataset `name`, wrong labels fixed by `corrections` and twins kept out of the test split
@@ -450,6 +473,7 @@ def download(url: str, dest: Path, sha256: str, progress: bool = True) -> Path:
         raise FacemaskError(f'{url}: download failed ({getattr(e, "reason", e)})') from None
     return Path(dest)
 
+# %% ../nbs/01_data.ipynb #8f9bad81
 def fetch_dataset(source: str, sha256: str, name: str = DEFAULT_DATASET, progress: bool = True):
     "Download a known source (by name) or a URL to a zip, verify it, and import it."
     if not re.fullmatch(r'[0-9a-fA-F]{64}', sha256 or ''): raise FacemaskError('--sha256 must be 64 hexadecimal digits')

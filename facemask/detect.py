@@ -42,6 +42,7 @@ def extract_wheel_member(wheel, member: str, sha256: str, dest) -> Path:
     with atomic_write(dest) as f: f.write(data)
     return Path(dest)
 
+# %% ../nbs/06b_detect.ipynb #511eef60
 def download_wheel(requirement: str, folder, pip_args=()) -> Path:
     "Fetch the wheel of a pinned `requirement` (no dependencies) into `folder` with pip; `pip_args` choose the index."
     cmd = [sys.executable, '-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check',
@@ -53,6 +54,7 @@ def download_wheel(requirement: str, folder, pip_args=()) -> Path:
         raise FacemaskError(f'could not download {requirement} from the package index: {reason}')
     return wheels[0]
 
+# %% ../nbs/06b_detect.ipynb #07a38926
 def detector_model(cache=None, pip_args=()) -> Path:
     "The BlazeFace full-range model file: cached, else fetched from its pinned wheel and checked."
     path = Path(cache or cache_dir())/f'blazeface_full_range-{DETECTOR_SHA256[:16]}.tflite'
@@ -72,6 +74,7 @@ def anchor_centres(grid: int = GRID) -> np.ndarray:
     ys, xs = np.mgrid[0:grid, 0:grid]
     return ((np.stack([xs, ys], -1).reshape(-1, 2) + 0.5) / grid).astype(np.float32)
 
+# %% ../nbs/06b_detect.ipynb #65d8e6ba
 def decode_boxes(regressors: np.ndarray, logits: np.ndarray, min_score: float = MIN_SCORE, size: int = INPUT_SIZE):
     "`(boxes, scores)`: boxes `(x0, y0, x1, y1)` in [0, 1] of the input square, for anchors scoring at least `min_score`."
     scores = 1 / (1 + np.exp(-np.clip(logits.reshape(-1), -50, 50)))
@@ -80,6 +83,7 @@ def decode_boxes(regressors: np.ndarray, logits: np.ndarray, min_score: float = 
     middle, half = r[:, :2] / size + centres, r[:, 2:4] / size / 2
     return np.concatenate([middle - half, middle + half], 1), scores[keep]
 
+# %% ../nbs/06b_detect.ipynb #3911ea11
 def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     "`(len(a), len(b))` intersection over union of `(x0, y0, x1, y1)` boxes."
     a, b = np.asarray(a, np.float64).reshape(-1, 4), np.asarray(b, np.float64).reshape(-1, 4)
@@ -89,6 +93,7 @@ def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     union = area(a)[:, None] + area(b)[None] - inter
     return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
 
+# %% ../nbs/06b_detect.ipynb #2e5ec99c
 def weighted_nms(boxes: np.ndarray, scores: np.ndarray, iou: float = NMS_IOU) -> np.ndarray:
     "`(n, 5)` rows `(x0, y0, x1, y1, score)`: each group of boxes overlapping the best remaining one, averaged by score."
     order = np.argsort(-scores)
@@ -131,6 +136,7 @@ def frame_like_training(boxes: np.ndarray, framing=BOX_FRAMING) -> np.ndarray:
     boxes[:, :4] = np.stack([cx - fw * w / 2, cy - fh * h / 2, cx + fw * w / 2, cy + fh * h / 2], 1)
     return boxes
 
+# %% ../nbs/06b_detect.ipynb #e7702225
 def fit_box_framing(detected: np.ndarray, annotated: np.ndarray) -> tuple:
     "The median `(width factor, height factor, shift)` that maps detected boxes onto their annotated matches."
     d, a = np.asarray(detected, np.float64), np.asarray(annotated, np.float64)
@@ -150,6 +156,7 @@ def frame_regions(width: int, height: int, tiled: bool = True, fraction: float =
     if width >= height: return regions + [(0, 0, round(width * fraction), height), (width - round(width * fraction), 0, width, height)]
     return regions + [(0, 0, width, round(height * fraction)), (0, height - round(height * fraction), width, height)]
 
+# %% ../nbs/06b_detect.ipynb #a2f22b03
 def _cut_by_tile_edge(boxes: np.ndarray, region, width: int, height: int) -> np.ndarray:
     "Which boxes touch an edge of `region` that lies inside the frame (faces the tile sees only in part)."
     x0, y0, x1, y1 = region
@@ -157,6 +164,7 @@ def _cut_by_tile_edge(boxes: np.ndarray, region, width: int, height: int) -> np.
     return (((x0 > 0) & (boxes[:, 0] <= x0 + slack)) | ((x1 < width) & (boxes[:, 2] >= x1 - slack)) |
             ((y0 > 0) & (boxes[:, 1] <= y0 + slack)) | ((y1 < height) & (boxes[:, 3] >= y1 - slack)))
 
+# %% ../nbs/06b_detect.ipynb #3ff26880
 class FaceDetector:
     "BlazeFace full-range on LiteRT: `detector(image)` gives face boxes `(x0, y0, x1, y1, score)`, best first."
     def __init__(self, model=None, min_score: float = MIN_SCORE, tiled: bool = True, threads: int = min(2, os.cpu_count() or 1),
@@ -196,9 +204,10 @@ class FaceDetector:
             found_boxes.append(boxes[keep]); found_scores.append(scores[keep])
         merged = frame_like_training(drop_shifted(weighted_nms(np.concatenate(found_boxes), np.concatenate(found_scores))), self.framing)
         merged[:, [0, 2]] = merged[:, [0, 2]].clip(0, width); merged[:, [1, 3]] = merged[:, [1, 3]].clip(0, height)
-        return [(int(x0), int(y0), int(round(x1)), int(round(y1)), float(s)) for x0, y0, x1, y1,
-                s in merged if x1 - x0 >= 2 and y1 - y0 >= 2]
+        return [(int(x0), int(y0), int(round(x1)), int(round(y1)), float(s))
+                for x0, y0, x1, y1, s in merged if x1 - x0 >= 2 and y1 - y0 >= 2]
 
+# %% ../nbs/06b_detect.ipynb #52c9aa5d
 # what the default detector's boxes depend on: caches of them (the training's detector crops) are keyed by it
 DETECTOR_VERSION = hashlib.sha256(repr((DETECTOR_SHA256, MIN_SCORE, NMS_IOU, SHIFTED_REACH, SHIFTED_SIZES, SURE_SCORE, MIN_INPUT_SIDE,
                                         TILE_FRACTION, BOX_FRAMING)).encode()).hexdigest()[:8]

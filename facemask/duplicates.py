@@ -39,6 +39,7 @@ def dhash_variants(im: Image.Image) -> np.ndarray:
         hashes.append(np.packbits((g[:, 1:] > g[:, :-1]).flatten()).view('>u8').astype(np.uint64))
     return np.stack(hashes)
 
+# %% ../nbs/01b_duplicates.ipynb #03b9acb0
 def near_duplicate_pairs(variants: np.ndarray, max_bits: int = NEAR_DUPLICATE_BITS, chunk: int = 64):
     "Index pairs `(i, j)`, i<j, whose images match under some rotation/mirroring within `max_bits` bits."
     variants = np.asarray(variants, dtype=np.uint64)
@@ -51,10 +52,12 @@ def near_duplicate_pairs(variants: np.ndarray, max_bits: int = NEAR_DUPLICATE_BI
         pairs.update((min(a, b), max(a, b)) for a, b in zip((i + start).tolist(), j.tolist()) if a != b)
     return sorted(pairs)
 
+# %% ../nbs/01b_duplicates.ipynb #287cf000
 def format_dhashes(variants) -> str:
     "The 8 hashes as one manifest field: 64 hex digits each, identity first, joined by '-'."
     return '-'.join(''.join(f'{int(w):016x}' for w in h) for h in variants)
 
+# %% ../nbs/01b_duplicates.ipynb #0df6cd32
 def parse_dhashes(fields) -> np.ndarray:
     "Inverse of `format_dhashes` for a column of fields: an (n, 8, 4) uint64 array."
     return np.array([[[int(h[k:k+16], 16) for k in range(0, 64, 16)] for h in f.split('-')] for f in fields],
@@ -74,6 +77,7 @@ def thumbnail(src) -> np.ndarray:
     if not isinstance(src, Image.Image): im.draft('L', (2*THUMB_SIDE, 2*THUMB_SIDE))
     return np.asarray(im.convert('L').resize((THUMB_SIDE, THUMB_SIDE), Image.BILINEAR))
 
+# %% ../nbs/01b_duplicates.ipynb #a65d29d9
 def load_thumbnails(files, progress: bool = False) -> np.ndarray:
     "Thumbnails of stored files (paths relative to the data folder), read back in threads: (n, side, side) uint8."
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
@@ -81,6 +85,7 @@ def load_thumbnails(files, progress: bool = False) -> np.ndarray:
                                    disable=not progress))
     return np.stack(thumbs) if thumbs else np.zeros((0, THUMB_SIDE, THUMB_SIDE), np.uint8)
 
+# %% ../nbs/01b_duplicates.ipynb #0d5e7168
 def dhash_links(variants: np.ndarray, max_bits: int = NEAR_DUPLICATE_BITS, k: int = NEIGHBOURS,
                 loose_bits: int = LOOSE_BITS, rank=None, chunk: int = 64):
     """One pass over all distances: near-duplicate pairs (≤ `max_bits`), and candidate triples `(i, j, variant of i)`:
@@ -106,6 +111,7 @@ def dhash_links(variants: np.ndarray, max_bits: int = NEAR_DUPLICATE_BITS, k: in
     var = np.bitwise_count(variants[pairs[:, 0]] ^ base[pairs[:, 1], None, :]).sum(-1).argmin(1)
     return sorted(near), [(i, j, v) for (i, j), v in zip(pairs.tolist(), var.tolist())]
 
+# %% ../nbs/01b_duplicates.ipynb #cd11b534
 def _ncc_search(A, B, scales=FRAMING_SCALES, inner=FRAMING_INNER):
     "Per pair, the best normalised cross-correlation of A's central part (rescaled) at any place in B: A, B (n, s, s)."
     n, s, _ = A.shape
@@ -131,14 +137,15 @@ def _ncc_search(A, B, scales=FRAMING_SCALES, inner=FRAMING_INNER):
         best = np.maximum(best, ncc.reshape(n, -1).max(1))
     return best
 
+# %% ../nbs/01b_duplicates.ipynb #dd94e17f
 def framing_similarity(thumbs: np.ndarray, pairs, chunk: int = 1024) -> np.ndarray:
     "For `(i, j, variant)` triples, how alike two thumbnails are up to crop offset and scale: the lower of the two one-way searches."
     thumbs = np.asarray(thumbs)
     out = np.zeros(len(pairs))
     for start in range(0, len(pairs), chunk):
         part = pairs[start:start+chunk]
-        A = np.stack([thumbs[i] if v == 0 else np.asarray(Image.fromarray(thumbs[i]).transpose(DIHEDRAL[v])) for i, _,
-                      v in part]).astype(np.float64)
+        A = np.stack([thumbs[i] if v == 0 else np.asarray(Image.fromarray(thumbs[i]).transpose(DIHEDRAL[v]))
+                      for i, _, v in part]).astype(np.float64)
         B = thumbs[[j for _, j, _ in part]].astype(np.float64)
         out[start:start+len(part)] = np.minimum(_ncc_search(A, B), _ncc_search(B, A))
     return out
@@ -162,6 +169,7 @@ def sift_features(im, mirrored: bool = False):
     keypoints, descriptors = cv2.SIFT_create().detectAndCompute(np.asarray(im), None)
     return np.float32([k.pt for k in keypoints]).reshape(-1, 2), descriptors
 
+# %% ../nbs/01b_duplicates.ipynb #ef7b90c6
 def sift_match(a, b) -> tuple:
     "`(inliers, scale, rotation in degrees)` of the similarity transform RANSAC fits from `a`'s matched keypoints to `b`'s."
     import cv2
@@ -174,10 +182,12 @@ def sift_match(a, b) -> tuple:
     if M is None: return 0, float('nan'), float('nan')
     return int(inliers.sum()), float(np.hypot(M[0, 0], M[1, 0])), float(np.degrees(np.arctan2(M[1, 0], M[0, 0])))
 
+# %% ../nbs/01b_duplicates.ipynb #c5ec064f
 def is_twin(inliers: int, scale: float, rotation: float) -> bool:
     "Whether a `sift_match` result says the two crops show one picture."
     return inliers >= TWIN_MIN_INLIERS and TWIN_SCALE[0] <= scale <= TWIN_SCALE[1] and abs(rotation) < TWIN_MAX_ROTATION
 
+# %% ../nbs/01b_duplicates.ipynb #d301989f
 def twin_candidates(variants: np.ndarray, queries, others, max_bits: int = TWIN_BITS, chunk: int = 128) -> list:
     "`(query, other)` index pairs whose hashes, the query's as is against the other's as is or mirrored, differ by ≤ `max_bits`."
     variants, queries, others = np.asarray(variants, dtype=np.uint64), np.asarray(queries), np.asarray(others)
@@ -191,6 +201,7 @@ def twin_candidates(variants: np.ndarray, queries, others, max_bits: int = TWIN_
         pairs += zip(q[i].tolist(), others[j].tolist())
     return pairs
 
+# %% ../nbs/01b_duplicates.ipynb #656febc3
 def find_split_twins(ds, sources=REAL_PHOTO_SOURCES, progress: bool = True) -> pd.DataFrame:
     """Pairs of a test face of `sources` and a train/val face (any source) of the `Dataset` `ds` that the SIFT check calls one picture
     (TWIN_COLUMNS)."""
@@ -213,6 +224,7 @@ def find_split_twins(ds, sources=REAL_PHOTO_SOURCES, progress: bool = True) -> p
     rows = [(m.at[i, 'sha256'], m.at[j, 'sha256'], n, round(s, 3), round(r, 2), mir) for i, j, n, s, r, mir in found]
     return pd.DataFrame(rows, columns=TWIN_COLUMNS)
 
+# %% ../nbs/01b_duplicates.ipynb #754b2500
 def split_twins(path: Path | None = None) -> pd.DataFrame:
     """The list of twins across the split an import applies (default: the shipped `facemask/split_twins.csv`, written by `facemask data
     twins`)."""

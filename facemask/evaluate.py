@@ -30,6 +30,7 @@ def confusion(y_true, y_pred) -> np.ndarray:
     k = len(CLASS_NAMES)
     return np.bincount(np.asarray(y_true) * k + np.asarray(y_pred), minlength=k*k).reshape(k, k)
 
+# %% ../nbs/05_evaluate.ipynb #2f1ae132
 def confusion_scores(cm: np.ndarray) -> dict:
     """Accuracy, macro-F1 (over the classes present), per-class precision/recall/F1/support of one confusion matrix or a stack of them
     (`...×k×k`)."""
@@ -43,6 +44,7 @@ def confusion_scores(cm: np.ndarray) -> dict:
     return {'accuracy': tp.sum(-1) / np.maximum(cm.sum((-2, -1)), 1), 'macro_f1': macro_f1,
             'precision': precision, 'recall': recall, 'f1': f1, 'support': support}
 
+# %% ../nbs/05_evaluate.ipynb #285cf340
 def classification_metrics(y_true, y_pred) -> dict:
     "Accuracy, macro-F1, incorrect-mask recall, per-class precision/recall/F1/support and the confusion matrix."
     cm = confusion(y_true, y_pred)
@@ -78,6 +80,7 @@ def decide(probabilities, incorrect_threshold: float | None = None) -> np.ndarra
     others[:, INCORRECT] = -np.inf
     return np.where(p[:, INCORRECT] >= incorrect_threshold, INCORRECT, others.argmax(1))
 
+# %% ../nbs/05_evaluate.ipynb #9972af76
 THRESHOLDS = np.round(np.arange(0.02, 0.981, 0.02), 2)
 
 def incorrect_pr_curve(y_true, probabilities, thresholds=THRESHOLDS) -> pd.DataFrame:
@@ -89,6 +92,7 @@ def incorrect_pr_curve(y_true, probabilities, thresholds=THRESHOLDS) -> pd.DataF
                      'recall': m['incorrect_recall'], 'macro_f1': m['macro_f1']})
     return pd.DataFrame(rows)
 
+# %% ../nbs/05_evaluate.ipynb #4d96b80a
 def operating_point_at(y_true, probabilities, threshold: float, rule: str) -> dict:
     "The record of a decision threshold: its value, why it was chosen, and its precision, recall and macro-F1 on these faces."
     m = classification_metrics(y_true, decide(probabilities, threshold))
@@ -96,6 +100,7 @@ def operating_point_at(y_true, probabilities, threshold: float, rule: str) -> di
             'validation': {'n': m['n'], 'precision': m['per_class'][CLASS_NAMES[INCORRECT]]['precision'], 'recall': m['incorrect_recall'],
                            'macro_f1': m['macro_f1']}}
 
+# %% ../nbs/05_evaluate.ipynb #c6c80baf
 def operating_point_for_recall(y_true, probabilities, recall: float, thresholds=THRESHOLDS) -> dict:
     "The highest threshold that still finds `recall` of the incorrectly worn masks among these faces: the best precision at that recall."
     curve = incorrect_pr_curve(y_true, probabilities, thresholds)
@@ -104,6 +109,7 @@ def operating_point_for_recall(y_true, probabilities, recall: float, thresholds=
     return operating_point_at(y_true, probabilities, reaching['threshold'].iloc[-1],
                               f'incorrect-mask recall at least {recall:.2f} on real-photo validation')
 
+# %% ../nbs/05_evaluate.ipynb #f223a3d5
 def choose_operating_point(y_true, probabilities, thresholds=THRESHOLDS) -> dict:
     "The threshold with the highest macro-F1 on these faces (real-photo validation); ties go to the lowest, which finds the most."
     curve = incorrect_pr_curve(y_true, probabilities, thresholds)
@@ -116,6 +122,7 @@ def unsure(probabilities, margin: float) -> np.ndarray:
     top = np.sort(np.asarray(probabilities), axis=1)
     return np.flatnonzero(top[:, -1] - top[:, -2] < margin)
 
+# %% ../nbs/05_evaluate.ipynb #d21983a8
 def cascade(first, second, margin: float) -> np.ndarray:
     """`first` probabilities, with the mean of `first` and `second(rows)` (the second model's probabilities of those rows) on the unsure
     rows."""
@@ -140,6 +147,7 @@ def evaluate_predictions(y_true, probabilities, sources, incorrect_threshold: fl
                            for s in sorted(set(sources))},
             'incorrect_threshold': incorrect_threshold}
 
+# %% ../nbs/05_evaluate.ipynb #29cba1e5
 def headline(metrics: dict) -> dict:
     "The few numbers a person compares first: real-photo accuracy, macro-F1, incorrect-mask recall, and overall macro-F1."
     real = metrics.get('real_photos') or metrics['overall']
@@ -173,6 +181,7 @@ def plot_confusion(confusion_matrix, title: str = 'Confusion matrix'):
     fig.suptitle(title)
     return fig
 
+# %% ../nbs/05_evaluate.ipynb #5550c534
 @themed
 def plot_history(history: pd.DataFrame, title: str = 'Training curves'):
     "Loss and accuracy per epoch (training vs validation), and the real-photo validation scores when logged."
@@ -192,6 +201,7 @@ def plot_history(history: pd.DataFrame, title: str = 'Training curves'):
     fig.suptitle(title)
     return fig
 
+# %% ../nbs/05_evaluate.ipynb #3df4a469
 SUBSET_TITLES = {'overall': 'All test images', 'real_photos': f"Real photos ({', '.join(REAL_PHOTO_SOURCES)})"}
 
 @themed
@@ -210,6 +220,7 @@ def plot_per_class(metrics: dict, title: str = 'Per-class precision, recall and 
     g.tight_layout()
     return g.figure
 
+# %% ../nbs/05_evaluate.ipynb #657a6f90
 SHORT_NAMES = {'mask_weared_incorrect': 'incorrect', 'with_mask': 'mask', 'without_mask': 'no mask'}
 
 @themed
@@ -236,6 +247,7 @@ def plot_misclassified(images, y_true, probabilities, sources, max_images: int =
     fig.suptitle(f'{title} ({len(wrong)} shown, most confident first)')
     return fig
 
+# %% ../nbs/05_evaluate.ipynb #050c2f8c
 @themed
 def plot_operating_point(curve: pd.DataFrame, chosen: float, title: str = 'Incorrectly worn masks: precision against recall'):
     "The precision-recall curve of the incorrect-mask class over thresholds, and macro-F1 against the threshold, the chosen one marked."
@@ -254,4 +266,3 @@ def plot_operating_point(curve: pd.DataFrame, chosen: float, title: str = 'Incor
     f1.legend(loc='lower left')
     fig.suptitle(textwrap.fill(title, 70))
     return fig
-

@@ -46,6 +46,7 @@ def reach_below(box, reach: float = CHIN_LOOK_REACH) -> list:
     x0, y0, x1, y1 = box[:4]
     return [x0, y0, x1, y1 + reach * (y1 - y0), *box[4:]]
 
+# %% ../nbs/06a_faces.ipynb #8fc912ef
 class LookMemory:
     """The looks below the chin of the last `frames` frames of a video, by box: a bare face overlapping one looked at (IoU ≥ `min_iou`)
     takes its verdict instead of another second-stage call. Each `look_below_chin` call with the memory is one frame."""
@@ -65,6 +66,7 @@ class LookMemory:
 
     def remember(self, box, verdict): self.looks.append((self.frame, list(box[:4]), verdict))
 
+# %% ../nbs/06a_faces.ipynb #606719c5
 def look_below_chin(predictor: Predictor, im: Image.Image, boxes: list, probs: np.ndarray, reach: float = CHIN_LOOK_REACH,
                     certainty: float = CHIN_LOOK_CERTAINTY, memory: LookMemory | None = None) -> np.ndarray:
     """`probs` of the faces in `boxes`, where a face labelled without a mask is shown to the second stage again cut `reach` box heights
@@ -86,6 +88,7 @@ def look_below_chin(predictor: Predictor, im: Image.Image, boxes: list, probs: n
         if verdict is not None: probs[i] = verdict
     return probs
 
+# %% ../nbs/06a_faces.ipynb #48da2eec
 def classify_faces(predictor: Predictor, im: Image.Image, boxes: list, memory: LookMemory | None = None) -> list:
     """`[{'id', 'box', 'confidence', 'label', 'probabilities'}]` for detector `boxes` of `im`, classified in one batch, with a look below
     the chin (`memory`: the looks of a video's recent frames). Each face's `id` is what a correction names."""
@@ -96,6 +99,7 @@ def classify_faces(predictor: Predictor, im: Image.Image, boxes: list, memory: L
     count_frame(faces)
     return faces
 
+# %% ../nbs/06a_faces.ipynb #1902bd43
 def collect_faces(collector: Collector, predictor: Predictor, im: Image.Image, faces: list, source: str, frame: int | None = None,
                   stream: str | None = None):
     """Offer each classified face of `im` to the review queue, cut as it was classified (the detector's unsure finds come after its
@@ -107,6 +111,7 @@ def collect_faces(collector: Collector, predictor: Predictor, im: Image.Image, f
         collector.offer(f['id'], crop_face(im, f['box']), f['probabilities'], f['label'], predictor.version, source, frame=frame,
                         group=group, follow=stream is not None, threshold=predictor.incorrect_threshold, detection=f['confidence'])
 
+# %% ../nbs/06a_faces.ipynb #69ba7beb
 def predict_faces(predictor: Predictor, src, name: str | None = None, detector=None, memory: LookMemory | None = None,
                   tracker=None, frame: int | None = None, collector: Collector | None = None, stream: str | None = None) -> dict:
     """`{'file', 'faces': [{'id', 'box', 'confidence', 'label', 'probabilities'}], 'model_version'}` for a photo, or a video frame:
@@ -119,6 +124,7 @@ def predict_faces(predictor: Predictor, src, name: str | None = None, detector=N
     if collector is not None: collect_faces(collector, predictor, im, faces, name, frame, stream)
     return {'file': name, 'faces': faces, 'model_version': predictor.version}
 
+# %% ../nbs/06a_faces.ipynb #e2ccb53c
 BLUR_CELLS = 8   # a blurred face is this many blocks across: a shape, never a person one could recognise
 
 def blur_faces(im: Image.Image, faces: list) -> Image.Image:
@@ -134,6 +140,7 @@ def blur_faces(im: Image.Image, faces: list) -> Image.Image:
         out.paste(cells.resize(face.size, Image.NEAREST).filter(ImageFilter.GaussianBlur(max(1, face.width // BLUR_CELLS // 2))), (x0, y0))
     return out
 
+# %% ../nbs/06a_faces.ipynb #cc52d3b2
 def draw_faces(im: Image.Image, faces: list, blur: bool = False) -> Image.Image:
     "A copy of `im` with each face's box and label drawn in its class colour; the faces themselves blurred with `blur`."
     out = blur_faces(im, faces) if blur else im.convert('RGB').copy()
@@ -173,6 +180,7 @@ def match_faces(truth: np.ndarray, boxes: np.ndarray, min_iou: float = 0.4) -> n
         if matched[t] < 0 and not used[b]: matched[t], used[b] = b, True
     return matched
 
+# %% ../nbs/06a_faces.ipynb #98c592ce
 def evaluate_faces(predictor: Predictor | None, images_dir: Path, annotations: Path, min_iou: float = 0.4,
                    photos: list | None = None, detector=None, progress: bool = True) -> dict:
     """`{'faces': one row per labelled face (file, label, size, found, how many detections' centres lie in its box, the detected box,
@@ -197,6 +205,7 @@ def evaluate_faces(predictor: Predictor | None, images_dir: Path, annotations: P
     return {'faces': pd.DataFrame(rows, columns=['file', 'label', 'size', 'found', 'boxes', 'detected', 'predicted']), 'photos': len(files),
             'unmatched': unmatched, 'seconds': time.perf_counter() - started}
 
+# %% ../nbs/06a_faces.ipynb #a4c99123
 def face_report(*results) -> dict:
     "Recall by face size; per class on faces of `MIN_FACE` px or more: found, and found and labelled right; detections matching nothing."
     faces = pd.concat([r['faces'] for r in results], ignore_index=True)
@@ -221,9 +230,11 @@ def photo_folders() -> list:
     "The annotated photo folders (`images/`, `annotations.csv`) of the real-photo sources: `<shared data>/photos/<source>`."
     return [(shared_data_dir() or Path('../shared/data'))/'photos'/s for s in REAL_PHOTO_SOURCES]
 
+# %% ../nbs/06a_faces.ipynb #b644f9a8
 def _detector_cache(ds: Dataset, split: str, what: str) -> Path:
     return data_dir()/'cache'/f'{ds.name}@{ds.version}-{split}-detector-{DETECTOR_VERSION}-{what}'
 
+# %% ../nbs/06a_faces.ipynb #96f8ad97
 def split_evaluations(predictor, ds: Dataset | None, split: str | None, folders: list | None = None, detector=None,
                       progress: bool = False) -> list:
     """`[(folder, evaluate_faces result)]` on the annotated photos (of `folders`, default `photo_folders()`) whose crops are all in `split`
@@ -233,6 +244,7 @@ def split_evaluations(predictor, ds: Dataset | None, split: str | None, folders:
     return [(f, evaluate_faces(predictor, f/'images', f/'annotations.csv', photos=photos, detector=detector, progress=progress))
             for f, photos in chosen if photos is None or photos]
 
+# %% ../nbs/06a_faces.ipynb #1b86423a
 def detector_crop_boxes(ds: Dataset, split: str = 'train', folders: list | None = None, detector=None,
                         progress: bool = True) -> pd.DataFrame:
     """The detector's box of each labelled face it finds (IoU ≥ 0.4) in the photos (of `folders`, named like their source) whose
@@ -255,6 +267,7 @@ def detector_crop_boxes(ds: Dataset, split: str = 'train', folders: list | None 
         with atomic_write(cache, 'w') as f: boxes.to_csv(f, index=False)
     return boxes
 
+# %% ../nbs/06a_faces.ipynb #56e53e37
 def detector_crops(ds: Dataset, size: int, split: str = 'train', folders: list | None = None, detector=None, progress: bool = True):
     """`(images, labels)`: those faces cut from their photos as the served pipeline cuts them, `(n, size, size, 3)` uint8, and their
     manifest labels."""

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from fastcore.basics import patch
 
 from .core import CLASS_NAMES, NAME_PATTERN, FacemaskError, number_setting, outputs_dir, switched_off
 from .registry import open_database, transaction
@@ -55,6 +56,7 @@ CREATE TABLE IF NOT EXISTS gaps (
 
 def history_path() -> Path: return outputs_dir()/'history.sqlite'
 
+# %% ../nbs/05e_history.ipynb #625c33f5
 def check_site(name: str) -> str:
     "`name` if it can name a site (letters, digits, `.`, `_`, `-`, up to 64), else a clear error."
     if not isinstance(name, str) or not _SITE.fullmatch(name):
@@ -66,6 +68,7 @@ def face_confidence(face: dict) -> float:
     "The probability of the label a face got (its label may come from a threshold, not the largest probability)."
     return float(face['probabilities'][face['label']])
 
+# %% ../nbs/05e_history.ipynb #8f158b9a
 class HistoryRecorder:
     "The counts of one site, per window and model version, added to the history at least every `flush_s` seconds and at `close`."
     def __init__(self, site: str, window_s: int = WINDOW_S, flush_s: float = FLUSH_S, listeners=()):
@@ -74,89 +77,107 @@ class HistoryRecorder:
         self.pending, self.last_seen = defaultdict(Counter), {}
         self.lock, self.last_flush, self.last_trim = threading.Lock(), time.monotonic(), 0.0
 
-    def _counts(self, at: float | None, version: str) -> Counter:
-        at = time.time() if at is None else at
-        key = (int(at // self.window_s * self.window_s), version or 'unknown')
-        self.last_seen[key] = max(self.last_seen.get(key, 0), at)
-        return self.pending[key]
+# %% ../nbs/05e_history.ipynb #cd1a6202
+@patch
+def _counts(self: HistoryRecorder, at: float | None, version: str) -> Counter:
+    at = time.time() if at is None else at
+    key = (int(at // self.window_s * self.window_s), version or 'unknown')
+    self.last_seen[key] = max(self.last_seen.get(key, 0), at)
+    return self.pending[key]
 
-    def add_frame(self, faces: list, version: str, at: float | None = None):
-        "Count one frame's (or photo's) `faces` (dicts with `label` and `probabilities`) seen at `at` (Unix seconds; now by default)."
-        with self.lock:
-            counts = self._counts(at, version)
-            counts['frames'] += 1
-            for face in faces:
-                p = face_confidence(face)
-                counts[f"faces_{face['label']}"] += 1
-                counts['low_confidence'] += p < LOW_CONFIDENCE
-                counts[f'confidence_{min(int(p * 10), 9)}'] += 1
+# %% ../nbs/05e_history.ipynb #8f778421
+@patch
+def add_frame(self: HistoryRecorder, faces: list, version: str, at: float | None = None):
+    "Count one frame's (or photo's) `faces` (dicts with `label` and `probabilities`) seen at `at` (Unix seconds; now by default)."
+    with self.lock:
+        counts = self._counts(at, version)
+        counts['frames'] += 1
+        for face in faces:
+            p = face_confidence(face)
+            counts[f"faces_{face['label']}"] += 1
+            counts['low_confidence'] += p < LOW_CONFIDENCE
+            counts[f'confidence_{min(int(p * 10), 9)}'] += 1
 
-    def add_people(self, labels: list, version: str, at: float | None = None):
-        "Count people, one per label in `labels`, whose track ended at `at`."
-        if not labels: return
-        with self.lock:
-            counts = self._counts(at, version)
-            for label in labels: counts[f'people_{label}'] += 1
+# %% ../nbs/05e_history.ipynb #aeeb1814
+@patch
+def add_people(self: HistoryRecorder, labels: list, version: str, at: float | None = None):
+    "Count people, one per label in `labels`, whose track ended at `at`."
+    if not labels: return
+    with self.lock:
+        counts = self._counts(at, version)
+        for label in labels: counts[f'people_{label}'] += 1
 
-    def record(self, faces: list, version: str, at: float | None = None, tracker=None, min_frames: int = 3):
-        """Count one frame's `faces` and the people it completes: those whose track on `tracker` (a `facemask.video.FaceTracker`)
-        ended, or without a tracker each face (a photo's faces are its people); written when a flush is due."""
-        self.add_frame(faces, version, at)
-        self.add_people([f['label'] for f in faces] if tracker is None else [p['label'] for p in tracker.take_people(min_frames)], version,
-                        at)
-        self.maybe_flush()
+# %% ../nbs/05e_history.ipynb #ba65bd6a
+@patch
+def record(self: HistoryRecorder, faces: list, version: str, at: float | None = None, tracker=None, min_frames: int = 3):
+    """Count one frame's `faces` and the people it completes: those whose track on `tracker` (a `facemask.video.FaceTracker`)
+    ended, or without a tracker each face (a photo's faces are its people); written when a flush is due."""
+    self.add_frame(faces, version, at)
+    self.add_people([f['label'] for f in faces] if tracker is None else [p['label'] for p in tracker.take_people(min_frames)], version,
+                    at)
+    self.maybe_flush()
 
-    def finish(self, tracker, version: str, at: float | None = None, min_frames: int = 3):
-        "The end of a video or a stream: count the people `tracker` still follows, and write everything."
-        self.add_people([p['label'] for p in tracker.take_people(min_frames, everyone=True)], version, at)
-        self.close()
+# %% ../nbs/05e_history.ipynb #a3874482
+@patch
+def finish(self: HistoryRecorder, tracker, version: str, at: float | None = None, min_frames: int = 3):
+    "The end of a video or a stream: count the people `tracker` still follows, and write everything."
+    self.add_people([p['label'] for p in tracker.take_people(min_frames, everyone=True)], version, at)
+    self.close()
 
-    def maybe_flush(self):
-        "`flush` if the last one is `flush_s` seconds old."
-        if time.monotonic() - self.last_flush >= self.flush_s: self.flush()
+# %% ../nbs/05e_history.ipynb #bf784368
+@patch
+def maybe_flush(self: HistoryRecorder):
+    "`flush` if the last one is `flush_s` seconds old."
+    if time.monotonic() - self.last_flush >= self.flush_s: self.flush()
 
-    def flush(self) -> bool:
-        """Add the pending counts to the history in one transaction; on failure (a full disk) keep them for the next flush. True when
-        written."""
-        with self.lock:
-            pending, seen, self.pending, self.last_seen = self.pending, self.last_seen, defaultdict(Counter), {}
-            self.last_flush = time.monotonic()
-        if not pending: return True
-        columns = ', '.join(COUNTS)
-        sql = (f"INSERT INTO history (site, start, seconds, model_version, {columns}, last_seen) VALUES "
-               f"({', '.join('?' * (len(COUNTS) + 5))}) "
-               f"ON CONFLICT (site, start, seconds, model_version) DO UPDATE SET {', '.join(f'{c}={c}+excluded.{c}' for c in COUNTS)}, "
-               "last_seen=max(coalesce(last_seen, 0), excluded.last_seen)")
-        rows = [(self.site, start, self.window_s, version, *(counts[c] for c in COUNTS), seen[start, version])
-                for (start, version), counts in sorted(pending.items())]
-        try:
-            self.con = self.con or open_database(history_path(), SCHEMA, check_same_thread=False)
-            with transaction(self.con):
-                self.con.executemany(sql, rows)
-                if time.time() - self.last_trim > 3600: self._trim()
-        except (sqlite3.Error, OSError) as e:
-            with self.lock:   # nothing is lost: the counts go back in front of what came meanwhile
-                for key, counts in pending.items(): self.pending[key].update(counts)
-                for key, at in seen.items(): self.last_seen[key] = max(self.last_seen.get(key, 0), at)
-            if str(e) != self.error:
-                log.warning('history of site %s not written (%s): kept in memory, tried again in %g s', self.site, e, self.flush_s)
-            self.error = str(e)
-            return False
-        self.error = None
-        for listener in self.listeners:
-            try: listener(self.site, sorted({start for start, _ in pending}))
-            except Exception: log.exception('a history listener failed')   # an alert's trouble never stops the counting
-        return True
+# %% ../nbs/05e_history.ipynb #772bca56
+@patch
+def flush(self: HistoryRecorder) -> bool:
+    """Add the pending counts to the history in one transaction; on failure (a full disk) keep them for the next flush. True when
+    written."""
+    with self.lock:
+        pending, seen, self.pending, self.last_seen = self.pending, self.last_seen, defaultdict(Counter), {}
+        self.last_flush = time.monotonic()
+    if not pending: return True
+    columns = ', '.join(COUNTS)
+    sql = (f"INSERT INTO history (site, start, seconds, model_version, {columns}, last_seen) VALUES "
+           f"({', '.join('?' * (len(COUNTS) + 5))}) "
+           f"ON CONFLICT (site, start, seconds, model_version) DO UPDATE SET {', '.join(f'{c}={c}+excluded.{c}' for c in COUNTS)}, "
+           "last_seen=max(coalesce(last_seen, 0), excluded.last_seen)")
+    rows = [(self.site, start, self.window_s, version, *(counts[c] for c in COUNTS), seen[start, version])
+            for (start, version), counts in sorted(pending.items())]
+    try:
+        self.con = self.con or open_database(history_path(), SCHEMA, check_same_thread=False)
+        with transaction(self.con):
+            self.con.executemany(sql, rows)
+            if time.time() - self.last_trim > 3600: self._trim()
+    except (sqlite3.Error, OSError) as e:
+        with self.lock:   # nothing is lost: the counts go back in front of what came meanwhile
+            for key, counts in pending.items(): self.pending[key].update(counts)
+            for key, at in seen.items(): self.last_seen[key] = max(self.last_seen.get(key, 0), at)
+        if str(e) != self.error:
+            log.warning('history of site %s not written (%s): kept in memory, tried again in %g s', self.site, e, self.flush_s)
+        self.error = str(e)
+        return False
+    self.error = None
+    for listener in self.listeners:
+        try: listener(self.site, sorted({start for start, _ in pending}))
+        except Exception: log.exception('a history listener failed')   # an alert's trouble never stops the counting
+    return True
 
-    def _trim(self):
-        days = number_setting(*HISTORY_DAYS)
-        self.con.execute('DELETE FROM history WHERE start < ?', (time.time() - days * 86400,))
-        self.last_trim = time.time()
+# %% ../nbs/05e_history.ipynb #a22d8a01
+@patch
+def _trim(self: HistoryRecorder):
+    days = number_setting(*HISTORY_DAYS)
+    self.con.execute('DELETE FROM history WHERE start < ?', (time.time() - days * 86400,))
+    self.last_trim = time.time()
 
-    def close(self):
-        "Write what is pending; the recorder can still be used after (it opens its file again when needed)."
-        self.flush()
-        if self.con is not None: self.con.close(); self.con = None
+# %% ../nbs/05e_history.ipynb #5b922a44
+@patch
+def close(self: HistoryRecorder):
+    "Write what is pending; the recorder can still be used after (it opens its file again when needed)."
+    self.flush()
+    if self.con is not None: self.con.close(); self.con = None
 
 # %% ../nbs/05e_history.ipynb #8a4f637b
 SITE_ENV = 'FACEMASK_SITE'
@@ -167,11 +188,13 @@ def default_site() -> str:
     "The site of frames that name none: `FACEMASK_SITE`, else `default`."
     return check_site(os.environ.get(SITE_ENV) or DEFAULT_SITE)
 
+# %% ../nbs/05e_history.ipynb #2e1fa22e
 class NoHistory:
     "What `SiteHistories` hands out when the history is off: it counts nothing."
     def record(self, *args, **kwargs): pass
     def finish(self, *args, **kwargs): pass
 
+# %% ../nbs/05e_history.ipynb #58e1443b
 class SiteHistories:
     "One `HistoryRecorder` per site, made on first use; `close` writes them all. With `FACEMASK_HISTORY=off`, a `NoHistory` for any site."
     def __init__(self, listeners=()):
@@ -203,6 +226,7 @@ def record_gap(site: str, camera: str, start: float, end: float, why: str | None
             con.execute('INSERT OR REPLACE INTO gaps VALUES (?, ?, ?, ?, ?)', (check_site(site), camera, start, end, why))
     finally: con.close()
 
+# %% ../nbs/05e_history.ipynb #e7669f33
 def _select(table: str, ends: str, order: str, site: str | None, since: float | None, until: float | None) -> pd.DataFrame:
     "The rows of `table` whose `ends` column is from `since` and whose start is before `until` (Unix seconds), of one site or all."
     where, args = [f'{ends} >= ?', 'start < ?'], [since or 0, until or 1e12]
@@ -211,6 +235,7 @@ def _select(table: str, ends: str, order: str, site: str | None, since: float | 
     try: return pd.read_sql_query(f"SELECT * FROM {table} WHERE {' AND '.join(where)} ORDER BY {order}", con, params=args)
     finally: con.close()
 
+# %% ../nbs/05e_history.ipynb #83916fa5
 def history_gaps(site: str | None = None, since: float | None = None, until: float | None = None) -> pd.DataFrame:
     "The cameras' outages that ended from `since` to `until` (Unix seconds), oldest first."
     return _select('gaps', 'end', 'start, camera', site, since, until)
@@ -225,6 +250,7 @@ def psi(actual, expected, floor: float = 1e-3) -> float:
     a, e = np.maximum(a / a.sum(), floor), np.maximum(e / e.sum(), floor)
     return float(np.sum((a - e) * np.log(a / e)))
 
+# %% ../nbs/05e_history.ipynb #c2306b8d
 def drift_reference(probabilities, incorrect_threshold: float | None = None) -> dict:
     """What a model's drift is measured against: the labels its decision rule gives validation faces' `probabilities` and the
     histogram of those labels' probabilities (kept in its `metrics.json` as `drift_reference`)."""
@@ -235,6 +261,7 @@ def drift_reference(probabilities, incorrect_threshold: float | None = None) -> 
     return {'faces': int(len(labels)), 'labels': {c: int((labels == i).sum()) for i, c in enumerate(CLASS_NAMES)},
             'confidence': np.histogram(np.minimum(p, 0.999), CONFIDENCE_EDGES)[0].tolist()}
 
+# %% ../nbs/05e_history.ipynb #b27d0090
 def drift(counts, reference: dict | None) -> dict:
     "`{'labels', 'confidence'}` PSI of summed history `counts` (a row of `summarise`) against `reference`; None where too few faces."
     faces = sum(counts[f'faces_{c}'] for c in CLASS_NAMES)
@@ -242,10 +269,12 @@ def drift(counts, reference: dict | None) -> dict:
     return {'labels': round(psi([counts[f'faces_{c}'] for c in CLASS_NAMES], [reference['labels'][c] for c in CLASS_NAMES]), 4),
             'confidence': round(psi([counts[f'confidence_{i}'] for i in range(len(CONFIDENCE_EDGES) - 1)], reference['confidence']), 4)}
 
+# %% ../nbs/05e_history.ipynb #2f1b6855
 def model_reference(folder) -> dict | None:
     "The drift reference recorded in a model folder's `metrics.json`, or None (a model trained before it was recorded)."
     return model_record(folder).get('drift_reference')
 
+# %% ../nbs/05e_history.ipynb #cccbabf3
 def drift_reading(value: float | None) -> str:
     "What a PSI value says, in words."
     if value is None: return 'too few faces'
@@ -262,6 +291,7 @@ def parse_every(text) -> int:
     if not match or float(match[1]) <= 0: raise FacemaskError(f'{text!r} is not a period: write e.g. 15m, 1h or 1d')
     return int(float(match[1]) * _SECONDS[match[2]])
 
+# %% ../nbs/05e_history.ipynb #2b0582d1
 def parse_time(text, now: float | None = None) -> float:
     "Unix seconds of `7d`/`24h`/`90m` ago, or of a local date and time (`2026-12-01`, `2026-12-01T09:00`)."
     now = time.time() if now is None else now
@@ -270,11 +300,13 @@ def parse_time(text, now: float | None = None) -> float:
     try: return datetime.fromisoformat(text).timestamp()
     except ValueError: raise FacemaskError(f'{text!r} is not a time: write e.g. 24h, 7d, 2026-12-01 or 2026-12-01T09:00') from None
 
+# %% ../nbs/05e_history.ipynb #a563937f
 def history_rows(site: str | None = None, since: float | None = None, until: float | None = None) -> pd.DataFrame:
     "The stored windows (one row per site, window and model version) from `since` to `until` (Unix seconds), oldest first."
     if not history_path().exists(): return pd.DataFrame(columns=['site', 'start', 'seconds', 'model_version', *COUNTS, 'last_seen'])
     return _select('history', 'start', 'start, site', site, since, until)
 
+# %% ../nbs/05e_history.ipynb #3259adaa
 def summarise(rows: pd.DataFrame, every: int | str | None = '1h', reference: dict | None = None) -> pd.DataFrame:
     """`rows` of `history_rows` summed per site and period of local time (`every`; None: the whole span, one row per site, all
     under the span's first time): people and faces per class, shares, versions, and the drift from `reference` (see below)."""
@@ -289,9 +321,11 @@ def summarise(rows: pd.DataFrame, every: int | str | None = '1h', reference: dic
     table['drift_confidence'] = [d['confidence'] for d in drifts]
     return table
 
+# %% ../nbs/05e_history.ipynb #793dbe1a
 def _local_zone():
     return datetime.now().astimezone().tzinfo
 
+# %% ../nbs/05e_history.ipynb #678ae66b
 def _shares(table: pd.DataFrame) -> pd.DataFrame:
     people = table[[f'people_{c}' for c in CLASS_NAMES]].sum(axis=1)
     faces = table[[f'faces_{c}' for c in CLASS_NAMES]].sum(axis=1)
@@ -300,14 +334,17 @@ def _shares(table: pd.DataFrame) -> pd.DataFrame:
     table['low_confidence_share'] = (table['low_confidence'] / faces).where(faces > 0).round(4)
     return table
 
+# %% ../nbs/05e_history.ipynb #17770f51
 def read_history(site: str | None = None, since='24h', until=None, every='1h', reference: dict | None = None) -> pd.DataFrame:
     "The history of `site` (every site by default) from `since` to `until` (see `parse_time`), summed per `every`."
     return summarise(history_rows(site, parse_time(since), parse_time(until) if until else None), every, reference)
 
+# %% ../nbs/05e_history.ipynb #0c6c6635
 def share_text(share: float) -> str:
     "A share as a whole percentage for a table, empty where there is none (no people, no faces)."
     return '' if share != share else f'{share:.0%}'
 
+# %% ../nbs/05e_history.ipynb #3da6e108
 def worst_periods(table: pd.DataFrame, n: int = 5, min_people: int = 5) -> pd.DataFrame:
     "The `n` periods of `table` with the lowest share of people wearing a mask correctly, among those with `min_people` or more."
     return table[table['people'] >= min_people].sort_values(['worn_correctly', 'people'], ascending=[True, False]).head(n)

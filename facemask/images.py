@@ -43,6 +43,7 @@ def to_rgb(im: Image.Image) -> Image.Image:
         return Image.alpha_composite(background, rgba).convert('RGB')
     return im.convert('RGB')
 
+# %% ../nbs/00c_images.ipynb #0029de27
 def read_image_bytes(src, name) -> bytes:
     "The bytes of a file (or bytes as they are), refused with a reason when missing, empty or larger than `MAX_FILE_BYTES`."
     if isinstance(src, (bytes, bytearray)): data = bytes(src)
@@ -56,6 +57,7 @@ def read_image_bytes(src, name) -> bytes:
     if len(data) > MAX_FILE_BYTES: raise ImageRejected(name, f'file too large ({len(data)/2**20:.0f} MB, limit {MAX_FILE_BYTES//2**20} MB)')
     return data
 
+# %% ../nbs/00c_images.ipynb #9aa934e7
 def decode_image(data: bytes, name='image', draft_side: int | None = None):
     "Decode bytes into `(rgb_image, format, oriented)`; raise `ImageRejected` naming `name` and the problem."
     try:
@@ -83,6 +85,7 @@ def decode_image(data: bytes, name='image', draft_side: int | None = None):
     if min(im.size) < MIN_SIDE: raise ImageRejected(name, f'too small ({im.width}x{im.height} px, minimum side {MIN_SIDE} px)')
     return im, fmt, orientation not in (0, 1)
 
+# %% ../nbs/00c_images.ipynb #c4c74374
 def open_image(src, name=None, draft_side: int | None = None) -> Image.Image:
     "Open a path or bytes as a checked RGB image; `draft_side` lets large JPEGs decode at reduced size."
     name = name or (Path(src).name if not isinstance(src, (bytes, bytearray)) else 'image')

@@ -40,11 +40,13 @@ def themed(plot):
         return fig
     return draw
 
+# %% ../nbs/02_insights.ipynb #830c427c
 def class_legend(fig: Figure, classes=CLASS_NAMES, extra=()):
     "One legend below the panels naming each class by its display title and colour."
     handles = [Patch(color=CLASS_COLORS[c], label=CLASS_TITLES[c]) for c in classes] + list(extra)
     fig.legend(handles=handles, loc='outside lower center', ncols=len(handles), frameon=False)
 
+# %% ../nbs/02_insights.ipynb #39cc5ff6
 @themed
 def message_figure(title: str, message: str) -> Figure:
     "A titled figure saying why there is nothing to plot (a dashboard shows this instead of an error)."
@@ -60,6 +62,7 @@ def as_manifest(data: Dataset | pd.DataFrame) -> pd.DataFrame:
     "The manifest of a `Dataset`, or the DataFrame itself."
     return data.manifest if isinstance(data, Dataset) else data
 
+# %% ../nbs/02_insights.ipynb #893631e6
 def filter_manifest(data: Dataset | pd.DataFrame, split: str | None = None, label: str | None = None,
                     source: str | None = None) -> pd.DataFrame:
     "Rows of the manifest in `split`, of class `label` and from `source` (None: any)."
@@ -73,6 +76,7 @@ def filter_manifest(data: Dataset | pd.DataFrame, split: str | None = None, labe
         keep &= m[column] == value
     return m[keep]
 
+# %% ../nbs/02_insights.ipynb #3f5e9b5d
 def figure_title(title: str, split=None, label=None, source=None) -> str:
     "`title` followed by the active filters, e.g. 'Sample images — test split · No mask · site_a'."
     parts = [f'{split} split' if split else None, CLASS_TITLES[label] if label else None, source]
@@ -112,9 +116,11 @@ def longer_side(m: pd.DataFrame) -> pd.Series:
     "Each image's longer side in pixels."
     return m[['width', 'height']].max(axis=1)
 
+# %% ../nbs/02_insights.ipynb #50b0296f
 def _size_ticks(largest: int) -> list:
     return [t for t in sorted({*MODEL_INPUT_SIZES, *(2**k for k in range(4, 16))}) if MIN_SIDE <= t <= largest]
 
+# %% ../nbs/02_insights.ipynb #2cc2e6b0
 @themed
 def plot_image_sizes(data: Dataset | pd.DataFrame, split: str | None = None, label: str | None = None,
                      source: str | None = None) -> Figure:
@@ -161,6 +167,7 @@ def _show_image(ax, path: Path, color: str, caption: str):
     for spine in ax.spines.values(): spine.set(color=color, linewidth=3, visible=True)
     ax.set_xlabel(caption, fontsize='small', labelpad=3)
 
+# %% ../nbs/02_insights.ipynb #c219b89f
 @themed
 def sample_grid(data: Dataset | pd.DataFrame, per_class: int = 8, seed: int = 0, split: str | None = None,
                 source: str | None = None, label: str | None = None) -> Figure:
@@ -187,6 +194,7 @@ def largest_groups(m: pd.DataFrame, max_groups: int) -> pd.Series:
     sizes = m.groupby('group').size().sort_index()
     return sizes[sizes > 1].sort_values(ascending=False, kind='stable').head(max_groups)
 
+# %% ../nbs/02_insights.ipynb #5288d6a8
 @themed
 def plot_duplicate_groups(data: Dataset | pd.DataFrame, max_groups: int = 6, max_per_group: int = 8,
                           split: str | None = None, label: str | None = None, source: str | None = None) -> Figure:

@@ -202,6 +202,7 @@ class LiveCamera(anywidget.AnyWidget):
         except ImageRejected as e: reply = {'type': 'error', 'error': e.reason}
         self.send({**reply, 'id': content.get('id')})
 
+# %% ../nbs/07b_live.ipynb #1a73e047
 class LiveTab:
     "The dashboard's Live tab."
     HINT = ('Start the camera: each frame goes to the model and comes back with a box and a label per face. People are '

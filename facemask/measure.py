@@ -33,6 +33,7 @@ def evaluate_images(model, images_at, labels: np.ndarray, sources: np.ndarray, i
     if sent is not None: metrics['second_stage_share'] = sent
     return metrics, probabilities, images
 
+# %% ../nbs/05i_measure.ipynb #3082152e
 def evaluate_model(model, ds: Dataset, split: str = 'test', incorrect_threshold: float | None = None):
     """`(metrics, probabilities, images, labels, sources)` of `model` (a network or a `CascadeModel`) on a split, labels decided at
     `incorrect_threshold`."""
@@ -44,6 +45,7 @@ def evaluate_model(model, ds: Dataset, split: str = 'test', incorrect_threshold:
                                                      incorrect_threshold)
     return metrics, probabilities, images, labels, sources
 
+# %% ../nbs/05i_measure.ipynb #e9aa8f68
 def evaluate_site(model, incorrect_threshold: float | None = None) -> dict | None:
     """Metrics of `model` on the site's own test faces (`facemask.review.site_test_faces`), with 95 % bootstrap intervals;
     None when there are none."""
@@ -59,6 +61,7 @@ def evaluate_site(model, incorrect_threshold: float | None = None) -> dict | Non
     metrics, probabilities, _ = evaluate_images(model, at_size, labels, np.full(len(faces), REVIEW_SOURCE), incorrect_threshold)
     return {**metrics['overall'], 'intervals': bootstrap_intervals(labels, decide(probabilities, incorrect_threshold))}
 
+# %% ../nbs/05i_measure.ipynb #9649e484
 def real_validation(model, ds: Dataset):
     """`(labels, probabilities)` of the real-photo validation faces (all validation faces when there are none): what thresholds are chosen
     on."""

@@ -44,17 +44,20 @@ def child(metric, *labels):
     "`metric.labels(*labels)`, looked up once: the library's lookup (a lock, label checks) would run on every request."
     return metric.labels(*labels)
 
+# %% ../nbs/05f_metrics.ipynb #2e055244
 def count_predictions(labels):
     "Count classified faces by label."
     if COUNTING:
         for label in labels: child(PREDICTIONS, label).inc()
 
+# %% ../nbs/05f_metrics.ipynb #f32b89d9
 def count_frame(faces: list):
     "Count one photo's or frame's faces (dicts with `label`)."
     if COUNTING:
         FACES_PER_FRAME.observe(len(faces))
         count_predictions(f['label'] for f in faces)
 
+# %% ../nbs/05f_metrics.ipynb #57c141aa
 def count_second_stage(why: str, faces: int):
     "Count `faces` shown to the second stage, and `why` (`unsure`, `below_chin`)."
     if COUNTING: child(SECOND_STAGE_FACES, why).inc(faces)
@@ -117,6 +120,7 @@ class StateCollector:
                     if value is not None: psi.add_metric([row['site'], of], value)
         yield from (people, share, seen, psi)
 
+# %% ../nbs/05f_metrics.ipynb #642bfb98
 def scrape_registry(*collectors) -> CollectorRegistry:
     """What a scrape reads: this process's counts (or every worker's, under `facemask serve --workers N`), the state, and
     `collectors` (a watch's cameras: `facemask.cameras.CameraCollector`)."""
@@ -128,6 +132,7 @@ def scrape_registry(*collectors) -> CollectorRegistry:
     for collector in (StateCollector(), *collectors): registry.register(collector)
     return registry
 
+# %% ../nbs/05f_metrics.ipynb #cfa35471
 def exposition() -> tuple:
     "`(body, content type)` of one scrape."
     return generate_latest(scrape_registry()), CONTENT_TYPE_LATEST

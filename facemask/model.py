@@ -24,12 +24,14 @@ def conv_bn(x, filters: int, kernel: int = 3, strides: int = 1, name: str = None
     x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=name and f'{name}_bn')(x)
     return layers.ReLU(name=name and f'{name}_relu')(x)
 
+# %% ../nbs/03_model.ipynb #e34f9b03
 def classifier_head(x, dropout: float):
     "Global average pooling, dropout and a softmax over the classes."
     x = layers.GlobalAveragePooling2D(name='pool')(x)
     x = layers.Dropout(dropout, name='dropout')(x)
     return layers.Dense(len(CLASS_NAMES), activation='softmax', name='probabilities')(x)
 
+# %% ../nbs/03_model.ipynb #f48d0a05
 def _inputs(image_size: int):
     inputs = keras.Input((image_size, image_size, 3), name='image')
     return inputs, layers.Rescaling(1/255, name='rescale')(inputs)
@@ -58,6 +60,7 @@ def inverted_residual(x, filters: int, strides: int, expansion: int, name: str):
     y = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f'{name}_project_bn')(y)
     return layers.Add(name=f'{name}_add')([x, y]) if strides == 1 and in_channels == filters else y
 
+# %% ../nbs/03_model.ipynb #ae7e96da
 MOBILENET_STAGES = ((16, 1, 1), (24, 2, 2), (32, 2, 3), (64, 2, 4), (96, 1, 3))   # (filters, first stride, blocks)
 
 def build_mobilenet(image_size: int = SCRATCH_IMAGE_SIZES[-1], width: float = 1.0, depth: int = 5,
@@ -103,6 +106,7 @@ def build_efficientnet(image_size: int = 128, dropout: float = 0.3) -> keras.Mod
     from facemask.backbone import build_efficientnet_lite0   # converting the weights is only worth it when this network is wanted
     return build_efficientnet_lite0(image_size, head=lambda trunk: classifier_head(trunk, dropout))
 
+# %% ../nbs/03_model.ipynb #fd133b4d
 ARCHITECTURES = {'onet': build_onet, 'cnn': build_compact_cnn, 'mobilenet': build_mobilenet, 'efficientnet': build_efficientnet}
 NATIVE_SIZES = {'onet': ONET_SIZE, 'cnn': SCRATCH_IMAGE_SIZES[-1], 'mobilenet': SCRATCH_IMAGE_SIZES[-1], 'efficientnet': 128}
 FIXED_SHAPE = ('onet', 'efficientnet')   # pretrained networks: their width and depth come with the weights

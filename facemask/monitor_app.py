@@ -29,7 +29,7 @@ def plot_compliance(table: pd.DataFrame, every_s: int, title: str = 'People per 
     "Stacked bars of people per class per period and the share worn correctly, one panel per site of `summarise`'s `table`."
     import matplotlib.pyplot as plt
     sites = list(table.groupby('site')['people'].sum().sort_values(ascending=False).index[:MAX_PANELS])
-    fig, axes = plt.subplots(len(sites), 1, figsize=(10, 2.4 * len(sites) + 0.8), sharex=True, squeeze=False)
+    fig, axes = plt.subplots(len(sites), 1, figsize=(10, 2.4 * len(sites) + 0.8), sharex=True, squeeze=False, layout='constrained')
     width = pd.Timedelta(seconds=every_s * 0.85)
     for ax, site in zip(axes[:, 0], sites):
         rows = table[table['site'] == site]
@@ -130,6 +130,7 @@ class MonitorTab:
         return [totals, chart, section('Worst periods (at least 5 people)'), worst_view, section('Sites side by side'),
                 table_html(site_table(rows, reference)), section(f'Alerts ({len(alerts)})'), alert_view]
 
+# %% ../nbs/07d_monitor_app.ipynb #15c70c5e
 def alerts_markup(alerts: list) -> str:
     "The alerts as a list: when, firing or resolved, what, and whether the webhook got it."
     def delivery(a): return 'delivered' if a['delivered'] else (f"not delivered: {a['error']}" if a['error'] else 'no webhook'

@@ -25,6 +25,7 @@ def model_input(im: Image.Image, size: int = DEFAULT_IMAGE_SIZE) -> np.ndarray:
     "An RGB image as the model sees it: `(size, size, 3)` uint8."
     return np.asarray(im.convert('RGB').resize((size, size), Image.BILINEAR), dtype=np.uint8)
 
+# %% ../nbs/01a_pipeline.ipynb #50b3fa13
 def label_indices(labels) -> np.ndarray:
     "Class names to their output index (the order of `CLASS_NAMES`)."
     index = {c: i for i, c in enumerate(CLASS_NAMES)}
@@ -35,6 +36,7 @@ def label_indices(labels) -> np.ndarray:
 def _cache_path(ds: Dataset, size: int) -> Path:
     return data_dir()/'cache'/f'{ds.name}@{ds.version}-{size}px.npy'
 
+# %% ../nbs/01a_pipeline.ipynb #6849809d
 def image_arrays(ds: Dataset, size: int = DEFAULT_IMAGE_SIZE, progress: bool = True):
     "`(images, labels)` for a whole dataset version: `(n, size, size, 3)` uint8 and class indices."
     path = _cache_path(ds, size)
@@ -48,6 +50,7 @@ def image_arrays(ds: Dataset, size: int = DEFAULT_IMAGE_SIZE, progress: bool = T
     with atomic_write(path) as f: np.save(f, images)
     return images, labels
 
+# %% ../nbs/01a_pipeline.ipynb #2707d9ce
 def split_arrays(ds: Dataset, split: str, size: int = DEFAULT_IMAGE_SIZE, progress: bool = True):
     "`(images, labels)` of one split, in manifest order."
     images, labels = image_arrays(ds, size, progress)
@@ -66,6 +69,7 @@ def augmenter(rotation: float = 0.05, zoom: float = 0.15, contrast: float = 0.2,
         keras.layers.RandomBrightness(brightness, value_range=(0, 255), seed=seed),
     ], name='augment')
 
+# %% ../nbs/01a_pipeline.ipynb #6067c167
 def random_low_resolution(x, fraction: float, min_side: int = 16):
     "A random `fraction` of the batch `x` shown at one random lower resolution (`min_side` px up to full) and scaled back up."
     import tensorflow as tf
@@ -75,6 +79,7 @@ def random_low_resolution(x, fraction: float, min_side: int = 16):
     chosen = tf.random.uniform([tf.shape(x)[0], 1, 1, 1]) < fraction
     return tf.where(chosen, low, x)
 
+# %% ../nbs/01a_pipeline.ipynb #84776618
 def make_tf_dataset(images: np.ndarray, labels: np.ndarray, batch_size: int = 64, training: bool = False,
                     seed: int = 0, augment=None, low_resolution: float = 0.0):
     "Batches of `(float32 images 0–255, int labels)`; shuffled and augmented when `training` (a `low_resolution` fraction blurred)."

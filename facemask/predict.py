@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from fastcore.basics import patch
 
 from .core import CLASS_NAMES, FacemaskError, IMAGE_EXTENSIONS, progress_bar
 from .images import ImageRejected, open_image
@@ -42,10 +43,12 @@ def _at_own_size(model, images: list) -> np.ndarray:
     "A classifier's probabilities for PIL images, each resized to its input."
     return model(np.stack([model_input(im, model.size) for im in images]))
 
+# %% ../nbs/06_predict.ipynb #f05405e5
 def _modified_ns(path: str) -> int:
     try: return os.stat(path).st_mtime_ns
     except FileNotFoundError: return 0
 
+# %% ../nbs/06_predict.ipynb #cfa0d90e
 class Predictor:
     "Classify face images with the production model (or the model in `folder`)."
     def __init__(self, folder: Path | None = None, backend: str = 'auto'):
@@ -56,85 +59,102 @@ class Predictor:
         self.registry_files = (str(registry), f'{registry}-wal')   # SQLite's write-ahead log changes first
         self.refresh()
 
-    def _load(self, folder: Path, version: str):
-        if not (folder/'model.keras').exists():
-            raise FacemaskError(f'no model in {folder}: train one with `facemask train` (or reinstall facemask for the shipped model)')
-        tflite = folder/'model.tflite'
-        use_litert = self.backend == 'litert' or (self.backend == 'auto' and tflite.exists())
-        # the second stage first: a thread that sees the new network must not pair it with the old second stage
-        self.second = load_second_stage(folder)
-        self.model = LiteRTModel(tflite) if use_litert else KerasModel(folder/'model.keras')
-        self.incorrect_threshold = incorrect_threshold(folder)   # the model's recorded operating point
-        self.version = version
-
-    def refresh(self) -> str:
-        "Follow production now (a file stat when nothing changed); returns the version being served."
-        if self.pinned:
-            if self.model is None: self._load(self.pinned, self.pinned.name)
-            return self.version
-        stamp = tuple(_modified_ns(p) for p in self.registry_files)
-        if stamp == self.stamp: return self.version
-        with self.lock:
-            current = production_run()
-            if current != self.version: self._load(model_dir(current), current)
-            else: self.incorrect_threshold = incorrect_threshold(model_dir(current))   # `facemask threshold` may have moved it
-            self.stamp = stamp
-        return self.version
-
     @property
     def image_size(self) -> int: return int(self.model.size)
 
-    def keras_model(self):
-        "The Keras model of the version being served (for Grad-CAM), loaded once per version."
-        self.refresh()
-        if getattr(self, '_keras', (None, None))[0] != self.version:
-            folder = self.pinned or model_dir(self.version)
-            self._keras = (self.version, KerasModel(folder/'model.keras').model)
-        return self._keras[1]
+# %% ../nbs/06_predict.ipynb #0f57b3a6
+@patch
+def _load(self: Predictor, folder: Path, version: str):
+    if not (folder/'model.keras').exists():
+        raise FacemaskError(f'no model in {folder}: train one with `facemask train` (or reinstall facemask for the shipped model)')
+    tflite = folder/'model.tflite'
+    use_litert = self.backend == 'litert' or (self.backend == 'auto' and tflite.exists())
+    # the second stage first: a thread that sees the new network must not pair it with the old second stage
+    self.second = load_second_stage(folder)
+    self.model = LiteRTModel(tflite) if use_litert else KerasModel(folder/'model.keras')
+    self.incorrect_threshold = incorrect_threshold(folder)   # the model's recorded operating point
+    self.version = version
 
-    def probabilities(self, images: list, larger=None) -> np.ndarray:
-        "Class probabilities for PIL images (any size); a second stage gets `larger(i)` for image i when given (say, decoded anew, bigger)."
-        self.refresh()
-        first, stage = _at_own_size(self.model, images), self.second   # one read of the stage: `refresh` may swap it
-        if not stage: return first
-        larger = larger or images.__getitem__
-        def second(rows):
-            count_second_stage('unsure', len(rows))
-            return _at_own_size(stage[0], [larger(i) for i in rows])
-        return cascade(first, second, stage[1])
+# %% ../nbs/06_predict.ipynb #1c93370a
+@patch
+def refresh(self: Predictor) -> str:
+    "Follow production now (a file stat when nothing changed); returns the version being served."
+    if self.pinned:
+        if self.model is None: self._load(self.pinned, self.pinned.name)
+        return self.version
+    stamp = tuple(_modified_ns(p) for p in self.registry_files)
+    if stamp == self.stamp: return self.version
+    with self.lock:
+        current = production_run()
+        if current != self.version: self._load(model_dir(current), current)
+        else: self.incorrect_threshold = incorrect_threshold(model_dir(current))   # `facemask threshold` may have moved it
+        self.stamp = stamp
+    return self.version
 
-    def second_opinion(self, images: list) -> np.ndarray | None:
-        "The second stage's own probabilities for PIL images, each at its size; None when the model has no second stage."
-        stage = self.second
-        if not stage: return None
-        count_second_stage('below_chin', len(images))
-        return _at_own_size(stage[0], images)
+# %% ../nbs/06_predict.ipynb #ebc6b0d5
+@patch
+def keras_model(self: Predictor):
+    "The Keras model of the version being served (for Grad-CAM), loaded once per version."
+    self.refresh()
+    if getattr(self, '_keras', (None, None))[0] != self.version:
+        folder = self.pinned or model_dir(self.version)
+        self._keras = (self.version, KerasModel(folder/'model.keras').model)
+    return self._keras[1]
 
-    def label(self, probabilities) -> str:
-        "The class the served model's decision rule gives one row of probabilities."
-        return CLASS_NAMES[int(decide(np.asarray(probabilities)[None], self.incorrect_threshold)[0])]
+# %% ../nbs/06_predict.ipynb #16bd7b58
+@patch
+def probabilities(self: Predictor, images: list, larger=None) -> np.ndarray:
+    "Class probabilities for PIL images (any size); a second stage gets `larger(i)` for image i when given (say, decoded anew, bigger)."
+    self.refresh()
+    first, stage = _at_own_size(self.model, images), self.second   # one read of the stage: `refresh` may swap it
+    if not stage: return first
+    larger = larger or images.__getitem__
+    def second(rows):
+        count_second_stage('unsure', len(rows))
+        return _at_own_size(stage[0], [larger(i) for i in rows])
+    return cascade(first, second, stage[1])
 
-    def predict(self, src, name: str | None = None) -> Prediction:
-        "Classify one image (path or bytes); raises `ImageRejected` naming the file for a bad one."
-        name = name or (str(src) if not isinstance(src, (bytes, bytearray)) else 'image')
-        # JPEGs decode straight at the model's size (DCT scaling): 0.09 ms less per image, and the same class as a
-        # full decode for all 1,417 test images of faces@fa073f3b1c (mean |Δp| 0.0007; 2x the size: 0.0002)
-        im = open_image(src, name, draft_side=self.image_size)
-        # the few faces a second stage is asked about are decoded again at its size: decoding every face that large cost 0.2 ms more
-        p = self.probabilities([im], lambda i: open_image(src, name, draft_side=self.second[0].size))[0]
-        label = self.label(p)
-        count_predictions([label])
-        return Prediction(name, label, {c: round(float(v), 6) for c, v in zip(CLASS_NAMES, p)}, self.version, new_face_id())
+# %% ../nbs/06_predict.ipynb #398cd605
+@patch
+def second_opinion(self: Predictor, images: list) -> np.ndarray | None:
+    "The second stage's own probabilities for PIL images, each at its size; None when the model has no second stage."
+    stage = self.second
+    if not stage: return None
+    count_second_stage('below_chin', len(images))
+    return _at_own_size(stage[0], images)
 
-    def predict_paths(self, paths, progress: bool = False) -> list:
-        "Predictions for files and folders (every image inside); a bad file gives `{'file', 'error'}` and the rest go on."
-        files = expand_paths(paths)
-        results = []
-        for f in progress_bar(files, desc='predicting', unit='img', disable=not progress):
-            try: results.append(self.predict(f).to_dict())
-            except ImageRejected as e: results.append({'file': str(f), 'error': e.reason})
-        return results
+# %% ../nbs/06_predict.ipynb #92293fc0
+@patch
+def label(self: Predictor, probabilities) -> str:
+    "The class the served model's decision rule gives one row of probabilities."
+    return CLASS_NAMES[int(decide(np.asarray(probabilities)[None], self.incorrect_threshold)[0])]
 
+# %% ../nbs/06_predict.ipynb #bab55d8a
+@patch
+def predict(self: Predictor, src, name: str | None = None) -> Prediction:
+    "Classify one image (path or bytes); raises `ImageRejected` naming the file for a bad one."
+    name = name or (str(src) if not isinstance(src, (bytes, bytearray)) else 'image')
+    # JPEGs decode straight at the model's size (DCT scaling): 0.09 ms less per image, and the same class as a
+    # full decode for all 1,417 test images of faces@fa073f3b1c (mean |Δp| 0.0007; 2x the size: 0.0002)
+    im = open_image(src, name, draft_side=self.image_size)
+    # the few faces a second stage is asked about are decoded again at its size: decoding every face that large cost 0.2 ms more
+    p = self.probabilities([im], lambda i: open_image(src, name, draft_side=self.second[0].size))[0]
+    label = self.label(p)
+    count_predictions([label])
+    return Prediction(name, label, {c: round(float(v), 6) for c, v in zip(CLASS_NAMES, p)}, self.version, new_face_id())
+
+# %% ../nbs/06_predict.ipynb #1dd10c01
+@patch
+def predict_paths(self: Predictor, paths, progress: bool = False) -> list:
+    "Predictions for files and folders (every image inside); a bad file gives `{'file', 'error'}` and the rest go on."
+    files = expand_paths(paths)
+    results = []
+    for f in progress_bar(files, desc='predicting', unit='img', disable=not progress):
+        try: results.append(self.predict(f).to_dict())
+        except ImageRejected as e: results.append({'file': str(f), 'error': e.reason})
+    return results
+
+# %% ../nbs/06_predict.ipynb #0c1af5af
 def expand_paths(paths) -> list:
     "Files as given; folders replaced by the image files inside them (recursively, sorted)."
     files = []

@@ -45,10 +45,13 @@ CREATE INDEX IF NOT EXISTS review_queue ON review (label, score);
 
 def _now() -> str: return datetime.now(timezone.utc).isoformat(timespec='seconds')
 
+# %% ../nbs/05a_registry.ipynb #142b18ef
 def registry_path() -> Path: return outputs_dir()/'registry.sqlite'
 
+# %% ../nbs/05a_registry.ipynb #23e4c6ba
 def runs_dir() -> Path: return outputs_dir()/'runs'
 
+# %% ../nbs/05a_registry.ipynb #4ab298a2
 def _while_locked(step, patience_s: float = 30):
     """Run `step`, again while SQLite says the database is locked. Turning a new file into WAL mode needs it alone:
     two processes doing it at once (the workers of a server on a new volume) get 'database is locked' at once,
@@ -60,6 +63,7 @@ def _while_locked(step, patience_s: float = 30):
             if 'locked' not in str(e) or time.monotonic() > deadline: raise
             time.sleep(random.uniform(0.01, 0.1))
 
+# %% ../nbs/05a_registry.ipynb #95225472
 def open_database(path: Path, schema: str, **options) -> sqlite3.Connection:
     """A connection to the SQLite file `path` in WAL mode with `schema` created on first use; rows read as `sqlite3.Row`.
     `options` go to `sqlite3.connect` (e.g. `check_same_thread=False` for a connection a writer thread keeps)."""
@@ -72,6 +76,7 @@ def open_database(path: Path, schema: str, **options) -> sqlite3.Connection:
     except BaseException: con.close(); raise
     return con
 
+# %% ../nbs/05a_registry.ipynb #a39746c6
 @contextmanager
 def transaction(con: sqlite3.Connection):
     "One write transaction on `con`: committed on success, rolled back on error."
@@ -82,6 +87,7 @@ def transaction(con: sqlite3.Connection):
     except BaseException:
         con.execute('ROLLBACK'); raise
 
+# %% ../nbs/05a_registry.ipynb #03661f01
 @contextmanager
 def connect():
     "A transaction on the registry (created on first use); commits on success, rolls back on error."
@@ -100,13 +106,16 @@ def _process_start(pid: int) -> float | None:
         return None if process.status() == psutil.STATUS_ZOMBIE else process.create_time()
     except Exception: return None
 
+# %% ../nbs/05a_registry.ipynb #7080a794
 def new_run_id(kind: str = 'train') -> str:
     "A sortable, unique run id: `<kind>-<UTC time>-<random>`."
     return f'{kind}-{datetime.now(timezone.utc):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:4]}'
 
+# %% ../nbs/05a_registry.ipynb #8238dd92
 class RunInProgress(FacemaskError):
     "Another run holds the machine: two trainings on two cores would both crawl."
 
+# %% ../nbs/05a_registry.ipynb #953c1a36
 RUN_KINDS = {'train': 'a training run', 'retrain': 'a retraining', 'tune': 'a tuning search'}   # as the refusal names them
 
 def _check_idle(con):
@@ -116,10 +125,12 @@ def _check_idle(con):
         raise RunInProgress(f'{RUN_KINDS.get(busy["kind"], "a run")} is already running (run {busy["run_id"]}, started at '
                             f'{busy["created"]})')
 
+# %% ../nbs/05a_registry.ipynb #3b078393
 def check_idle():
     "Raise `RunInProgress` if a run is running (a quick answer before slower work that would end in `start_run`)."
     with connect() as con: _check_idle(con)
 
+# %% ../nbs/05a_registry.ipynb #0146f27a
 def start_run(kind: str, params: dict, dataset: str | None = None, run_id: str | None = None, pid: int | None = None) -> str:
     "Register a new `running` run owned by process `pid` (default: this one); refused while another run is alive."
     run_id = run_id or new_run_id(kind)
@@ -130,10 +141,12 @@ def start_run(kind: str, params: dict, dataset: str | None = None, run_id: str |
                     (run_id, kind, 'running', _now(), pid, _process_start(pid), dataset, json.dumps(params)))
     return run_id
 
+# %% ../nbs/05a_registry.ipynb #36c0c8b4
 def set_run_pid(run_id: str, pid: int):
     "Hand a run to the process that executes it."
     with connect() as con: con.execute('UPDATE runs SET pid=?, pid_started=? WHERE run_id=?', (pid, _process_start(pid), run_id))
 
+# %% ../nbs/05a_registry.ipynb #8c9af8e8
 def finish_run(run_id: str, status: str, metrics: dict | None = None, decision: dict | None = None,
                error: str | None = None, dataset: str | None = None):
     "Record the end of a run (only a `running` run can finish)."
@@ -146,12 +159,14 @@ def finish_run(run_id: str, status: str, metrics: dict | None = None, decision: 
                            run_id, 'running'))
         if not cur.rowcount: raise FacemaskError(f'run {run_id} is not running (cannot mark it {status})')
 
+# %% ../nbs/05a_registry.ipynb #2c962868
 def update_metrics(run_id: str, metrics: dict):
     "Replace the recorded metrics of a succeeded run (its decision threshold was changed and it was evaluated again)."
     with connect() as con:
         cur = con.execute("UPDATE runs SET metrics=? WHERE run_id=? AND status='succeeded'", (json.dumps(metrics), run_id))
         if not cur.rowcount: raise FacemaskError(f'run {run_id} did not succeed: it has no metrics to update')
 
+# %% ../nbs/05a_registry.ipynb #df814643
 def _sweep(con):
     for row in con.execute("SELECT run_id, pid, pid_started FROM runs WHERE status='running'").fetchall():
         started = _process_start(row['pid']) if row['pid'] else None
@@ -159,11 +174,13 @@ def _sweep(con):
             con.execute("UPDATE runs SET status='failed', finished=?, error=? WHERE run_id=?",
                         (_now(), 'the process running it ended without finishing (crashed or killed)', row['run_id']))
 
+# %% ../nbs/05a_registry.ipynb #1a2419f6
 def _decode(row) -> dict:
     d = dict(row)
     for k in ('params', 'metrics', 'decision'): d[k] = json.loads(d[k]) if d[k] else None
     return d
 
+# %% ../nbs/05a_registry.ipynb #48175c3d
 def get_run(run_id: str) -> dict:
     "One run as a dict (after sweeping dead runs); a unique prefix of the id is enough."
     with connect() as con:
@@ -173,6 +190,7 @@ def get_run(run_id: str) -> dict:
         raise FacemaskError(f'no run "{run_id}"' if not rows else f'"{run_id}" matches {len(rows)} runs: give more of the id')
     return _decode(rows[0])
 
+# %% ../nbs/05a_registry.ipynb #eb3679e5
 def list_runs() -> list:
     "Every run, oldest first, each with a `production` flag."
     with connect() as con:
@@ -182,6 +200,7 @@ def list_runs() -> list:
     for r in rows: r['production'] = r['run_id'] == current
     return rows
 
+# %% ../nbs/05a_registry.ipynb #75a03058
 def running_runs() -> list:
     "Runs still running (dead ones are swept first)."
     return [r for r in list_runs() if r['status'] == 'running']
@@ -191,10 +210,12 @@ def _production(con) -> str:
     row = con.execute('SELECT run_id FROM production ORDER BY seq DESC LIMIT 1').fetchone()
     return row['run_id'] if row else SHIPPED
 
+# %% ../nbs/05a_registry.ipynb #6ef505cb
 def production_run() -> str:
     "Id of the run in production, or `SHIPPED`."
     with connect() as con: return _production(con)
 
+# %% ../nbs/05a_registry.ipynb #dc0b62a4
 def promote(run_id: str, reason: str = 'promoted by hand') -> str:
     "Make a succeeded run the production model (one transaction)."
     run = get_run(run_id)
@@ -204,6 +225,7 @@ def promote(run_id: str, reason: str = 'promoted by hand') -> str:
         con.execute('INSERT INTO production (run_id, action, at, reason) VALUES (?,?,?,?)', (run['run_id'], 'promote', _now(), reason))
     return run['run_id']
 
+# %% ../nbs/05a_registry.ipynb #37f4f283
 def rollback(reason: str = 'rolled back by hand') -> str:
     "Return production to the model served before the current one was promoted; returns its id."
     with connect() as con:
@@ -216,6 +238,7 @@ def rollback(reason: str = 'rolled back by hand') -> str:
         con.execute('INSERT INTO production (run_id, action, at, reason) VALUES (?,?,?,?)', (target, 'rollback', _now(), reason))
     return target
 
+# %% ../nbs/05a_registry.ipynb #d34bc893
 def production_log() -> pd.DataFrame:
     "Every promotion and rollback, oldest first."
     with connect() as con:

@@ -32,6 +32,7 @@ __all__ = ['uploads_dir', 'UploadReport', 'stage_upload', 'pending_uploads', 'im
 # %% ../nbs/05c_retrain.ipynb #1959f75b
 def uploads_dir() -> Path: return data_dir()/'uploads'
 
+# %% ../nbs/05c_retrain.ipynb #24cab3f6
 def _upload_candidates(files: list, label: str | None, report: ImportReport, scratch: Path):
     "Candidates from uploaded `(name, bytes)` pairs and paths."
     if label is not None and label not in CLASS_NAMES:
@@ -54,6 +55,7 @@ def _upload_candidates(files: list, label: str | None, report: ImportReport, scr
         if label is None: raise FacemaskError(f'{name}: choose a label for loose images (or upload a .zip of class folders)')
         yield Candidate(name, UPLOAD_SOURCE, label, path=path, data=data)
 
+# %% ../nbs/05c_retrain.ipynb #fbaa40f7
 def _known_images(name: str = DEFAULT_DATASET) -> tuple:
     "`(sha256 → where it is already, dhash variants of the frozen test images)` of the newest dataset and pending batches."
     known, test = {}, np.zeros((0, 8, 4), np.uint64)
@@ -65,6 +67,7 @@ def _known_images(name: str = DEFAULT_DATASET) -> tuple:
         known.update({f['sha256']: f'already uploaded in batch {batch["batch"]}' for f in batch['files']})
     return known, test
 
+# %% ../nbs/05c_retrain.ipynb #89cd1c91
 def _near_test(variants: np.ndarray, test: np.ndarray) -> set:
     "Indices of `variants` that are near-duplicates of a frozen test image."
     if not len(variants) or not len(test): return set()
@@ -81,6 +84,7 @@ class UploadReport(ImportReport):
         return {'batch': self.batch, 'added': len(self.added), 'added_per_class': dict(Counter(a[1] for a in self.added)),
                 'duplicates': [list(d) for d in self.duplicates], 'rejected': [list(r) for r in self.rejected], 'notes': self.notes}
 
+# %% ../nbs/05c_retrain.ipynb #3387af08
 def stage_upload(files: list, label: str | None = None, dataset: str = DEFAULT_DATASET) -> UploadReport:
     "Check uploaded files like `facemask data import` and store the accepted ones as one pending batch."
     import tempfile
@@ -102,6 +106,7 @@ def stage_upload(files: list, label: str | None = None, dataset: str = DEFAULT_D
     if accepted: report.batch = _write_batch(accepted, report)
     return report
 
+# %% ../nbs/05c_retrain.ipynb #284c26f2
 def _write_batch(accepted: list, report: UploadReport) -> str:
     batch = f'{datetime.now(timezone.utc):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}'
     partial = uploads_dir()/f'.partial-{batch}'
@@ -122,6 +127,7 @@ def _write_batch(accepted: list, report: UploadReport) -> str:
         raise
     return batch
 
+# %% ../nbs/05c_retrain.ipynb #aa34c584
 def pending_uploads() -> list:
     "Uploaded batches not yet imported into a dataset, oldest first (each its `batch.json`)."
     root = uploads_dir()

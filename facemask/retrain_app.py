@@ -14,6 +14,7 @@ import time
 
 import ipywidgets as widgets
 import pandas as pd
+from fastcore.basics import patch
 
 from .ui import error_html, error_markup, figure_widget, table_html, table_markup
 from .core import CLASS_NAMES, CLASS_TITLES, FacemaskError, read_json
@@ -39,6 +40,7 @@ DASHBOARD_HOST_ENV = 'FACEMASK_DASHBOARD_HOST'   # set by `facemask app` for its
 
 def is_loopback(host: str) -> bool: return host in ('localhost', '::1') or host.startswith('127.')
 
+# %% ../nbs/07a_retrain_app.ipynb #35fc7074
 def change_guard() -> tuple:
     "`('open', None)` when the dashboard is served on loopback; beyond it `('token', token)`, or `('read-only', None)` without one."
     from facemask.api import configured_token
@@ -76,8 +78,9 @@ class RetrainTab:
         self.cancel.on_click(lambda _: self._cancel())
         self.status, self.bar, self.epochs = widgets.HTML(), widgets.IntProgress(min=0, max=1, description='epochs'), widgets.HTML()
         self.bar.layout.visibility = 'hidden'
-        self.promote, self.rollback = widgets.Button(description='Promote this run',
-                                                     icon='arrow-up'), widgets.Button(description='Roll back production', icon='undo')
+        fit = widgets.Layout(width='auto')   # the whole label shown
+        self.promote = widgets.Button(description='Promote this run', icon='arrow-up', layout=fit)
+        self.rollback = widgets.Button(description='Roll back production', icon='undo', layout=fit)
         self.promote.on_click(lambda _: self._change_production('promote'))
         self.rollback.on_click(lambda _: self._change_production('rollback'))
         self.decision = widgets.VBox()
@@ -102,166 +105,196 @@ class RetrainTab:
     @property
     def locked(self) -> bool: return not self.unlocked
 
-    def unlock(self, token: str) -> bool:
-        "Unlock this page's changes if `token` is the configured one."
-        if self.guard_mode != 'token' or not hmac.compare_digest(token.encode(), self._token.encode()):
-            self.guard_message.value = error_markup('wrong token' if self.guard_mode == 'token'
-                                                    else 'no token is configured: changes stay off')
-            return False
-        self.unlocked = True
-        self.guard.children = [self.guard_message]
-        self.guard_message.value = '<div class="fm-hint">🔓 Changes unlocked for this page.</div>'
-        self._apply_lock()
-        return True
+# %% ../nbs/07a_retrain_app.ipynb #c30f5d07
+@patch
+def unlock(self: RetrainTab, token: str) -> bool:
+    "Unlock this page's changes if `token` is the configured one."
+    if self.guard_mode != 'token' or not hmac.compare_digest(token.encode(), self._token.encode()):
+        self.guard_message.value = error_markup('wrong token' if self.guard_mode == 'token'
+                                                else 'no token is configured: changes stay off')
+        return False
+    self.unlocked = True
+    self.guard.children = [self.guard_message]
+    self.guard_message.value = '<div class="fm-hint">🔓 Changes unlocked for this page.</div>'
+    self._apply_lock()
+    return True
 
-    def _apply_lock(self):
-        for w in (self.upload, self.label, self.add, self.rollback): w.disabled = self.locked
-        if self.locked: self.start.disabled = self.cancel.disabled = self.promote.disabled = True
-        elif self.run_id:
-            from facemask.registry import get_run
-            self._show(get_run(self.run_id))
-        else: self.start.disabled, self.cancel.disabled = False, True
-
-    def _refused(self, where: widgets.HTML) -> bool:
-        "True (and says so in `where`) when changes are locked: the kernel refuses, whatever the page sends."
-        if self.locked:
-            where.value = error_markup('changes are locked on this page'
-                                       + (': enter the token first' if self.guard_mode == 'token' else ''))
-        return self.locked
-
-    def refresh(self):
-        "Show the pending uploads, and follow a running run or show the last retraining's decision."
-        self._show_pending()
-        if not (self._follower and self._follower.is_alive()): self._resume()
-
-    def add_files(self, files: list, label: str | None):
-        "Check and stage `(name, bytes)` files (what the upload button does), and show the report."
-        from facemask.retrain import stage_upload
-        if self._refused(self.report): return None
-        try: report = stage_upload(files, label)
-        except FacemaskError as e:
-            self.report.value = error_markup(str(e))
-            return None
-        self.report.value = upload_report_html(report.to_dict())
-        self._show_pending()
-        return report
-
-    def _add_uploaded(self):
-        files = [(f['name'], bytes(f['content'])) for f in self.upload.value]
-        self.add_files(files, self.label.value or None)
-        self.upload.value = ()
-
-    def _show_pending(self):
-        from facemask.retrain import pending_uploads
-        from facemask.review import labelled_pending
-        batches, labelled = pending_uploads(), labelled_pending()
-        n = sum(len(b['files']) for b in batches)
-        reviewed = (f" <b>{labelled['learn']}</b> face(s) labelled in the Review tab join it; it is judged on this site's "
-                    f"{labelled['site_test']} "
-                    'test face(s) too.' if labelled['learn'] or labelled['site_test'] else '')
-        waiting = (f'<div class="fm-card"><b>{n}</b> new image(s) in {len(batches)} batch(es) will be added at the next retraining.' if n
-                   else '<div class="fm-sub">No new images waiting: a retraining now fine-tunes on the current data.')
-        self.pending.value = f'{waiting}{reviewed}</div>'
-
-    def start_run(self, params: dict | None = None):
-        "Start a background retraining (what the Retrain button does) and follow it."
-        from facemask.retrain import start_retrain
-        if self._refused(self.status): return None
-        try: run_id = start_retrain(params)
-        except FacemaskError as e:
-            self.status.value = error_markup(str(e))
-            return None
-        self.follow(run_id)
-        return run_id
-
-    def _cancel(self):
-        from facemask.runs import cancel_run
-        if self._refused(self.status): return
-        try: cancel_run(self.run_id)
-        except FacemaskError as e: self.status.value = error_markup(str(e))
-
-    def _resume(self):
-        "Follow a run already running, or show the decision of the last retraining."
-        from facemask.registry import list_runs
-        runs = list_runs()
-        running = [r for r in runs if r['status'] == 'running']
-        retrains = [r for r in runs if r['kind'] == 'retrain']
-        if running: self.follow(running[-1]['run_id'])
-        elif retrains:
-            self.run_id = retrains[-1]['run_id']
-            self._show(retrains[-1])
-
-    def follow(self, run_id: str):
-        "Show a run's progress until it ends (in a thread, so the page stays responsive)."
-        self.run_id = run_id
-        self._follower = threading.Thread(target=self._poll, args=(run_id,), daemon=True)
-        self._follower.start()
-
-    def _poll(self, run_id: str):
+# %% ../nbs/07a_retrain_app.ipynb #dd7ee1fa
+@patch
+def _apply_lock(self: RetrainTab):
+    for w in (self.upload, self.label, self.add, self.rollback): w.disabled = self.locked
+    if self.locked: self.start.disabled = self.cancel.disabled = self.promote.disabled = True
+    elif self.run_id:
         from facemask.registry import get_run
-        try:
-            while True:
-                run = get_run(run_id)
-                self._show(run)
-                if run['status'] != 'running' or self.run_id != run_id: return
-                time.sleep(self.poll_seconds)
-        except Exception as e:   # a thread's exception would vanish: show it instead
-            self.status.value = error_markup(f'could not follow run {run_id}: {type(e).__name__}: {e}')
+        self._show(get_run(self.run_id))
+    else: self.start.disabled, self.cancel.disabled = False, True
 
-    def _show(self, run: dict):
-        running = run['status'] == 'running'
-        self.start.disabled, self.cancel.disabled = running or self.locked, not running or self.locked
-        progress = run_progress(run['run_id'])
-        total = int(run['params'].get('epochs') or 1)
-        self.bar.max, self.bar.value = total, min(len(progress), total)
-        self.bar.layout.visibility = 'visible' if running or len(progress) else 'hidden'
-        phase = ('preparing the data (adding uploads, caching images)' if not len(progress) else
-                 f'epoch {len(progress)} of at most {total} done' if len(progress) < total and running
-                 else 'evaluating and comparing with production')
-        self.status.value = (f'<div class="fm-card">Run <code>{run["run_id"]}</code>: <b>{run["status"]}</b>'
-                             + (f' · {phase}…' if running else '') + '</div>')
-        self.epochs.value = table_markup(progress.tail(10).round(3)) if len(progress) else ''
-        if not running: self.show_decision(run)
+# %% ../nbs/07a_retrain_app.ipynb #685515f4
+@patch
+def _refused(self: RetrainTab, where: widgets.HTML) -> bool:
+    "True (and says so in `where`) when changes are locked: the kernel refuses, whatever the page sends."
+    if self.locked:
+        where.value = error_markup('changes are locked on this page'
+                                   + (': enter the token first' if self.guard_mode == 'token' else ''))
+    return self.locked
 
-    def show_decision(self, run: dict):
-        "The outcome of a finished run: its decision, the comparison table and both confusion matrices."
-        from facemask.evaluate import plot_confusion
-        from facemask.registry import production_run, runs_dir
-        from facemask.retrain import comparison
-        self._show_pending()
-        self.promote.disabled = run['status'] != 'succeeded' or production_run() == run['run_id'] or self.locked
-        if run['status'] != 'succeeded':
-            self.decision.children = [error_html(f"Run {run['run_id']} {run['status']}: {run.get('error') or 'no details'}. "
-                                                 f'Production is unchanged ({production_run()}).')]
-            return
-        promoted = production_run() == run['run_id']
-        reason = (run.get('decision') or {}).get('reason', '')
-        colour = '#2e7d32' if promoted else '#8a6d00'
-        folder = runs_dir()/run['run_id']
-        challenger = read_json(folder/'metrics.json')['test']
-        subset = 'real_photos' if challenger.get('real_photos') else 'overall'
-        parts = [widgets.HTML(f'<div class="fm-card fm-decision"><span style="color:{colour};font-weight:700;font-size:18px">'
-                              f'{"Promoted: now in production" if promoted else "Not promoted"}</span><br>{html.escape(reason)}</div>'),
-                 table_html(comparison(run['run_id']).round(3)),
-                 figure_widget(plot_confusion(challenger[subset]['confusion'], f"Challenger {run['run_id']} · {subset.replace('_', ' ')}"))]
-        if (folder/'production_metrics.json').exists():
-            production = read_json(folder/'production_metrics.json')
-            parts.append(figure_widget(plot_confusion(production['test'][subset]['confusion'],
-                                                      f"Production {production['run_id']} · {subset.replace('_', ' ')}")))
-        parts.append(widgets.HTML(f'<div class="fm-sub">Executed notebook: <code>{html.escape(str(folder/"train.ipynb"))}</code> · '
-                                  f'log: <code>{html.escape(str(folder/"job.log"))}</code></div>'))
-        self.decision.children = parts
+# %% ../nbs/07a_retrain_app.ipynb #1ca3f52a
+@patch
+def refresh(self: RetrainTab):
+    "Show the pending uploads, and follow a running run or show the last retraining's decision."
+    self._show_pending()
+    if not (self._follower and self._follower.is_alive()): self._resume()
 
-    def _change_production(self, action: str):
-        from facemask.registry import get_run, promote, rollback
-        if self._refused(self.status): return
-        try:
-            if action == 'promote': promote(self.run_id, 'promoted by hand in the dashboard')
-            else: rollback('rolled back by hand in the dashboard')
-        except FacemaskError as e:
-            self.status.value = error_markup(str(e))
-            return
-        if self.run_id: self.show_decision(get_run(self.run_id))
+# %% ../nbs/07a_retrain_app.ipynb #ec6bef50
+@patch
+def add_files(self: RetrainTab, files: list, label: str | None):
+    "Check and stage `(name, bytes)` files (what the upload button does), and show the report."
+    from facemask.retrain import stage_upload
+    if self._refused(self.report): return None
+    try: report = stage_upload(files, label)
+    except FacemaskError as e:
+        self.report.value = error_markup(str(e))
+        return None
+    self.report.value = upload_report_html(report.to_dict())
+    self._show_pending()
+    return report
+
+# %% ../nbs/07a_retrain_app.ipynb #659cd2bc
+@patch
+def _add_uploaded(self: RetrainTab):
+    files = [(f['name'], bytes(f['content'])) for f in self.upload.value]
+    self.add_files(files, self.label.value or None)
+    self.upload.value = ()
+
+# %% ../nbs/07a_retrain_app.ipynb #44844732
+@patch
+def _show_pending(self: RetrainTab):
+    from facemask.retrain import pending_uploads
+    from facemask.review import labelled_pending
+    batches, labelled = pending_uploads(), labelled_pending()
+    n = sum(len(b['files']) for b in batches)
+    reviewed = (f" <b>{labelled['learn']}</b> face(s) labelled in the Review tab join it; it is judged on this site's "
+                f"{labelled['site_test']} "
+                'test face(s) too.' if labelled['learn'] or labelled['site_test'] else '')
+    waiting = (f'<div class="fm-card"><b>{n}</b> new image(s) in {len(batches)} batch(es) will be added at the next retraining.' if n
+               else '<div class="fm-sub">No new images waiting: a retraining now fine-tunes on the current data.')
+    self.pending.value = f'{waiting}{reviewed}</div>'
+
+# %% ../nbs/07a_retrain_app.ipynb #09ae176b
+@patch
+def start_run(self: RetrainTab, params: dict | None = None):
+    "Start a background retraining (what the Retrain button does) and follow it."
+    from facemask.retrain import start_retrain
+    if self._refused(self.status): return None
+    try: run_id = start_retrain(params)
+    except FacemaskError as e:
+        self.status.value = error_markup(str(e))
+        return None
+    self.follow(run_id)
+    return run_id
+
+# %% ../nbs/07a_retrain_app.ipynb #23980fba
+@patch
+def _cancel(self: RetrainTab):
+    from facemask.runs import cancel_run
+    if self._refused(self.status): return
+    try: cancel_run(self.run_id)
+    except FacemaskError as e: self.status.value = error_markup(str(e))
+
+# %% ../nbs/07a_retrain_app.ipynb #bdd82931
+@patch
+def _resume(self: RetrainTab):
+    "Follow a run already running, or show the decision of the last retraining."
+    from facemask.registry import list_runs
+    runs = list_runs()
+    running = [r for r in runs if r['status'] == 'running']
+    retrains = [r for r in runs if r['kind'] == 'retrain']
+    if running: self.follow(running[-1]['run_id'])
+    elif retrains:
+        self.run_id = retrains[-1]['run_id']
+        self._show(retrains[-1])
+
+# %% ../nbs/07a_retrain_app.ipynb #62480134
+@patch
+def follow(self: RetrainTab, run_id: str):
+    "Show a run's progress until it ends (in a thread, so the page stays responsive)."
+    self.run_id = run_id
+    self._follower = threading.Thread(target=self._poll, args=(run_id,), daemon=True)
+    self._follower.start()
+
+# %% ../nbs/07a_retrain_app.ipynb #0128970c
+@patch
+def _poll(self: RetrainTab, run_id: str):
+    from facemask.registry import get_run
+    try:
+        while True:
+            run = get_run(run_id)
+            self._show(run)
+            if run['status'] != 'running' or self.run_id != run_id: return
+            time.sleep(self.poll_seconds)
+    except Exception as e:   # a thread's exception would vanish: show it instead
+        self.status.value = error_markup(f'could not follow run {run_id}: {type(e).__name__}: {e}')
+
+# %% ../nbs/07a_retrain_app.ipynb #128c774e
+@patch
+def _show(self: RetrainTab, run: dict):
+    running = run['status'] == 'running'
+    self.start.disabled, self.cancel.disabled = running or self.locked, not running or self.locked
+    progress = run_progress(run['run_id'])
+    total = int(run['params'].get('epochs') or 1)
+    self.bar.max, self.bar.value = total, min(len(progress), total)
+    self.bar.layout.visibility = 'visible' if running or len(progress) else 'hidden'
+    phase = ('preparing the data (adding uploads, caching images)' if not len(progress) else
+             f'epoch {len(progress)} of at most {total} done' if len(progress) < total and running
+             else 'evaluating and comparing with production')
+    self.status.value = (f'<div class="fm-card">Run <code>{run["run_id"]}</code>: <b>{run["status"]}</b>'
+                         + (f' · {phase}…' if running else '') + '</div>')
+    self.epochs.value = table_markup(progress.tail(10).round(3)) if len(progress) else ''
+    if not running: self.show_decision(run)
+
+# %% ../nbs/07a_retrain_app.ipynb #e2756dd7
+@patch
+def show_decision(self: RetrainTab, run: dict):
+    "The outcome of a finished run: its decision, the comparison table and both confusion matrices."
+    from facemask.evaluate import plot_confusion
+    from facemask.registry import production_run, runs_dir
+    from facemask.retrain import comparison
+    self._show_pending()
+    self.promote.disabled = run['status'] != 'succeeded' or production_run() == run['run_id'] or self.locked
+    if run['status'] != 'succeeded':
+        self.decision.children = [error_html(f"Run {run['run_id']} {run['status']}: {run.get('error') or 'no details'}. "
+                                             f'Production is unchanged ({production_run()}).')]
+        return
+    promoted = production_run() == run['run_id']
+    reason = (run.get('decision') or {}).get('reason', '')
+    colour = '#2e7d32' if promoted else '#8a6d00'
+    folder = runs_dir()/run['run_id']
+    challenger = read_json(folder/'metrics.json')['test']
+    subset = 'real_photos' if challenger.get('real_photos') else 'overall'
+    parts = [widgets.HTML(f'<div class="fm-card fm-decision"><span style="color:{colour};font-weight:700;font-size:18px">'
+                          f'{"Promoted: now in production" if promoted else "Not promoted"}</span><br>{html.escape(reason)}</div>'),
+             table_html(comparison(run['run_id']).round(3)),
+             figure_widget(plot_confusion(challenger[subset]['confusion'], f"Challenger {run['run_id']} · {subset.replace('_', ' ')}"))]
+    if (folder/'production_metrics.json').exists():
+        production = read_json(folder/'production_metrics.json')
+        parts.append(figure_widget(plot_confusion(production['test'][subset]['confusion'],
+                                                  f"Production {production['run_id']} · {subset.replace('_', ' ')}")))
+    parts.append(widgets.HTML(f'<div class="fm-sub">Executed notebook: <code>{html.escape(str(folder/"train.ipynb"))}</code> · '
+                              f'log: <code>{html.escape(str(folder/"job.log"))}</code></div>'))
+    self.decision.children = parts
+
+# %% ../nbs/07a_retrain_app.ipynb #e1c02151
+@patch
+def _change_production(self: RetrainTab, action: str):
+    from facemask.registry import get_run, promote, rollback
+    if self._refused(self.status): return
+    try:
+        if action == 'promote': promote(self.run_id, 'promoted by hand in the dashboard')
+        else: rollback('rolled back by hand in the dashboard')
+    except FacemaskError as e:
+        self.status.value = error_markup(str(e))
+        return
+    if self.run_id: self.show_decision(get_run(self.run_id))
 
 # %% ../nbs/07a_retrain_app.ipynb #7f2dc08b
 def upload_report_html(report: dict, limit: int = 50) -> str:
@@ -270,6 +303,6 @@ def upload_report_html(report: dict, limit: int = 50) -> str:
     rows = [(name, 'duplicate', why) for name, why in report['duplicates']] + [(name, 'rejected', why) for name, why in report['rejected']]
     table = ''.join(f'<tr><td>{html.escape(str(n))}</td><td>{kind}</td><td>{html.escape(why)}</td></tr>' for n, kind, why in rows[:limit])
     more = f'<div>… and {len(rows) - limit} more</div>' if len(rows) > limit else ''
-    return (f'<div class="fm-card fm-upload-report"><b>Added {report["added"]}</b> ({per_class}); {len(report["duplicates"])} '
-            'duplicate(s), '
-            f'{len(report["rejected"])} rejected.' + (f'<table style="margin-top:6px">{table}</table>{more}' if rows else '') + '</div>')
+    details = f'<table style="margin-top:6px">{table}</table>{more}' if rows else ''
+    return (f'<div class="fm-card fm-upload-report"><b>Added {report["added"]}</b> ({per_class}); '
+            f'{len(report["duplicates"])} duplicate(s), {len(report["rejected"])} rejected.{details}</div>')

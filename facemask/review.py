@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from PIL import Image
+from fastcore.basics import patch
 
 from .core import CLASS_NAMES, CLASS_TITLES, FacemaskError, atomic_write, data_dir, number_setting
 from .duplicates import NEAR_DUPLICATE_BITS, dhash_variants
@@ -65,12 +66,15 @@ def review_setting(name: str) -> float:
     env, default, what = REVIEW_SETTINGS[name]
     return number_setting(env, default, what, most=1 if name == 'sample' else None)
 
+# %% ../nbs/05d_review.ipynb #0717f6ec
 def collecting() -> bool:
     "Whether `FACEMASK_COLLECT` switches collecting on (for `facemask serve` and its workers)."
     return os.environ.get(COLLECT_ENV, '').strip().lower() in ('1', 'true', 'yes', 'on')
 
+# %% ../nbs/05d_review.ipynb #24209bf9
 def review_dir() -> Path: return data_dir()/'review'
 
+# %% ../nbs/05d_review.ipynb #b5669e8b
 def faces_dir() -> Path: return review_dir()/'faces'
 
 # %% ../nbs/05d_review.ipynb #bb54aa39
@@ -79,11 +83,13 @@ def informativeness(probabilities) -> float:
     top = np.sort(np.asarray(probabilities, float))
     return float(1 - (top[-1] - top[-2]))
 
+# %% ../nbs/05d_review.ipynb #10d1617d
 def queue_score(probabilities, sure: bool = True) -> float:
     """How much a label would teach: `informativeness` plus the incorrect-mask probability (the rare class, where most mistakes
     are), plus 1 for a face the detector was sure of (`sure`), so those come first."""
     return informativeness(probabilities) + float(np.asarray(probabilities, float)[INCORRECT]) + float(sure)
 
+# %% ../nbs/05d_review.ipynb #1e6f2b77
 def review_reason(probabilities, threshold: float | None = None, margin: float = UNSURE_MARGIN) -> str | None:
     "'unsure' for a face near the model's decision, 'rare' for a face that may be an incorrectly worn mask (see above), else None."
     p = np.asarray(probabilities, float)
@@ -92,6 +98,7 @@ def review_reason(probabilities, threshold: float | None = None, margin: float =
     if p[INCORRECT] >= MAYBE_INCORRECT: return 'rare'
     return None
 
+# %% ../nbs/05d_review.ipynb #c538578d
 def new_face_id() -> str:
     "A prediction's id: what a correction names (random, so ids say nothing about the face)."
     return uuid.uuid4().hex[:16]
@@ -101,8 +108,10 @@ log = logging.getLogger('facemask.review')
 
 def _now() -> datetime: return datetime.now(timezone.utc)
 
+# %% ../nbs/05d_review.ipynb #0703ac72
 def _stamp(t: datetime) -> str: return t.isoformat(timespec='milliseconds')
 
+# %% ../nbs/05d_review.ipynb #906a9176
 def face_jpeg(image) -> tuple:
     "`(JPEG bytes, PIL image)` of a face (PIL image or encoded bytes) at most `CROP_SIDE` px a side."
     im = open_image(image, 'face') if isinstance(image, (bytes, bytearray)) else image.convert('RGB')
@@ -111,12 +120,16 @@ def face_jpeg(image) -> tuple:
     buf = io.BytesIO(); im.save(buf, 'JPEG', quality=95)
     return buf.getvalue(), im
 
+# %% ../nbs/05d_review.ipynb #48192f83
 def _dhash(im: Image.Image) -> str: return ''.join(f'{int(w):016x}' for w in dhash_variants(im)[0])
 
+# %% ../nbs/05d_review.ipynb #fdf9038e
 def _bits_apart(a: str, b: str) -> int: return (int(a, 16) ^ int(b, 16)).bit_count()
 
+# %% ../nbs/05d_review.ipynb #f3db2e45
 def recent_path() -> Path: return review_dir()/'recent.sqlite'
 
+# %% ../nbs/05d_review.ipynb #9cfa10be
 RECENT_SCHEMA = '''
 CREATE TABLE IF NOT EXISTS recent (id TEXT PRIMARY KEY, at REAL NOT NULL, meta TEXT NOT NULL, image BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS recent_at ON recent (at);
@@ -129,6 +142,7 @@ def open_recent() -> sqlite3.Connection:
     con.execute('PRAGMA synchronous=NORMAL')
     return con
 
+# %% ../nbs/05d_review.ipynb #436dd346
 @contextmanager
 def recent_db():
     "A transaction on the file of recently collected predictions."
@@ -151,96 +165,111 @@ class Collector:
         self.writer = None
         enforce_limits()   # a queue left alone since its last collector still keeps its retention period
 
-    def offer(self, face_id: str, image, probabilities: dict, predicted: str, model_version: str | None, source: str,
-              frame: int | None = None, group: str | None = None, follow: bool = False, threshold: float | None = None,
-              detection: float = 1.0) -> str | None:
-        """Collect one classified face (`image`: its crop as classified, PIL or encoded bytes; `detection`: the face detector's score,
-        1 for a face given whole); returns why it joins the queue ('unsure', 'rare', 'sample') or None. Returns at once: the writing is
-        done in the background. Every offered prediction stays correctable by its id; detections under `QUEUE_MIN_DETECTION` never queue."""
-        p = [float(probabilities[c]) for c in CLASS_NAMES]
-        group = group or f'{self.origin}:{face_id}'
-        reason, score, replaces = review_reason(p, threshold), queue_score(p, detection >= SURE_SCORE), None
-        if detection < QUEUE_MIN_DETECTION: reason = None
-        if follow:   # one entry per followed person: draw its sample once, then keep its most informative face
-            person = self.people.setdefault(group, {'id': None, 'score': -1.0, 'sampled': self.rng.random() < self.sample})
-            reason = reason or ('sample' if person['sampled'] else None)
-            if reason and score <= person['score']: reason = None
-            if reason: replaces, person['id'], person['score'] = person['id'], face_id, score
-        else:
-            reason = reason or ('sample' if self.rng.random() < self.sample else None)
-        meta = {'id': face_id, 'origin': self.origin, 'source': str(source), 'frame': frame, 'grp': group, 'model_version': model_version,
-                'probabilities': dict(zip(CLASS_NAMES, p)), 'predicted': predicted, 'reason': reason, 'score': score, 'replaces': replaces}
-        self._put((image, meta))
-        return reason
+# %% ../nbs/05d_review.ipynb #f48bb361
+@patch
+def offer(self: Collector, face_id: str, image, probabilities: dict, predicted: str, model_version: str | None, source: str,
+          frame: int | None = None, group: str | None = None, follow: bool = False, threshold: float | None = None,
+          detection: float = 1.0) -> str | None:
+    """Collect one classified face (`image`: its crop as classified, PIL or encoded bytes; `detection`: the face detector's score,
+    1 for a face given whole); returns why it joins the queue ('unsure', 'rare', 'sample') or None. Returns at once: the writing is
+    done in the background. Every offered prediction stays correctable by its id; detections under `QUEUE_MIN_DETECTION` never queue."""
+    p = [float(probabilities[c]) for c in CLASS_NAMES]
+    group = group or f'{self.origin}:{face_id}'
+    reason, score, replaces = review_reason(p, threshold), queue_score(p, detection >= SURE_SCORE), None
+    if detection < QUEUE_MIN_DETECTION: reason = None
+    if follow:   # one entry per followed person: draw its sample once, then keep its most informative face
+        person = self.people.setdefault(group, {'id': None, 'score': -1.0, 'sampled': self.rng.random() < self.sample})
+        reason = reason or ('sample' if person['sampled'] else None)
+        if reason and score <= person['score']: reason = None
+        if reason: replaces, person['id'], person['score'] = person['id'], face_id, score
+    else:
+        reason = reason or ('sample' if self.rng.random() < self.sample else None)
+    meta = {'id': face_id, 'origin': self.origin, 'source': str(source), 'frame': frame, 'grp': group, 'model_version': model_version,
+            'probabilities': dict(zip(CLASS_NAMES, p)), 'predicted': predicted, 'reason': reason, 'score': score, 'replaces': replaces}
+    self._put((image, meta))
+    return reason
 
-    def _put(self, job):
-        with self.lock:
-            if self.writer is None or not self.writer.is_alive():
-                self.writer = threading.Thread(target=self._write_loop, name=f'review-{self.origin}', daemon=True)
-                self.writer.start()
-        try: self.jobs.put(job, timeout=1)
-        except queue.Full:   # the disk cannot keep up: lose a face to review rather than slow the predictions down
-            self.failures += 1
+# %% ../nbs/05d_review.ipynb #0af9b046
+@patch
+def _put(self: Collector, job):
+    with self.lock:
+        if self.writer is None or not self.writer.is_alive():
+            self.writer = threading.Thread(target=self._write_loop, name=f'review-{self.origin}', daemon=True)
+            self.writer.start()
+    try: self.jobs.put(job, timeout=1)
+    except queue.Full:   # the disk cannot keep up: lose a face to review rather than slow the predictions down
+        self.failures += 1
 
-    def flush(self):
-        "Wait until every face offered so far is written."
-        if self.writer is not None and self.writer.is_alive(): self.jobs.join()
+# %% ../nbs/05d_review.ipynb #29554370
+@patch
+def flush(self: Collector):
+    "Wait until every face offered so far is written."
+    if self.writer is not None and self.writer.is_alive(): self.jobs.join()
 
-    def close(self): self.flush()
+# %% ../nbs/05d_review.ipynb #f484d109
+@patch
+def close(self: Collector): self.flush()
 
-    def _write_loop(self):
-        recent = None   # the writer's own connection: one per thread, kept open
-        while True:
-            jobs, deadline = [self.jobs.get()], time.monotonic() + self.gather_s
-            while len(jobs) < self.batch:   # one transaction for what arrives meanwhile: a commit per face would cost a server its speed
-                try: jobs.append(self.jobs.get(timeout=max(0.0, deadline - time.monotonic())))
-                except queue.Empty: break
-            try:
-                recent = recent or open_recent()
-                self._write(jobs, recent)
-            except Exception as e:   # a full disk, a locked file: the service goes on, the faces are lost and counted
-                self.failures += len(jobs)
-                log.warning('review queue: %d face(s) not kept: %s: %s', len(jobs), type(e).__name__, e)
-                if recent is not None: recent.close(); recent = None   # opened afresh for the next batch
-            finally:
-                for _ in jobs: self.jobs.task_done()
+# %% ../nbs/05d_review.ipynb #e6db04b9
+@patch
+def _write_loop(self: Collector):
+    recent = None   # the writer's own connection: one per thread, kept open
+    while True:
+        jobs, deadline = [self.jobs.get()], time.monotonic() + self.gather_s
+        while len(jobs) < self.batch:   # one transaction for what arrives meanwhile: a commit per face would cost a server its speed
+            try: jobs.append(self.jobs.get(timeout=max(0.0, deadline - time.monotonic())))
+            except queue.Empty: break
+        try:
+            recent = recent or open_recent()
+            self._write(jobs, recent)
+        except Exception as e:   # a full disk, a locked file: the service goes on, the faces are lost and counted
+            self.failures += len(jobs)
+            log.warning('review queue: %d face(s) not kept: %s: %s', len(jobs), type(e).__name__, e)
+            if recent is not None: recent.close(); recent = None   # opened afresh for the next batch
+        finally:
+            for _ in jobs: self.jobs.task_done()
 
-    def _write(self, jobs: list, con: sqlite3.Connection):
-        now, recent, kept = _now(), [], []
-        for image, meta in jobs:
-            as_sent = isinstance(image, (bytes, bytearray)) and len(image) <= RECENT_MAX_BYTES   # the common API request: no decoding
-            recent.append((meta['id'], now.timestamp(), json.dumps({**meta, 'kept': _stamp(now)}),
-                           bytes(image) if as_sent else face_jpeg(image)[0]))
-            if meta['reason']: kept.append((meta, image))
-        with transaction(con):
-            con.executemany('INSERT OR REPLACE INTO recent VALUES (?,?,?,?)', recent)
-            _trim_recent(con)
-        if kept: self._keep(kept, now)
+# %% ../nbs/05d_review.ipynb #b754767b
+@patch
+def _write(self: Collector, jobs: list, con: sqlite3.Connection):
+    now, recent, kept = _now(), [], []
+    for image, meta in jobs:
+        as_sent = isinstance(image, (bytes, bytearray)) and len(image) <= RECENT_MAX_BYTES   # the common API request: no decoding
+        recent.append((meta['id'], now.timestamp(), json.dumps({**meta, 'kept': _stamp(now)}),
+                       bytes(image) if as_sent else face_jpeg(image)[0]))
+        if meta['reason']: kept.append((meta, image))
+    with transaction(con):
+        con.executemany('INSERT OR REPLACE INTO recent VALUES (?,?,?,?)', recent)
+        _trim_recent(con)
+    if kept: self._keep(kept, now)
 
-    def _keep(self, kept: list, now: datetime):
-        "Write the faces worth a look into the queue: each image first, then the records in one transaction."
-        written, merged, gone = [], [], []
-        for meta, image in kept:
-            jpeg, im = face_jpeg(image)
-            dhash = _dhash(im)
-            twin = None if meta['replaces'] else next((i for i, h in reversed(self.hashes) if _bits_apart(h, dhash) <= NEAR_DUPLICATE_BITS),
-                                                      None)
-            if twin: merged.append((meta, twin)); continue
-            file = f'{meta["id"]}.jpg'
-            with atomic_write(faces_dir()/file) as f: f.write(jpeg)   # the image first: a record never points at nothing
-            written.append((meta, file, len(jpeg), dhash))
-            self.hashes = (self.hashes + [(meta['id'], dhash)])[-512:]
-        with connect() as con:
-            for meta, file, size, dhash in written:
-                if meta['replaces']:   # a followed person's better face: unless a person labelled the old one meanwhile
-                    old = con.execute('SELECT file FROM review WHERE id=? AND label IS NULL', (meta['replaces'],)).fetchone()
-                    if old:
-                        con.execute('DELETE FROM review WHERE id=?', (meta['replaces'],)); gone.append(old['file'])
-                _insert_face(con, meta, _stamp(now), file, size, dhash)
-            for meta, twin in merged: con.execute('UPDATE review SET seen=seen+1 WHERE id=?', (twin,))
-            gone += _bound_queue(con, now)
-        for file in gone: (faces_dir()/file).unlink(missing_ok=True)
+# %% ../nbs/05d_review.ipynb #764b0c05
+@patch
+def _keep(self: Collector, kept: list, now: datetime):
+    "Write the faces worth a look into the queue: each image first, then the records in one transaction."
+    written, merged, gone = [], [], []
+    for meta, image in kept:
+        jpeg, im = face_jpeg(image)
+        dhash = _dhash(im)
+        twin = None if meta['replaces'] else next((i for i, h in reversed(self.hashes) if _bits_apart(h, dhash) <= NEAR_DUPLICATE_BITS),
+                                                  None)
+        if twin: merged.append((meta, twin)); continue
+        file = f'{meta["id"]}.jpg'
+        with atomic_write(faces_dir()/file) as f: f.write(jpeg)   # the image first: a record never points at nothing
+        written.append((meta, file, len(jpeg), dhash))
+        self.hashes = (self.hashes + [(meta['id'], dhash)])[-512:]
+    with connect() as con:
+        for meta, file, size, dhash in written:
+            if meta['replaces']:   # a followed person's better face: unless a person labelled the old one meanwhile
+                old = con.execute('SELECT file FROM review WHERE id=? AND label IS NULL', (meta['replaces'],)).fetchone()
+                if old:
+                    con.execute('DELETE FROM review WHERE id=?', (meta['replaces'],)); gone.append(old['file'])
+            _insert_face(con, meta, _stamp(now), file, size, dhash)
+        for meta, twin in merged: con.execute('UPDATE review SET seen=seen+1 WHERE id=?', (twin,))
+        gone += _bound_queue(con, now)
+    for file in gone: (faces_dir()/file).unlink(missing_ok=True)
 
+# %% ../nbs/05d_review.ipynb #6a217d40
 def _insert_face(con, meta: dict, kept: str, file: str, size: int, dhash: str):
     "Add the face `meta` describes (its prediction, why it was kept, its score) to the queue, its image in `file`."
     con.execute('INSERT INTO review (id, kept, origin, source, frame, grp, model_version, probabilities, predicted, reason, score, '
@@ -248,17 +277,20 @@ def _insert_face(con, meta: dict, kept: str, file: str, size: int, dhash: str):
                 (meta['id'], kept, meta['origin'], meta['source'], meta['frame'], meta['grp'], meta['model_version'],
                  json.dumps(meta['probabilities']), meta['predicted'], meta['reason'], meta['score'], dhash, file, size))
 
+# %% ../nbs/05d_review.ipynb #429fa84d
 def _trim_recent(con):
     "Forget the recent predictions past their time, then the oldest beyond their number (both by the index on their time)."
     con.execute('DELETE FROM recent WHERE at < ?', (time.time() - 60 * review_setting('recent_minutes'),))
     con.execute('DELETE FROM recent WHERE at < (SELECT at FROM recent ORDER BY at DESC LIMIT 1 OFFSET ?)',
                 (int(review_setting('recent_faces')) - 1,))
 
+# %% ../nbs/05d_review.ipynb #1ec8f4ee
 def enforce_limits():
     "Apply the retention period and the size limit now (collecting does after every batch; so do a new collector and `review_counts`)."
     with connect() as con: gone = _bound_queue(con, _now())
     for file in gone: (faces_dir()/file).unlink(missing_ok=True)
 
+# %% ../nbs/05d_review.ipynb #e867ae3e
 def _bound_queue(con, now: datetime) -> list:
     "Drop unlabelled faces past the retention period, then the least informative ones over the size limit; returns their files."
     cutoff = _stamp(now - timedelta(days=review_setting('days')))
@@ -279,6 +311,7 @@ def _decode(row) -> dict:
     d['probabilities'] = json.loads(d['probabilities'])
     return d
 
+# %% ../nbs/05d_review.ipynb #1772c0d3
 def queue_faces(limit: int | None = None, labelled: bool = False) -> list:
     "Unlabelled queue faces, most informative first (faces skipped before last), or with `labelled` the labelled ones, newest first."
     order = 'labelled DESC' if labelled else 'skipped, score DESC, kept'
@@ -287,6 +320,7 @@ def queue_faces(limit: int | None = None, labelled: bool = False) -> list:
                            (-1 if limit is None else limit,)).fetchall()
     return [_decode(r) for r in rows]
 
+# %% ../nbs/05d_review.ipynb #c8b31b5b
 def face_image(face_id: str) -> bytes:
     "The JPEG of a queue face; a clear error when it is unknown or its file was deleted."
     with connect() as con: row = con.execute('SELECT file FROM review WHERE id=?', (face_id,)).fetchone()
@@ -296,6 +330,7 @@ def face_image(face_id: str) -> bytes:
         raise FacemaskError(f'face {face_id}: its image {path} is gone (deleted by hand?); `facemask review --tidy` forgets it')
     return path.read_bytes()
 
+# %% ../nbs/05d_review.ipynb #1a23e890
 def review_counts() -> dict:
     "How many faces wait, how many are labelled (per label, how many kept for the site test), their size on disk, and where they are."
     enforce_limits()
@@ -314,13 +349,16 @@ def review_counts() -> dict:
 class UnknownFace(FacemaskError):
     "No collected prediction has this id (never collected, or past the time corrections are kept)."
 
+# %% ../nbs/05d_review.ipynb #870b65a0
 def _check_label(label: str):
     if label not in REVIEW_LABELS: raise FacemaskError(f'unknown label "{label}" (expected one of {", ".join(REVIEW_LABELS)})')
 
+# %% ../nbs/05d_review.ipynb #e6bc69c7
 def site_test_group(group: str) -> bool:
     "Whether a labelled person or photo belongs to the site test set (a fixed hash of its name: the same answer every time)."
     return zlib.crc32(group.encode()) % 1000 < SITE_TEST_SHARE * 1000
 
+# %% ../nbs/05d_review.ipynb #f9b64734
 def _label(con, face_id: str, label: str, by: str):
     row = con.execute('SELECT grp, label, labelled_by, labelled, staged FROM review WHERE id=?', (face_id,)).fetchone()
     if row is None: raise UnknownFace(f'no face {face_id} in the review queue')
@@ -333,6 +371,7 @@ def _label(con, face_id: str, label: str, by: str):
         con.execute('UPDATE review SET label=?, labelled=?, labelled_by=?, site_test=? WHERE id=?',
                     (label, _stamp(_now()), by, int(site_test_group(row['grp'])), face_id))
 
+# %% ../nbs/05d_review.ipynb #2704feb6
 def label_face(face_id: str, label: str, by: str = 'someone') -> dict:
     "Label a queue face; returns its record."
     _check_label(label)
@@ -340,6 +379,7 @@ def label_face(face_id: str, label: str, by: str = 'someone') -> dict:
         _label(con, face_id, label, by)
         return _decode(con.execute('SELECT * FROM review WHERE id=?', (face_id,)).fetchone())
 
+# %% ../nbs/05d_review.ipynb #72c29551
 def correction_reply(collector, face_id: str, label: str, by: str, not_kept: str) -> str:
     """`file_feedback` for a dashboard tab, as the sentence to show: `not_kept` when the face was not collected, the error's
     words when it is refused, otherwise what became of it."""
@@ -350,6 +390,7 @@ def correction_reply(collector, face_id: str, label: str, by: str, not_kept: str
     return f"thanks: filed as {CLASS_TITLES.get(label, 'not a face').lower()}" + \
            (', kept back to test the next retraining on this site' if face['site_test'] else ', it joins the next retraining')
 
+# %% ../nbs/05d_review.ipynb #9588a3ca
 def unlabel(face_id: str) -> dict:
     "Undo a label (not once the face was sent to a retraining)."
     with connect() as con:
@@ -359,12 +400,14 @@ def unlabel(face_id: str) -> dict:
         con.execute('UPDATE review SET label=NULL, labelled=NULL, labelled_by=NULL, site_test=NULL WHERE id=?', (face_id,))
         return _decode(con.execute('SELECT * FROM review WHERE id=?', (face_id,)).fetchone())
 
+# %% ../nbs/05d_review.ipynb #c12fc916
 def skip_face(face_id: str):
     "Put a face behind the others in the queue (nobody could tell)."
     with connect() as con:
         if not con.execute('UPDATE review SET skipped=skipped+1 WHERE id=?', (face_id,)).rowcount:
             raise UnknownFace(f'no face {face_id} in the review queue')
 
+# %% ../nbs/05d_review.ipynb #42b2eba4
 def file_feedback(face_id: str, label: str, by: str = 'feedback') -> dict:
     "The right class for a collected prediction: labels its queue face, or moves it, labelled, from the recent predictions into the queue."
     _check_label(label)
@@ -391,6 +434,7 @@ def labelled_pending() -> dict:
         test = con.execute('SELECT COUNT(*) FROM review WHERE site_test=1 AND label != ?', (NOT_A_FACE,)).fetchone()[0]
     return {'learn': learn, 'site_test': test}
 
+# %% ../nbs/05d_review.ipynb #9861741a
 def site_test_faces() -> pd.DataFrame:
     "The labelled faces kept back as the site's test set: `id`, `label`, `file` (a path), `grp`, `source`."
     with connect() as con:
@@ -416,6 +460,7 @@ def export_queue(folder, limit: int | None = None) -> dict:
     with atomic_write(folder/'labels.csv', 'w') as out: table.to_csv(out, index=False)
     return {'faces': len(rows), 'folder': str(folder)}
 
+# %% ../nbs/05d_review.ipynb #6a9ae3b9
 def import_labels(folder, by: str = 'import') -> dict:
     """Labels from an exported folder: faces moved into a label's folder, and `labels.csv` rows with a label; returns `{'labelled',
     'problems'}`."""
@@ -435,6 +480,7 @@ def import_labels(folder, by: str = 'import') -> dict:
         except FacemaskError as e: problems.append((where, str(e)))
     return {'labelled': labelled, 'problems': problems}
 
+# %% ../nbs/05d_review.ipynb #0812f045
 def purge(older_than_days: float | None = None, labelled: bool = False) -> dict:
     """Remove unlabelled faces (those kept longer than `older_than_days`, else all) and the recent predictions; `labelled` too: labelled
     faces not yet sent to a retraining."""
@@ -448,6 +494,7 @@ def purge(older_than_days: float | None = None, labelled: bool = False) -> dict:
         recent = con.execute('DELETE FROM recent WHERE at < ?', (time.time() - 86400 * (older_than_days or 0),)).rowcount
     return {'faces': len(rows), 'recent': recent}
 
+# %% ../nbs/05d_review.ipynb #5515fbbb
 def tidy() -> dict:
     "Forget records whose image is gone and remove images (and unfinished writes) no record names; returns what was done."
     with connect() as con:

@@ -108,6 +108,7 @@ def _face_card(face: dict) -> dict:
     return {'id': face['id'], 'image': 'data:image/jpeg;base64,' + base64.b64encode(face_image(face['id'])).decode(), 'guess': guess,
             'guess_title': CLASS_TITLES[guess], 'confidence': face['probabilities'][guess], 'colour': CLASS_COLORS[guess], 'where': where}
 
+# %% ../nbs/07c_review_app.ipynb #6563781a
 class ReviewGrid(anywidget.AnyWidget):
     "The queue's most informative faces, labelled from the keyboard or the mouse."
     _esm = REVIEW_ESM
@@ -187,6 +188,7 @@ class ReviewTab:
                              '(<code>facemask review --purge</code> removes them now).</div></div>')
         self.site.value = site_figures_html()
 
+# %% ../nbs/07c_review_app.ipynb #46ffc211
 def site_figures_html() -> str:
     "The site's test faces before and after the last retraining that was measured on them, or nothing."
     from facemask.registry import list_runs, runs_dir

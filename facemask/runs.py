@@ -54,6 +54,7 @@ def resolve_second_stage(ref: str, teacher: str = '') -> tuple:
     params = model_record(folder)['params']
     return folder/'model.tflite', {'from': run, 'arch': params['arch'], 'image_size': int(params['image_size'])}
 
+# %% ../nbs/05b_runs.ipynb #94c55fa9
 def attach_second_stage(network, params: dict, run_dir: Path) -> tuple:
     """`(served model, second-stage record or None)` of a run: with `params['second_stage']`, that network is copied into `run_dir` beside
     this one."""
@@ -71,6 +72,7 @@ def notebooks_dir() -> Path:
     "The folder of the parameterised notebooks (`nbs/` of the checkout)."
     return project_root()/'nbs'
 
+# %% ../nbs/05b_runs.ipynb #1ce47c2c
 def execute_notebook(name: str, output: Path, parameters: dict, progress: bool = True) -> Path:
     "Run `nbs/<name>` with papermill into `output`; a failing cell raises `FacemaskError` naming the record."
     import papermill as pm
@@ -87,6 +89,7 @@ def execute_notebook(name: str, output: Path, parameters: dict, progress: bool =
         raise FacemaskError(f'{name} did not finish: {type(e).__name__}: {e} (executed notebook: {output})') from None
     return output
 
+# %% ../nbs/05b_runs.ipynb #d61c3138
 def follow_progress(run_dir: Path, stop, interval: float = 1.0, out=None):
     "Print each new line of `run_dir/progress.jsonl` (one per epoch) until `stop` (a threading.Event) is set."
     import json, sys
@@ -102,6 +105,7 @@ def follow_progress(run_dir: Path, stop, interval: float = 1.0, out=None):
         seen = len(lines)
         if finished: return
 
+# %% ../nbs/05b_runs.ipynb #34736d28
 def with_production_architecture(params: dict) -> dict:
     "`params` with the production model's architecture when they fine-tune it (`init` production): what the run really trains."
     from facemask.core import read_json
@@ -115,6 +119,7 @@ def with_production_architecture(params: dict) -> dict:
         params = {**params, 'second_stage': 'production', 'second_stage_margin': stage['margin']}
     return params
 
+# %% ../nbs/05b_runs.ipynb #fa0d4fdb
 def register_run(kind: str, params: dict) -> str:
     "Take the one-run lock for a new run of `kind` and create its folder with `params.json`; returns the run id."
     from facemask.train import resolve_params
@@ -125,6 +130,7 @@ def register_run(kind: str, params: dict) -> str:
     write_json(runs_dir()/run_id/'params.json', params)
     return run_id
 
+# %% ../nbs/05b_runs.ipynb #ebf68070
 def execute_run(run_id: str, notebook: str, extra: dict | None = None, progress: bool = True) -> dict:
     "Execute `notebook` for a registered run; whatever happens, the run ends recorded as succeeded, failed or cancelled."
     import threading
@@ -149,6 +155,7 @@ def execute_run(run_id: str, notebook: str, extra: dict | None = None, progress:
         run = get_run(run_id)
     return run
 
+# %% ../nbs/05b_runs.ipynb #a229afad
 def launch(notebook: str, kind: str, params: dict, extra: dict | None = None, progress: bool = True) -> dict:
     "Register a run, execute `notebook` with `params` (recorded) and `extra` (settings) in this process, return the run's record."
     return execute_run(register_run(kind, params), notebook, extra, progress)
@@ -173,6 +180,7 @@ def launch_background(notebook: str, kind: str, params: dict, extra: dict | None
     threading.Thread(target=job.wait, daemon=True).start()   # reap it, so its pid does not linger as a zombie
     return run_id
 
+# %% ../nbs/05b_runs.ipynb #76b8c1f1
 def cancel_run(run_id: str | None = None, grace: float = 5.0) -> str:
     "Cancel the running run (or `run_id`): record it cancelled, then stop its process group; returns the run id."
     import os, signal, time
@@ -192,10 +200,12 @@ def cancel_run(run_id: str | None = None, grace: float = 5.0) -> str:
         except (ProcessLookupError, PermissionError): pass   # already gone, or a foreground run owned by someone else
     return run['run_id']
 
+# %% ../nbs/05b_runs.ipynb #3a0d6f3d
 def _alive(pid: int) -> bool:
     from facemask.registry import _process_start
     return _process_start(pid) is not None
 
+# %% ../nbs/05b_runs.ipynb #5d37d85d
 def wait_for_run(run_id: str, progress: bool = True, interval: float = 1.0) -> dict:
     "Wait until a run is no longer running (printing its epoch lines); returns its record."
     import threading

@@ -40,33 +40,40 @@ def shipped_dir() -> Path:
     import facemask
     return Path(facemask.__file__).resolve().parent/'shipped'
 
+# %% ../nbs/03b_served.ipynb #6d958426
 def model_dir(run_id: str) -> Path:
     "Folder holding the model files of `run_id` (or of the shipped model)."
     return shipped_dir() if run_id == SHIPPED else runs_dir()/run_id
 
+# %% ../nbs/03b_served.ipynb #0e69b877
 def resolve_model(ref: str) -> str:
     "The run id a user means: 'shipped', a run id, or a unique prefix of one."
     return ref if ref == SHIPPED else get_run(ref)['run_id']
 
+# %% ../nbs/03b_served.ipynb #5ae01312
 def production_dir() -> Path | None:
     "Folder of the production model, or None when there is none (no promoted run and no shipped model)."
     folder = model_dir(production_run())
     return folder if (folder/'model.keras').exists() else None
 
+# %% ../nbs/03b_served.ipynb #de7913a8
 def load_model(folder: Path):
     "Load `model.keras` from a model folder."
     import keras
     return keras.saving.load_model(Path(folder)/'model.keras', compile=False)
 
+# %% ../nbs/03b_served.ipynb #b32e1694
 def model_record(folder: Path) -> dict:
     "The `metrics.json` of a model folder ({} when it has none yet)."
     path = Path(folder)/'metrics.json'
     return read_json(path) if path.exists() else {}
 
+# %% ../nbs/03b_served.ipynb #2599acd2
 def incorrect_threshold(folder: Path) -> float | None:
     "The incorrect-mask threshold recorded with a model (its `metrics.json` `operating_point`), or None: plain argmax."
     return (model_record(folder).get('operating_point') or {}).get('incorrect_threshold')
 
+# %% ../nbs/03b_served.ipynb #3421ad6a
 def second_stage(folder: Path) -> dict | None:
     "The second stage recorded with a model (`metrics.json` `second_stage`: its margin, network and where it came from), or None."
     stage = model_record(folder).get('second_stage')
@@ -74,6 +81,7 @@ def second_stage(folder: Path) -> dict | None:
         raise FacemaskError(f'{folder}: metrics.json names a second stage but {SECOND_STAGE} is missing (copy the model folder whole)')
     return stage
 
+# %% ../nbs/03b_served.ipynb #52e72204
 def save_model(model, run_dir: Path) -> Path:
     "Write `model.keras` (weights and architecture, without optimizer state) atomically, and the quantised `model.tflite`."
     import keras
@@ -100,6 +108,7 @@ class Interpreters:
             self.local.interpreter.allocate_tensors()
         return self.local.interpreter
 
+# %% ../nbs/03b_served.ipynb #6f836991
 class LiteRTModel:
     "A `.tflite` classifier, callable from any thread."
     def __init__(self, path: Path):
@@ -116,6 +125,7 @@ class LiteRTModel:
             out.append(it.get_tensor(self.output)[0].copy())
         return np.stack(out)
 
+# %% ../nbs/03b_served.ipynb #ce219734
 class KerasModel:
     "A `.keras` classifier behind a `tf.function`."
     def __init__(self, path: Path):
@@ -134,14 +144,15 @@ class CascadeModel:
     @property
     def input_shape(self): return self.network.input_shape
 
+# %% ../nbs/03b_served.ipynb #96bcbf37
 def load_second_stage(folder: Path) -> tuple | None:
     """`(LiteRTModel, margin)` of a model folder's second stage, or None: what the `Predictor` and `load_served_model` add to the first
     network."""
     stage = second_stage(folder)
     return (LiteRTModel(Path(folder)/SECOND_STAGE), stage['margin']) if stage else None
 
+# %% ../nbs/03b_served.ipynb #0a3c053e
 def load_served_model(folder: Path):
     "The model of `folder` as the `Predictor` serves it: its Keras network, as a `CascadeModel` with its second stage when it has one."
     network, second = load_model(folder), load_second_stage(folder)
     return CascadeModel(network, *second) if second else network
-

@@ -22,6 +22,7 @@ def noise_image(w: int = 64, h: int = 48, mode: str = 'RGB', seed: int = 0) -> I
     small = (np.random.default_rng(seed).random((h//8 + 1, w//8 + 1, 3)) * 255).astype(np.uint8)
     return Image.fromarray(small).resize((w, h), Image.BILINEAR).convert(mode)
 
+# %% ../nbs/00a_testing.ipynb #d15cba2c
 def encode(im: Image.Image, fmt: str = 'JPEG', **kwargs) -> bytes:
     "The bytes of `im` saved as `fmt`."
     buf = io.BytesIO()
@@ -37,6 +38,7 @@ def learnable_image(label: str, w: int = 40, h: int = 40, seed: int = 0) -> Imag
     a[rng.integers(0, h, 6)] = rng.integers(0, 255, 3)
     return Image.fromarray(a)
 
+# %% ../nbs/00a_testing.ipynb #58c471eb
 def make_class_tree(root, per_class: int = 12, seed: int = 0, size: tuple = (48, 56), learnable: bool = False) -> Path:
     "A folder-per-class tree under `root`: distinct noise JPEGs, or class-coloured PNGs when `learnable`."
     root = Path(root)

@@ -99,6 +99,7 @@ def training_indices(ds: Dataset, oversample_real_incorrect: int = 1, sources: s
     site = train[m['source'].to_numpy()[train] == REVIEW_SOURCE]
     return np.concatenate([train] + [rare] * max(0, int(oversample_real_incorrect) - 1) + [site] * max(0, int(oversample_site) - 1))
 
+# %% ../nbs/04_train.ipynb #7f6d4966
 def detector_crop_repeats(labels: np.ndarray, times: int, oversample_real_incorrect: int) -> np.ndarray:
     """Indices of the detector crops as training shows them: each `times` times, the incorrectly worn ones `oversample_real_incorrect` times
     as often."""
@@ -118,6 +119,7 @@ def mask_on_chin(face: np.ndarray, masked: np.ndarray, rng: np.random.Generator)
     out[dst_top:] = alpha * masked[src_top:src_top + rows] + (1 - alpha) * out[dst_top:]
     return out.round().astype(np.uint8)
 
+# %% ../nbs/04_train.ipynb #efaf1538
 def synthesize_incorrect(images: np.ndarray, bare: np.ndarray, masked: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
     "`n` synthetic incorrectly-worn masks from random (bare face, masked face) pairs of row indices."
     if n <= 0 or not len(bare) or not len(masked): return np.zeros((0, *images.shape[1:]), np.uint8)
@@ -134,6 +136,7 @@ def template_mask(face: np.ndarray) -> np.ndarray:
     lower = np.arange(face.shape[0])[:, None] >= 0.4 * face.shape[0]
     return (b > r + 12) & (b > 90) & (g > r) & lower
 
+# %% ../nbs/04_train.ipynb #782f12b5
 def recolour_mask(face: np.ndarray, rng: np.random.Generator, min_share: float = 0.05) -> np.ndarray:
     "`face` (uint8 HxWx3) with its template mask in another colour, its shading kept; as it is when less than `min_share` of it is mask."
     where = template_mask(face)
@@ -145,6 +148,7 @@ def recolour_mask(face: np.ndarray, rng: np.random.Generator, min_share: float =
     out[where] = np.clip(shade[:, None] * colour, 0, 255).round().astype(np.uint8)
     return out
 
+# %% ../nbs/04_train.ipynb #5d5138a0
 def recolour_masks(images: np.ndarray, rows: np.ndarray, share: float, seed: int = 0) -> np.ndarray:
     "`images` with a random `share` of `rows` given a mask of another colour, in place (a training set is large)."
     rng = np.random.default_rng(seed)
@@ -208,6 +212,7 @@ def teacher_runs(teacher: str) -> list:
     "The runs of a `teacher` parameter: one run id (or 'shipped'), or several joined by '+' (an ensemble)."
     return [t.strip() for t in teacher.split('+') if t.strip()]
 
+# %% ../nbs/04_train.ipynb #592bcf7b
 def teacher_probabilities(teacher: str, *image_sets, batch: int = 256) -> list:
     """For each of `image_sets`, pairs `(images_at, rows)` where `images_at(size)` gives the images at that size, the probabilities
     the model of run `teacher` (or the mean of an ensemble's) gives `images[rows]`, each model at its own input size."""
@@ -220,10 +225,12 @@ def teacher_probabilities(teacher: str, *image_sets, batch: int = 256) -> list:
     models = [load_model(model_dir(resolve_model(run))) for run in teacher_runs(teacher)]
     return [np.mean([probabilities(model, images_at, rows) for model in models], axis=0) for images_at, rows in image_sets]
 
+# %% ../nbs/04_train.ipynb #c9f6775f
 def soft_targets(labels: np.ndarray, teacher: np.ndarray, teacher_weight: float) -> np.ndarray:
     "One-hot `labels` blended with the teacher's probabilities: `(1 - w) * one_hot + w * teacher`."
     return ((1 - teacher_weight) * np.eye(len(CLASS_NAMES), dtype=np.float32)[labels] + teacher_weight * teacher).astype(np.float32)
 
+# %% ../nbs/04_train.ipynb #62131b16
 def training_data(ds: Dataset, params: dict, image_size: int, second_stage: tuple | None = None) -> dict:
     """What `fit` needs: train/val `tf.data` pipelines, class weights and the scores of the real-photo and site validation faces
     (through `second_stage`, `(network, margin)`, when the run serves a cascade)."""
@@ -274,6 +281,7 @@ def training_data(ds: Dataset, params: dict, image_size: int, second_stage: tupl
             'real_val': real_score,
             'site_val': ValidationScore(images[site_val], labels[site_val], 'site', second_opinion(site_val), real_score)}
 
+# %% ../nbs/04_train.ipynb #0c986825
 def compile_model(model, params: dict, steps_per_epoch: int):
     "AdamW with cosine learning-rate decay over the run, sparse cross-entropy, accuracy."
     schedule = keras.optimizers.schedules.CosineDecay(params['learning_rate'], decay_steps=max(steps_per_epoch * params['epochs'], 1))
@@ -281,6 +289,7 @@ def compile_model(model, params: dict, steps_per_epoch: int):
     model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=params['weight_decay']), loss=loss, metrics=['accuracy'])
     return model
 
+# %% ../nbs/04_train.ipynb #4d57f235
 class EarlyStoppingFrom(keras.callbacks.EarlyStopping):
     "Early stopping whose first candidate is the network as training starts, which scored `start`: an epoch is kept only if it beats it."
     def __init__(self, start: float | None = None, **kwargs):
@@ -290,6 +299,7 @@ class EarlyStoppingFrom(keras.callbacks.EarlyStopping):
         super().on_train_begin(logs)
         if self.start is not None: self.best, self.best_weights, self.best_epoch = self.start, self.model.get_weights(), -1
 
+# %% ../nbs/04_train.ipynb #7c92281d
 def validation_logs(model, data: dict) -> dict:
     "The validation figures an epoch's logs would hold, for `model` as it is now."
     logs = {'val_loss': model.evaluate(data['val'], verbose=0, return_dict=True)['loss']}
@@ -298,6 +308,7 @@ def validation_logs(model, data: dict) -> dict:
         score.on_epoch_end(-1, logs)
     return logs
 
+# %% ../nbs/04_train.ipynb #c81aeb65
 def train_model(ds: Dataset, params: dict, run_dir: Path | None = None, initial_model=None, verbose: bool = True,
                 second_stage: tuple | None = None):
     """Train on `ds` with `params`; returns `(model, history)`. `initial_model` is fine-tuned instead of a new network, and stays as it

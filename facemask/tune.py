@@ -56,11 +56,11 @@ class FaceMaskHyperModel(kt.HyperModel):
         return model.fit(data['train'], validation_data=data['val'], epochs=epochs or p['epochs'], initial_epoch=initial_epoch,
                          class_weight=data['class_weight'], callbacks=[data['real_val'], *(callbacks or [])], verbose=0)
 
+# %% ../nbs/04a_tune.ipynb #6edbcb7c
 def objective(ds: Dataset) -> kt.Objective:
     "Real-photo validation macro-F1 when the validation split has real photos, else validation loss."
     val = ds.manifest[ds.manifest['split'] == 'val']
     return kt.Objective('val_real_macro_f1', 'max') if val['source'].isin(REAL_PHOTO_SOURCES).any() else kt.Objective('val_loss', 'min')
-
 
 # %% ../nbs/04a_tune.ipynb #d355e47d
 RANDOM_TRIALS = 3   # keras-tuner's default, 3 per hyperparameter, would leave a two-core budget of trials all random
@@ -75,11 +75,13 @@ class FaceMaskTuner(kt.BayesianOptimization):
             f.write(json.dumps({'trial': trial.trial_id, 'tuner': self.tuner_id}) + '\n')
         return super().run_trial(trial, *args, **kwargs)
 
+# %% ../nbs/04a_tune.ipynb #07730a2b
 def make_tuner(ds: Dataset, max_trials: int, base_params: dict, folder: Path, seed: int = 0, overwrite: bool = True) -> FaceMaskTuner:
     "The search, its state in `folder/search` (`overwrite=False` reloads a finished or shared one)."
     return FaceMaskTuner(FaceMaskHyperModel(ds, base_params), objective=objective(ds), max_trials=max_trials,
                          num_initial_points=RANDOM_TRIALS, seed=seed, directory=str(folder), project_name='search', overwrite=overwrite)
 
+# %% ../nbs/04a_tune.ipynb #c57f0a2f
 def join_search(ds: Dataset, max_trials: int, base_params: dict, folder: Path, seed: int, oracle: str, tuner_id: str):
     "Take part in a distributed search as `tuner_id`: 'chief' serves the oracle at `oracle` (host:port), any other name trains trials."
     host, _, port = oracle.rpartition(':')
@@ -87,18 +89,22 @@ def join_search(ds: Dataset, max_trials: int, base_params: dict, folder: Path, s
     os.environ.update(dict(zip(TUNER_ENV, (tuner_id, host, port))))   # keras-tuner reads its role from these
     make_tuner(ds, max_trials, base_params, folder, seed, overwrite=tuner_id == CHIEF).search(verbose=1)
 
+# %% ../nbs/04a_tune.ipynb #38035b74
 def search_params(ds: Dataset, epochs: int, seed: int) -> dict:
     "The base training parameters of a search: the same in the chief, every worker and the run's record."
     return {'epochs': int(epochs), 'seed': int(seed), 'dataset': ds.ref}
 
+# %% ../nbs/04a_tune.ipynb #f306c88b
 def worker_command(ds: Dataset, max_trials: int, base_params: dict, seed: int, oracle: str, tuner_id: str, folder=None) -> list:
     "The `facemask tune` command that runs one worker (here, or on another machine holding dataset `ds.ref`)."
     return ['facemask', 'tune', '--join', oracle, '--as', tuner_id, '--dataset', ds.ref, '--max-trials', str(max_trials),
             '--epochs', str(base_params['epochs']), '--seed', str(seed), *(['--folder', str(folder)] if folder else [])]
 
+# %% ../nbs/04a_tune.ipynb #57042c81
 def _listening(host: str, port: int) -> bool:
     with socket.socket() as s: return s.connect_ex((host, port)) == 0
 
+# %% ../nbs/04a_tune.ipynb #9b1a5b5b
 def run_distributed(ds: Dataset, max_trials: int, base_params: dict, folder: Path, seed: int, workers: int,
                     oracle: str | None = None, start_timeout_s: float = 120):
     "Run the chief and `workers` workers here (logs in `folder`) until the search ends; a failed one stops all with its log."

@@ -42,17 +42,22 @@ def error_markup(message: str) -> str:
     text = re.sub(r'`([^`]+)`', r'<code>\1</code>', html.escape(message))
     return f'<div class="fm-error">⚠ {text}</div>'
 
+# %% ../nbs/06d_ui.ipynb #04df6bc4
 def error_html(message: str) -> widgets.HTML: return widgets.HTML(error_markup(message))
 
+# %% ../nbs/06d_ui.ipynb #ecb65db7
 def table_markup(df) -> str:
     "A compact table as HTML that scrolls sideways instead of overflowing the page."
     return f'<div class="fm-table">{df.to_html(border=0)}</div>'
 
+# %% ../nbs/06d_ui.ipynb #f4a39f09
 def table_html(df) -> widgets.HTML: return widgets.HTML(table_markup(df))
 
+# %% ../nbs/06d_ui.ipynb #98b2b239
 def section(title: str) -> widgets.HTML:
     return widgets.HTML(f'<div class="fm-section">{html.escape(title)}</div>')
 
+# %% ../nbs/06d_ui.ipynb #266f20b9
 def figure_widget(fig, width: int = 760) -> widgets.Image:
     "A matplotlib figure as a PNG image widget (closing the figure)."
     import io

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
+from fastcore.basics import patch
 
 from .core import CLASS_NAMES, KEEP_SEGMENTS, SEGMENT_S, FacemaskError, progress_bar
 from .detect import SURE_SCORE
@@ -36,66 +37,76 @@ class FaceTracker:
         self.active, self.ended, self.next_id = [], [], 1
         self.unreported = []   # tracks ended since `take_people` was last called
 
-    def _match(self, boxes: np.ndarray, expected: np.ndarray, faces: list, tracks: list, matched: dict):
-        "Add to `matched` (face -> track) the pairs of `faces` and `tracks` (indices) not paired yet, best overlap first."
-        taken = set(matched.values())
-        faces, tracks = [i for i in faces if i not in matched], [j for j in tracks if j not in taken]
-        if faces and tracks:
-            for i, m in zip(faces, match_faces(boxes[faces], expected[tracks], self.min_iou)):
-                if m >= 0: matched[i] = tracks[m]
+# %% ../nbs/06c_video.ipynb #2f7514ae
+@patch
+def _match(self: FaceTracker, boxes: np.ndarray, expected: np.ndarray, faces: list, tracks: list, matched: dict):
+    "Add to `matched` (face -> track) the pairs of `faces` and `tracks` (indices) not paired yet, best overlap first."
+    taken = set(matched.values())
+    faces, tracks = [i for i in faces if i not in matched], [j for j in tracks if j not in taken]
+    if faces and tracks:
+        for i, m in zip(faces, match_faces(boxes[faces], expected[tracks], self.min_iou)):
+            if m >= 0: matched[i] = tracks[m]
 
-    def update(self, frame: int, faces: list) -> list:
-        """Track ids of `faces` (dicts with `box`, `label` and `confidence`) seen in `frame`, in their order; None for a face
-        on no track. Each face also gets its id as `face['track']`."""
-        boxes = np.array([f['box'] for f in faces], float).reshape(-1, 4)
-        last, velocity = (np.array([t[k] for t in self.active], float).reshape(-1, 4) for k in ('box', 'velocity'))
-        since = frame - np.array([t['last_frame'] for t in self.active], float).reshape(-1, 1)
-        expected = last + velocity * since
-        sure = [i for i, f in enumerate(faces) if f.get('confidence', 1.0) >= self.start_score]
-        unsure = [i for i in range(len(faces)) if i not in sure]
-        new = [j for j, t in enumerate(self.active) if t['hits'] == 1]   # seen once: kept only if a sure face continues it now
-        known, matched = [j for j in range(len(self.active)) if j not in new], {}
-        for these, tracks in ((sure, known), (unsure, known), (sure, new)): self._match(boxes, expected, these, tracks, matched)
-        ids = []
-        for i, face in enumerate(faces):
-            if i not in matched and i in unsure: face['track'] = None; ids.append(None); continue
-            if i in matched:
-                track = self.active[matched[i]]
-                step = (boxes[i] - track['box']) / max(frame - track['last_frame'], 1)
-                track['velocity'] = step if track['hits'] == 1 else track['velocity'] + self.smoothing * (step - track['velocity'])
-            else:
-                track = {'track': self.next_id, 'first_frame': frame, 'votes': Counter(), 'hits': 0, 'velocity': np.zeros(4)}
-                self.active.append(track); self.next_id += 1
-            track.update(box=boxes[i], last_frame=frame, hits=track['hits'] + 1)
-            track['votes'][face['label']] += 1
-            face['track'] = track['track']; ids.append(track['track'])
-        dropped = set(new) - set(matched.values())   # one detection, not continued: no person
-        kept = [t for j, t in enumerate(self.active) if j not in dropped]
-        gone = [t for t in kept if frame - t['last_frame'] > self.max_missed]
-        self.ended += gone; self.unreported += gone
-        self.active = [t for t in kept if frame - t['last_frame'] <= self.max_missed]
-        return ids
+# %% ../nbs/06c_video.ipynb #ad098f1b
+@patch
+def update(self: FaceTracker, frame: int, faces: list) -> list:
+    """Track ids of `faces` (dicts with `box`, `label` and `confidence`) seen in `frame`, in their order; None for a face
+    on no track. Each face also gets its id as `face['track']`."""
+    boxes = np.array([f['box'] for f in faces], float).reshape(-1, 4)
+    last, velocity = (np.array([t[k] for t in self.active], float).reshape(-1, 4) for k in ('box', 'velocity'))
+    since = frame - np.array([t['last_frame'] for t in self.active], float).reshape(-1, 1)
+    expected = last + velocity * since
+    sure = [i for i, f in enumerate(faces) if f.get('confidence', 1.0) >= self.start_score]
+    unsure = [i for i in range(len(faces)) if i not in sure]
+    new = [j for j, t in enumerate(self.active) if t['hits'] == 1]   # seen once: kept only if a sure face continues it now
+    known, matched = [j for j in range(len(self.active)) if j not in new], {}
+    for these, tracks in ((sure, known), (unsure, known), (sure, new)): self._match(boxes, expected, these, tracks, matched)
+    ids = []
+    for i, face in enumerate(faces):
+        if i not in matched and i in unsure: face['track'] = None; ids.append(None); continue
+        if i in matched:
+            track = self.active[matched[i]]
+            step = (boxes[i] - track['box']) / max(frame - track['last_frame'], 1)
+            track['velocity'] = step if track['hits'] == 1 else track['velocity'] + self.smoothing * (step - track['velocity'])
+        else:
+            track = {'track': self.next_id, 'first_frame': frame, 'votes': Counter(), 'hits': 0, 'velocity': np.zeros(4)}
+            self.active.append(track); self.next_id += 1
+        track.update(box=boxes[i], last_frame=frame, hits=track['hits'] + 1)
+        track['votes'][face['label']] += 1
+        face['track'] = track['track']; ids.append(track['track'])
+    dropped = set(new) - set(matched.values())   # one detection, not continued: no person
+    kept = [t for j, t in enumerate(self.active) if j not in dropped]
+    gone = [t for t in kept if frame - t['last_frame'] > self.max_missed]
+    self.ended += gone; self.unreported += gone
+    self.active = [t for t in kept if frame - t['last_frame'] <= self.max_missed]
+    return ids
 
-    def people(self, min_frames: int = 3) -> list:
-        "Every track seen in at least `min_frames` frames: `{'track', 'first_frame', 'last_frame', 'frames', 'label', 'votes'}`."
-        tracks = sorted(self.ended + self.active, key=lambda t: t['track'])
-        return [{'track': t['track'], 'first_frame': t['first_frame'], 'last_frame': t['last_frame'], 'frames': sum(t['votes'].values()),
-                 'label': t['votes'].most_common(1)[0][0], 'votes': dict(t['votes'])} for t in tracks
-                if sum(t['votes'].values()) >= min_frames]
+# %% ../nbs/06c_video.ipynb #188c5337
+@patch
+def people(self: FaceTracker, min_frames: int = 3) -> list:
+    "Every track seen in at least `min_frames` frames: `{'track', 'first_frame', 'last_frame', 'frames', 'label', 'votes'}`."
+    tracks = sorted(self.ended + self.active, key=lambda t: t['track'])
+    return [{'track': t['track'], 'first_frame': t['first_frame'], 'last_frame': t['last_frame'], 'frames': sum(t['votes'].values()),
+             'label': t['votes'].most_common(1)[0][0], 'votes': dict(t['votes'])} for t in tracks
+            if sum(t['votes'].values()) >= min_frames]
 
-    def take_people(self, min_frames: int = 3, everyone: bool = False) -> list:
-        """The people (as in `people`) whose track ended since the last call, each reported once; with `everyone` (the end of a
-        video) also those still followed. What a compliance history counts."""
-        done = self.unreported + ([t for t in self.active if not t.get('reported')] if everyone else [])
-        self.unreported = []
-        for t in done: t['reported'] = True
-        return [{'track': t['track'], 'last_frame': t['last_frame'], 'label': t['votes'].most_common(1)[0][0]}
-                for t in done if sum(t['votes'].values()) >= min_frames]
+# %% ../nbs/06c_video.ipynb #c774d085
+@patch
+def take_people(self: FaceTracker, min_frames: int = 3, everyone: bool = False) -> list:
+    """The people (as in `people`) whose track ended since the last call, each reported once; with `everyone` (the end of a
+    video) also those still followed. What a compliance history counts."""
+    done = self.unreported + ([t for t in self.active if not t.get('reported')] if everyone else [])
+    self.unreported = []
+    for t in done: t['reported'] = True
+    return [{'track': t['track'], 'last_frame': t['last_frame'], 'label': t['votes'].most_common(1)[0][0]}
+            for t in done if sum(t['votes'].values()) >= min_frames]
 
-    def people_per_class(self, min_frames: int = 3) -> dict:
-        "How many `people` there are of each class."
-        counts = Counter(p['label'] for p in self.people(min_frames))
-        return {c: counts[c] for c in CLASS_NAMES}
+# %% ../nbs/06c_video.ipynb #b78fddc5
+@patch
+def people_per_class(self: FaceTracker, min_frames: int = 3) -> dict:
+    "How many `people` there are of each class."
+    counts = Counter(p['label'] for p in self.people(min_frames))
+    return {c: counts[c] for c in CLASS_NAMES}
 
 # %% ../nbs/06c_video.ipynb #8bf93e1e
 def _quiet_opencv():
@@ -104,10 +115,12 @@ def _quiet_opencv():
     import cv2
     return cv2
 
+# %% ../nbs/06c_video.ipynb #4bbfe137
 def is_camera(source) -> bool:
     "Whether `source` names a camera (a number or a device path) rather than a video file."
     return isinstance(source, int) or str(source).isdigit() or str(source).startswith('/dev/video')
 
+# %% ../nbs/06c_video.ipynb #8e7372b1
 def open_video(source):
     "An opened `cv2.VideoCapture` for a file, a camera number or a device path; a clear error otherwise."
     cv2 = _quiet_opencv()
@@ -118,6 +131,7 @@ def open_video(source):
         raise FacemaskError(f'camera {source} could not be opened' if camera else f'{source}: not a video this build of OpenCV can decode')
     return capture
 
+# %% ../nbs/06c_video.ipynb #c95471df
 def frames(capture, every: int = 1):
     "`(index, RGB array)` of every `every`-th frame until the source ends."
     cv2 = _quiet_opencv()
@@ -128,6 +142,7 @@ def frames(capture, every: int = 1):
         if index % every == 0: yield index, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
         index += 1
 
+# %% ../nbs/06c_video.ipynb #2b65559e
 class VideoOut:
     "An MP4 (`mp4v`) written to a temporary file beside `path`, renamed into place when closed without error."
     def __init__(self, path, fps: float, size: tuple):
@@ -145,6 +160,7 @@ class VideoOut:
         if keep: self.tmp.replace(self.path)
         else: self.tmp.unlink(missing_ok=True)
 
+# %% ../nbs/06c_video.ipynb #db3a2801
 def write_clip(images: list, path, fps: float = 25, size: tuple = (640, 480), frames_per_image: int = 25, pan: int = 2) -> Path:
     "A test clip: each image letterboxed into `size` for `frames_per_image` frames, moving `pan` px per frame."
     out = VideoOut(path, fps, size)
@@ -183,11 +199,13 @@ def annotated_video(out, source, fps: float, size: tuple, segment_s: float | Non
     if not segment_s: return VideoOut(out, fps, size)
     return Segments(out, re.sub(r'[^A-Za-z0-9._-]+', '-', str(source)).strip('-')[:64], fps, size, segment_s)
 
+# %% ../nbs/06c_video.ipynb #a0a13c2b
 def watch_progress(speed: float, faces: list, people_per_class: dict, reader=None) -> str:
     "The progress bar's text while watching: frames/s, faces in the frame, people so far, and a stream's counts."
     people = ', '.join(f'{n} {c}' for c, n in people_per_class.items())
     return f"{speed:.1f} frames/s, {len(faces)} faces, people: {people}" + (f'; {reader.progress_text()}' if reader is not None else '')
 
+# %% ../nbs/06c_video.ipynb #6e69f355
 def watch(source, predictor=None, detector=None, out=None, json_lines=None, every: int = 1, max_frames: int | None = None,
           min_frames: int = 3, progress: bool = True, collector=None, history=None, started: float | None = None, blur: bool = False,
           reader=None, turn=None, segment_s: float | None = None) -> dict:

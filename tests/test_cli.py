@@ -107,9 +107,8 @@ def test_watch_a_generated_clip(home, tmp_path):
     assert res.stdout.startswith('2 frames in')
     (tmp_path / 'broken.mp4').write_bytes(b'not a video')
     res = facemask('watch', tmp_path / 'broken.mp4', check=False)
-    assert (res.returncode, res.stderr.strip()) == (1,
-                                                    f"facemask: error: {tmp_path / 'broken.mp4'}: not a video this build of OpenCV can "
-                                                    "decode")
+    error = f"facemask: error: {tmp_path / 'broken.mp4'}: not a video this build of OpenCV can decode"
+    assert (res.returncode, res.stderr.strip()) == (1, error)
 
 
 def test_evaluate_faces_on_annotated_photos(home, tmp_path):

@@ -33,6 +33,22 @@ def test_readme_text_from_a_notebook():
     assert docs.broken_readme_links('[a](nbs/guide/data.md) [b](nbs/guide/nothing.md)') == ['nbs/guide/nothing.md']
 
 
+def test_every_notebook_and_its_guide_page_link_each_other():
+    listed = {n: page for page, names in docs.GUIDE_NOTEBOOKS.items() for n in names}
+    for path in sorted((ROOT/'nbs').glob('[0-9]*.ipynb')):
+        opening = ''.join(''.join(c['source']) for c in json.loads(path.read_text())['cells'][:4] if c['cell_type'] == 'markdown')
+        assert path.stem in listed, f'{path.name} is in no guide page\'s list (docs.GUIDE_NOTEBOOKS)'
+        assert f'(guide/{listed[path.stem]})' in opening, f'{path.name} does not link nbs/guide/{listed[path.stem]} in its opening'
+    for page in docs.GUIDE_NOTEBOOKS:
+        assert '\n## ' in (ROOT/'nbs'/'guide'/page).read_text(), f'{page} has no ## sections (the site gives each page contents from them)'
+
+
+def test_a_generated_section_is_replaced_and_its_markers_kept(tmp_path):
+    text = 'intro\n<!-- notebooks: made -->\nold\n<!-- /notebooks -->\nend\n'
+    assert docs.generated(text, 'notebooks', '- new\n', tmp_path) == 'intro\n<!-- notebooks: made -->\n- new\n<!-- /notebooks -->\nend\n'
+    with pytest.raises(SystemExit, match='markers are missing'): docs.generated('no markers', 'notebooks', '', tmp_path)
+
+
 def test_link_checker_finds_missing_files_and_anchors(tmp_path):
     (tmp_path/'guide').mkdir()
     (tmp_path/'index.html').write_text('<h2 id="here">x</h2><a href="#here">ok</a><a href="guide/a.html#there">ok</a>'

@@ -56,8 +56,8 @@ def test_api_records_sites_and_exposes_metrics(home, fixed_detector):
         body = client.get('/metrics')
     assert body.status_code == 200 and body.headers['content-type'].startswith('text/plain')
     after = samples(body.text)
-    got = {key: value - before.get(key, 0) if not key[0].startswith(('facemask_site_', 'facemask_model')) else value for key,
-           value in after.items()}
+    got = {key: value - before.get(key, 0) if not key[0].startswith(('facemask_site_', 'facemask_model')) else value
+           for key, value in after.items()}
     assert got[('facemask_http_requests_total', (('endpoint', '/predict/faces'), ('method', 'POST'), ('status', '200')))] == 2
     assert got[('facemask_http_requests_total', (('endpoint', '/predict/faces'), ('method', 'POST'), ('status', '422')))] == 1
     assert got[('facemask_http_request_duration_seconds_count', (('endpoint', '/predict/faces'),))] == 3

@@ -33,8 +33,8 @@ def test_evaluate_and_the_model_card_set_the_metrics_beside_the_quality_goal(toy
     from facemask.evaluate import QUALITY_GOAL
     run = runs()[0]
     result = json.loads(facemask('evaluate', run['run_id'], '--json').stdout)
-    assert [r['met'] for r in result['quality_goal']] == [result['real_photos'][k.removeprefix('real_')] >= goal for k,
-                                                          goal in QUALITY_GOAL.items()]
+    assert [r['met'] for r in result['quality_goal']] == [result['real_photos'][k.removeprefix('real_')] >= goal
+                                                          for k, goal in QUALITY_GOAL.items()]
     shown = facemask('evaluate', run['run_id']).stdout
     assert f"quality goal, real photos: accuracy >= {QUALITY_GOAL['real_accuracy']:.2f}" in shown
     assert 'labels: incorrect-mask threshold' in shown and '    andrewmvd' in shown   # the model's own threshold; each real-photo source

@@ -235,8 +235,8 @@ def score(seen: list, gids: list, ids: list, photos: int) -> dict:
     from facemask.detect import SURE_SCORE
     found = Counter(g for frame in gids for g in frame if g is not None)
     true = {g for g, n in found.items() if n >= MIN_FRAMES}
-    sure = {g for (_, _, faces, _), frame in zip(seen, gids) for f,
-            g in zip(faces, frame) if g is not None and f['confidence'] >= SURE_SCORE}
+    sure = {g for (_, _, faces, _), frame in zip(seen, gids) for f, g in zip(faces, frame) if g is not None
+            and f['confidence'] >= SURE_SCORE}
     every_face = {g for _, _, _, truth in seen for g, _ in truth}
     photo_of = {g: p for _, p, _, truth in seen for g, _ in truth}
     frames_of, faces_of, first_photo = Counter(), defaultdict(Counter), {}
@@ -310,8 +310,8 @@ def main(photos: int, refresh: bool, out: Path, match_iou: float, only: list | N
     from facemask.core import shared_data_dir
     if shared_data_dir() is None: raise SystemExit('no ../shared/data/photos: nothing to make the clips from')
     images, saved = load_faces(photos, refresh, out / 'faces.json')
-    trackers = {k: v for k,
-                v in TRACKERS.items() if available(v[2]) and (not only or k in (PROJECT, BYTETRACK) or any(o in k for o in only))}
+    trackers = {k: v for k, v in TRACKERS.items() if available(v[2])
+                and (not only or k in (PROJECT, BYTETRACK) or any(o in k for o in only))}
     for name, (_, _, package) in TRACKERS.items():
         if not available(package): print(f'skipped (package {package} not installed): {name}')
     results = {'versions': versions(), 'photos': len(images), 'photo_files': saved['key']['photos'],
@@ -354,8 +354,8 @@ def main(photos: int, refresh: bool, out: Path, match_iou: float, only: list | N
 
 def report(results: dict, trackers: dict):
     width = max(map(len, trackers))
-    clips = ', '.join(f"{v}: {d['frames']} frames ({d['px_per_frame_seen']} px between frames seen, {d['fps']:g} fps)" for v,
-                      d in results['variants'].items())
+    clips = ', '.join(f"{v}: {d['frames']} frames ({d['px_per_frame_seen']} px between frames seen, {d['fps']:g} fps)"
+                      for v, d in results['variants'].items())
     print(f"\n{results['photos']} photos; {clips}")
     t = next(iter(results['totals'].values()))
     print(f"true people: annotated faces matched (IoU >= {results['match_iou']}) to a detection in >= {MIN_FRAMES} frames; "
