@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # %% auto #0
 __all__ = ['Arg', 'arg', 'OneOf', 'one_of', 'Command', 'command', 'command_group', 'declarations', 'add_args', 'build_parser',
@@ -51,13 +51,13 @@ class Command:
 def command(words: str, help: str, *args: Arg | OneOf, description: str | None = None):
     "Declare the decorated function as the handler of the command `words`, with its options `args`."
     def declare(handler):
-        handler.command = Command(tuple(words.split()), help, description or help[:1].upper() + help[1:] + '.', args)
+        handler.command = replace(command_group(words, help, description), args=args)
         return handler
     return declare
 
 # %% ../nbs/00b_commands.ipynb #4dd74167
 def command_group(words: str, help: str, description: str | None = None) -> Command:
-    "Words that gather actions, such as `data` for `data import` and `data list`."
+    "Words that gather actions, such as `data` for `data import` and `data list` (the description: the help as a sentence)."
     return Command(tuple(words.split()), help, description or help[:1].upper() + help[1:] + '.')
 
 # %% ../nbs/00b_commands.ipynb #c5422d80
