@@ -22,7 +22,7 @@ from .detect import SURE_SCORE
 from .faces import LookMemory, classify_faces, collect_faces, draw_faces, match_faces
 
 # %% auto #0
-__all__ = ['FaceTracker', 'is_camera', 'open_video', 'frames', 'VideoOut', 'write_clip', 'Segments', 'annotated_video',
+__all__ = ['GAP_S', 'FaceTracker', 'is_camera', 'open_video', 'frames', 'VideoOut', 'write_clip', 'Segments', 'annotated_video',
            'watch_progress', 'watch']
 
 # %% ../nbs/06c_video.ipynb #e7bc442e
@@ -143,18 +143,30 @@ def frames(capture, every: int = 1):
         index += 1
 
 # %% ../nbs/06c_video.ipynb #2b65559e
+GAP_S = 2.0   # a longer wait between two frames (a stream that stopped) is cut from the video rather than filled
+
 class VideoOut:
-    "An MP4 (`mp4v`) written to a temporary file beside `path`, renamed into place when closed without error."
+    """An MP4 (`mp4v`) written to a temporary file beside `path`, renamed into place when closed without error. Frames given their
+    time keep the clock's pace: the frame before is shown until the next one is due (a camera labelled slower than it films)."""
     def __init__(self, path, fps: float, size: tuple):
         cv2 = _quiet_opencv()
         self.path = Path(path); self.path.parent.mkdir(parents=True, exist_ok=True)
         self.tmp = self.path.with_name(f'.{self.path.stem}.partial{self.path.suffix or ".mp4"}')
         self.writer = cv2.VideoWriter(str(self.tmp), cv2.VideoWriter_fourcc(*'mp4v'), fps, size)
         if not self.writer.isOpened(): raise FacemaskError(f'{path}: cannot write a video there')
+        self.fps, self.written, self.last, self.last_at, self.origin = fps, 0, None, None, None
     def write(self, rgb: np.ndarray, at: float | None = None):
-        "Add a frame (`at`, its time, is for `Segments`: one file has no use for it)."
+        "Add a frame; given its time `at` (seconds), after as many repeats of the frame before as keep the video in step."
         import cv2
-        self.writer.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+        if at is not None: self.fill_until(at)
+        self.last = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+        self.writer.write(self.last); self.written += 1
+    def fill_until(self, at: float):
+        "Repeat the last frame until the frame at `at` is due; a first frame, or one after a gap of over `GAP_S`, is due at once."
+        if self.last_at is None or at - self.last_at > GAP_S: self.origin = at - self.written / self.fps
+        for _ in range(round((at - self.origin) * self.fps) - self.written):
+            self.writer.write(self.last); self.written += 1
+        self.last_at = at
     def close(self, keep: bool = True):
         self.writer.release()
         if keep: self.tmp.replace(self.path)
@@ -186,7 +198,7 @@ class Segments:
             self.close()
             file = self.folder/f"{self.name}-{time.strftime('%Y%m%dT%H%M%S', time.localtime(at))}.mp4"
             self.out, self.started = VideoOut(file, self.fps, self.size), at
-        self.out.write(rgb)
+        self.out.write(rgb, at)
 
     def close(self, keep: bool = True):
         if self.out is not None: self.out.close(keep)
