@@ -180,6 +180,13 @@ def _down(self: StreamReader, error: str):
     if error != self.error: self.log(f'camera {self.name}: {redact(error)}')
     self.state, self.error = 'down', error
 
+# %% ../nbs/06e_cameras.ipynb #ea4c13f0
+@patch(as_prop=True)
+def video_fps(self: StreamReader) -> float:
+    "The rate its annotated video is written at: the stream's own (25 when it does not say, as MJPEG), at most the labelling cap."
+    own = self.fps or 25.0
+    return min(own, 1 / self.min_interval) if self.min_interval else own
+
 # %% ../nbs/06e_cameras.ipynb #adbfd64e
 def _frames(self: StreamReader):
     "`(index, RGB array, Unix time read)` of the oldest frame kept each time one is asked for, at most `max_fps` a second, until `stop`."

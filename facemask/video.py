@@ -246,7 +246,7 @@ def watch(source, predictor=None, detector=None, out=None, json_lines=None, ever
         for index, rgb, seen in items:
             im = Image.fromarray(rgb)
             with turn or contextlib.nullcontext(): faces = classify_faces(predictor, im, detector(rgb), memory)
-            if reader is not None: reader.labelled(seen); fps = fps or reader.fps
+            if reader is not None: reader.labelled(seen); fps = fps or reader.video_fps
             tracker.update(index, faces)
             if collector is not None: collect_faces(collector, predictor, im, faces, str(source), index, stream)
             at = seen or (time.time() if is_camera(source) else started + index / fps)
