@@ -1,6 +1,6 @@
 """Network cameras against a real RTSP server (GStreamer's, started on loopback by each test; `make rtsp-server` installs it):
 a stream labelled and read again after its server was killed and restarted, a stalled stream noticed, four cameras and two
-wrong ones under one supervisor, and no password in anything written."""
+wrong ones under one supervisor, an MJPEG camera over HTTP, and no password in anything written."""
 import functools
 import http.server
 import json
@@ -108,6 +108,42 @@ def test_an_hls_stream_is_read(clip, tmp_path):
     finally: reader.stop(); server.shutdown(); server.server_close()
     assert [index for index, *_ in frames] == sorted(index for index, *_ in frames) and frames[-1][1].shape == (480, 640, 3)
     assert reader.status()['error'] is None
+
+
+class Mjpeg(http.server.BaseHTTPRequestHandler):
+    "An MJPEG camera: `multipart/x-mixed-replace` JPEG frames at 25 a second until the client goes (the class's `frames`, in turn)."
+    frames: list = []
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header('Content-Type', 'multipart/x-mixed-replace; boundary=frame')
+        self.end_headers()
+        try:
+            for i in range(25 * 60):
+                jpeg = self.frames[i % len(self.frames)]
+                self.wfile.write(b'--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n%s\r\n' % (len(jpeg), jpeg))
+                time.sleep(0.04)
+        except (BrokenPipeError, ConnectionResetError): pass
+    def log_message(self, *args): pass
+
+
+def test_an_mjpeg_stream_is_watched_and_its_video_keeps_the_clock(home, tmp_path):
+    """An HTTP MJPEG camera through `facemask watch --fps 5 --out`: every labelled frame in the report, and an annotated video
+    as long as the watch (written at the --fps cap, each frame shown until the next)."""
+    from facemask.testing import encode, noise_image
+    from facemask.video import frames, open_video
+    Mjpeg.frames = [encode(noise_image(320, 240, seed=s), 'JPEG') for s in range(5)]
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Mjpeg)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    out, report, lines = tmp_path / 'annotated.mp4', tmp_path / 'report.json', tmp_path / 'frames.jsonl'
+    try: subprocess.run([FACEMASK, 'watch', f'http://127.0.0.1:{server.server_address[1]}/cam.mjpg', '--fps', '5', '--max-frames', '15',
+                         '--out', out, '--report', report, '--json', lines], check=True, capture_output=True, text=True, timeout=120)
+    finally: server.shutdown(); server.server_close()
+    watched, times = json.loads(report.read_text()), [json.loads(line)['time_s'] for line in lines.read_text().splitlines()]
+    assert watched['frames'] == len(times) == 15 and watched['stream']['error'] is None
+    import cv2
+    fps = open_video(out).get(cv2.CAP_PROP_FPS)
+    seconds = len(list(frames(open_video(out)))) / fps
+    assert abs(seconds - (times[-1] - times[0] + 1 / fps)) <= 1 / fps, (seconds, times)   # the frames' own clock, to a frame
 
 
 def test_cameras_runs_four_and_reports_the_wrong_ones(home, clip, tmp_path):
