@@ -196,14 +196,14 @@ def readme(check: bool) -> int:
     origin = lambda page: "its notebooks' summaries" + (" and the commands' declarations" if page == 'cli.md' else '')
     made = {ROOT/'README.md': (text, 'nbs/index.ipynb'), **{NBS/'guide'/page: (guide_text(page), origin(page)) for page in GUIDE_NOTEBOOKS}}
     if check:
-        stale = [f'{path.relative_to(ROOT)} differs from what {origin} makes' for path, (wanted, origin) in made.items()
+        stale = [f'{path.relative_to(ROOT)} differs from what {source} makes' for path, (wanted, source) in made.items()
                  if path.read_text() != wanted]
         print(*stale or ['README.md and the guide pages are what they are made from'], sep='\n')
         if stale: print('edit the source, then `make readme`')
         return 1 if stale else 0
-    for path, (wanted, origin) in made.items():
+    for path, (wanted, source) in made.items():
         path.write_text(wanted)
-        print(f'{path.relative_to(ROOT)} written from {origin} ({wanted.count(chr(10))} lines)')
+        print(f'{path.relative_to(ROOT)} written from {source} ({wanted.count(chr(10))} lines)')
     return 0
 
 
