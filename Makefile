@@ -125,7 +125,7 @@ else
 	$(BIN)/python tests/bench/bench_site.py --variant site oversample_site 4 select_on val_real_site_macro_f1 --seed $(SEED)
 endif
 
-readme: setup  ## write README.md from nbs/index.ipynb, executed, and the command-line guide's table from the parser (edit the sources, never these)
+readme: setup  ## write README.md from nbs/index.ipynb (executed), the guide pages' notebook lists and the command table (edit the sources, never these)
 	$(BIN)/python .ci/docs.py readme
 
 docs: setup  ## the documentation site in _docs/: the notebooks executed (slow cells skipped), rendered by mkdocs, every internal link checked
