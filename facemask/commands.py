@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 # %% auto #0
 __all__ = ['Arg', 'arg', 'OneOf', 'one_of', 'Command', 'command', 'command_group', 'declarations', 'add_args', 'build_parser',
-           'command_paths', 'run_command', 'command_table']
+           'subcommands', 'command_paths', 'run_command', 'command_table']
 
 # %% ../nbs/00b_commands.ipynb #7578e68b
 @dataclass(frozen=True)
@@ -92,13 +92,19 @@ def build_parser(prog: str, description: str, version: str, *modules) -> argpars
     return parser
 
 # %% ../nbs/00b_commands.ipynb #49a53035
+def subcommands(parser: argparse.ArgumentParser, words: tuple = ()):
+    "`(words, parser, help)` of every command under `parser`, a group before its actions, in the order they were declared."
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction): continue
+        helps = {choice.dest: choice.help for choice in action._choices_actions}
+        for name, sub in action.choices.items():
+            yield (*words, name), sub, helps[name]
+            yield from subcommands(sub, (*words, name))
+
+# %% ../nbs/00b_commands.ipynb #d7d247aa
 def command_paths(parser: argparse.ArgumentParser) -> list:
     "Every command of `parser` as its words, the top level first (`[]`, `['data']`, `['data', 'import']`, ...)."
-    paths = [[]]
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for name, sub in action.choices.items(): paths += [[name, *rest] for rest in command_paths(sub)]
-    return paths
+    return [[]] + [list(words) for words, _, _ in subcommands(parser)]
 
 # %% ../nbs/00b_commands.ipynb #a72daadc
 def run_command(main, *argv) -> tuple:
@@ -112,15 +118,6 @@ def run_command(main, *argv) -> tuple:
 # %% ../nbs/00b_commands.ipynb #bebaf314
 def command_table(parser: argparse.ArgumentParser) -> str:
     "A markdown table of every command of `parser` that has a handler: its usage and its help."
-    rows, helps = [], {}
-    def visit(p, words):
-        for action in p._actions:
-            if not isinstance(action, argparse._SubParsersAction): continue
-            helps.update({(*words, c.dest): c.help for c in action._choices_actions})
-            for name, sub in action.choices.items():
-                if sub.get_default('func'):
-                    usage = ' '.join(sub.format_usage().removeprefix('usage: ').split()).replace(' [-h]', '').replace('|', '\\|')
-                    rows.append(f"| `{usage}` | {helps[(*words, name)]} |")
-                visit(sub, (*words, name))
-    visit(parser, ())
+    usage = lambda sub: ' '.join(sub.format_usage().removeprefix('usage: ').split()).replace(' [-h]', '').replace('|', '\\|')
+    rows = [f'| `{usage(sub)}` | {help} |' for _, sub, help in subcommands(parser) if sub.get_default('func')]
     return '\n'.join(['| command | does |', '|---|---|', *rows]) + '\n'
